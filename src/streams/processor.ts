@@ -1,0 +1,44 @@
+import type { StoreSpec, StateStore } from '../state/store.ts';
+import type { RecordMetadata, StreamRecord } from './record.ts';
+
+export type PunctuationType = 'stream-time' | 'wall-clock';
+export type Punctuator = (timestampMs: number) => void | Promise<void>;
+
+export interface Cancellable {
+  cancel(): void;
+}
+
+/**
+ * What a processor sees of its task. Time comes only from here (never Date.now()), so the
+ * test driver controls it.
+ */
+export interface ProcessorContext<KOut = unknown, VOut = unknown> {
+  readonly applicationId: string;
+  /** Task id: the input partition this task owns. */
+  readonly taskId: number;
+  /** Sends a record to all children, or to the named child. */
+  forward(record: StreamRecord<KOut, VOut>, childName?: string): Promise<void>;
+  getStateStore<S extends StateStore>(name: string): S;
+  /** Runs `punctuator` every `intervalMs` of stream time or wall-clock time. */
+  schedule(intervalMs: number, type: PunctuationType, punctuator: Punctuator): Cancellable;
+  /** Highest record timestamp seen by this task (ms), or -1 before the first record. */
+  currentStreamTimeMs(): number;
+  /** The runtime's wall clock (ms); the test driver's mock clock in tests. */
+  currentSystemTimeMs(): number;
+  /** Asks the runtime to commit as soon as the current record is done. */
+  commit(): void;
+  /** Source topic/partition/offset of the record being processed; undefined in punctuation. */
+  recordMetadata(): RecordMetadata | undefined;
+}
+
+export interface Processor<KIn = unknown, VIn = unknown, KOut = unknown, VOut = unknown> {
+  init?(context: ProcessorContext<KOut, VOut>): void | Promise<void>;
+  process(record: StreamRecord<KIn, VIn>): void | Promise<void>;
+  close?(): void | Promise<void>;
+}
+
+/** Creates one processor per task and declares the stores it needs (Kafka Streams' ConnectedStoreProvider). */
+export interface ProcessorSupplier<KIn = unknown, VIn = unknown, KOut = unknown, VOut = unknown> {
+  get(): Processor<KIn, VIn, KOut, VOut>;
+  readonly stores?: readonly StoreSpec[];
+}

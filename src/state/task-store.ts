@@ -1,0 +1,205 @@
+import type { Serde } from '../serde/serde.ts';
+import type { RocksBytesStore } from './rocksdb-bytes-store.ts';
+import type { KeyValue, KeyValueStore, StoreSpec } from './store.ts';
+
+/** One change for the changelog topic: key bytes and value bytes (null = tombstone). */
+export interface ChangelogEntry {
+  readonly key: Buffer;
+  readonly value: Buffer | null;
+}
+
+/** Reports cache pressure so the runtime can commit early instead of growing without bound. */
+export interface StoreHooks {
+  onCacheFull(store: string): void;
+}
+
+const DEFAULT_MAX_CACHE_ENTRIES = 50_000;
+
+/**
+ * The store a processor gets: serdes outside, a write cache of uncommitted changes in the
+ * middle, RocksDB inside. Changes stay in the cache until the task commits; then
+ * `takeChanges()` hands them to the changelog and `applyChanges()` writes them to RocksDB
+ * once the changelog (and, under exactly-once, the transaction) is acknowledged. So RocksDB
+ * never holds state the changelog lacks, and a rebalance rolls back by dropping the cache.
+ * Keys are kept in the cache as latin1 strings: one char per byte, so string order is
+ * byte order and scans can merge cache and RocksDB.
+ */
+export class TaskStore<K, V> implements KeyValueStore<K, V> {
+  readonly name: string;
+  private readonly keySerde: Serde<K>;
+  private readonly valueSerde: Serde<V>;
+  private readonly maxCacheEntries: number;
+  readonly changelogged: boolean;
+  /** Uncommitted changes: key (latin1) → value bytes, or null for a delete. */
+  private dirty = new Map<string, Buffer | null>();
+  /** Changes taken for the commit in progress; still visible to reads until applied. */
+  private committing = new Map<string, Buffer | null>();
+  private cacheFullSignalled = false;
+
+  constructor(
+    spec: StoreSpec,
+    private readonly inner: RocksBytesStore,
+    private readonly hooks: StoreHooks,
+  ) {
+    this.name = spec.name;
+    this.keySerde = spec.keySerde as Serde<K>;
+    this.valueSerde = spec.valueSerde as Serde<V>;
+    this.maxCacheEntries = spec.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
+    this.changelogged = spec.changelog ?? true;
+  }
+
+  async get(key: K): Promise<V | undefined> {
+    const k = this.keySerde.serialize(key);
+    const cached = this.lookupCache(k.toString('latin1'));
+    if (cached !== undefined) return cached === null ? undefined : this.valueSerde.deserialize(cached);
+    const stored = await this.inner.get(k);
+    return stored === undefined ? undefined : this.valueSerde.deserialize(stored);
+  }
+
+  async put(key: K, value: V): Promise<void> {
+    this.record(this.keySerde.serialize(key).toString('latin1'), this.valueSerde.serialize(value));
+  }
+
+  async delete(key: K): Promise<void> {
+    this.record(this.keySerde.serialize(key).toString('latin1'), null);
+  }
+
+  async writeBatch(entries: Iterable<{ key: K; value: V | undefined }>): Promise<void> {
+    for (const e of entries) {
+      const k = this.keySerde.serialize(e.key).toString('latin1');
+      this.record(k, e.value === undefined ? null : this.valueSerde.serialize(e.value));
+    }
+  }
+
+  range(from: K, to?: K, opts: { limit?: number; reverse?: boolean } = {}): AsyncIterable<KeyValue<K, V>> {
+    const fromB = this.keySerde.serialize(from);
+    const toB = to === undefined ? undefined : this.keySerde.serialize(to);
+    return this.scan(fromB, toB, opts.limit ?? Infinity, opts.reverse ?? false);
+  }
+
+  prefixScan(prefix: K, opts: { limit?: number } = {}): AsyncIterable<KeyValue<K, V>> {
+    const p = this.keySerde.serialize(prefix);
+    return this.scan(p, prefixEnd(p), opts.limit ?? Infinity, false);
+  }
+
+  all(): AsyncIterable<KeyValue<K, V>> {
+    return this.scan(Buffer.alloc(0), undefined, Infinity, false);
+  }
+
+  async approximateNumEntries(): Promise<number> {
+    return (await this.inner.approximateNumEntries()) + this.dirty.size;
+  }
+
+  /** Entries waiting for the next commit (a bounded buffer: see maxCacheEntries). */
+  cacheSize(): number {
+    return this.dirty.size + this.committing.size;
+  }
+
+  /** Commit phase 1: moves the dirty changes aside and returns them for the changelog. */
+  takeChanges(): ChangelogEntry[] {
+    for (const [k, v] of this.dirty) this.committing.set(k, v);
+    this.dirty = new Map();
+    this.cacheFullSignalled = false;
+    return [...this.committing].map(([k, v]) => ({ key: Buffer.from(k, 'latin1'), value: v }));
+  }
+
+  /** Commit phase 2 (after the changelog is acknowledged): writes the taken changes to RocksDB. */
+  async applyChanges(): Promise<void> {
+    if (this.committing.size === 0) return;
+    await this.inner.write([...this.committing].map(([k, v]) => [Buffer.from(k, 'latin1'), v] as const));
+    this.committing = new Map();
+  }
+
+  /** Drops uncommitted changes: the store is back at its last commit. */
+  rollback(): void {
+    this.dirty = new Map();
+    this.committing = new Map();
+    this.cacheFullSignalled = false;
+  }
+
+  /** Restore: writes changelog records straight to RocksDB (they are committed state). */
+  async restoreBatch(entries: readonly ChangelogEntry[]): Promise<void> {
+    await this.inner.write(entries.map((e) => [e.key, e.value] as const));
+  }
+
+  async flush(): Promise<void> {
+    // Flushing is driven by the commit cycle (takeChanges/applyChanges); nothing else to do.
+  }
+
+  async close(): Promise<void> {
+    this.rollback();
+    await this.inner.close();
+  }
+
+  private record(k: string, v: Buffer | null): void {
+    this.dirty.set(k, v);
+    if (this.dirty.size >= this.maxCacheEntries && !this.cacheFullSignalled) {
+      this.cacheFullSignalled = true;
+      this.hooks.onCacheFull(this.name);
+    }
+  }
+
+  private lookupCache(k: string): Buffer | null | undefined {
+    const d = this.dirty.get(k);
+    return d !== undefined ? d : this.committing.get(k);
+  }
+
+  /** Merges the cache (newest wins) with a RocksDB range iterator, in key order. */
+  private async *scan(from: Buffer, to: Buffer | undefined, limit: number, reverse: boolean): AsyncGenerator<KeyValue<K, V>> {
+    const lo = from.toString('latin1');
+    const hi = to?.toString('latin1');
+    const cached = new Map<string, Buffer | null>();
+    for (const m of [this.committing, this.dirty]) {
+      for (const [k, v] of m) if (k >= lo && (hi === undefined || k < hi)) cached.set(k, v);
+    }
+    const cacheKeys = [...cached.keys()].sort();
+    if (reverse) cacheKeys.reverse();
+    const before = (a: string, b: string): boolean => (reverse ? a > b : a < b);
+    let ci = 0;
+    let emitted = 0;
+    const emit = (k: string, v: Buffer): KeyValue<K, V> => ({
+      key: this.keySerde.deserialize(Buffer.from(k, 'latin1')),
+      value: this.valueSerde.deserialize(v),
+    });
+    for await (const { key, value } of this.inner.iterate(from, to, reverse)) {
+      const dk = key.toString('latin1');
+      while (ci < cacheKeys.length && before(cacheKeys[ci] as string, dk)) {
+        const ck = cacheKeys[ci++] as string;
+        const cv = cached.get(ck);
+        if (cv) {
+          yield emit(ck, cv);
+          if (++emitted >= limit) return;
+        }
+      }
+      if (ci < cacheKeys.length && cacheKeys[ci] === dk) {
+        ci++;
+        const cv = cached.get(dk);
+        if (!cv) continue; // deleted in the cache
+        yield emit(dk, cv);
+      } else {
+        yield emit(dk, value);
+      }
+      if (++emitted >= limit) return;
+    }
+    for (; ci < cacheKeys.length; ci++) {
+      const ck = cacheKeys[ci] as string;
+      const cv = cached.get(ck);
+      if (cv) {
+        yield emit(ck, cv);
+        if (++emitted >= limit) return;
+      }
+    }
+  }
+}
+
+/** Smallest key greater than every key starting with `prefix`; undefined if none (all 0xff). */
+export function prefixEnd(prefix: Buffer): Buffer | undefined {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if ((end[i] as number) < 0xff) {
+      end[i] = (end[i] as number) + 1;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,185 @@
+import { MetricsRegistry } from '../metrics/registry.ts';
+import { createLogger, type Logger } from '../util/log.ts';
+import type { ChangelogEntry } from '../state/task-store.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { InMemoryBroker } from './in-memory-broker.ts';
+import { streamsMetrics, type StreamsMetrics } from './metrics.ts';
+import { StreamTask } from './task.ts';
+import type { Topology } from './topology.ts';
+
+export interface LocalRuntimeOptions {
+  readonly broker?: InMemoryBroker;
+  readonly stateDir: string;
+  readonly clock?: Clock;
+  readonly registry?: MetricsRegistry;
+  readonly logger?: Logger;
+  /** Commit after every input record, as Kafka Streams' TopologyTestDriver does (tests). */
+  readonly commitEveryRecord?: boolean;
+  /** Change-log stores into the in-memory broker (tests of restore); embedded mode turns it off. */
+  readonly changelogs?: boolean;
+  /** Records a task takes per pass before others get a turn. */
+  readonly maxPollRecords?: number;
+}
+
+interface App {
+  readonly id: string;
+  readonly topology: Topology;
+  readonly tasks: StreamTask[];
+  /** Next offset to read per `topic/partition`. */
+  readonly positions: Map<string, number>;
+}
+
+/**
+ * Runs topologies in-process on an InMemoryBroker: the embedded mode's engine and the test
+ * driver's. Tasks, stores, processors and the commit cycle are the very ones KafkaRuntime
+ * uses; only the transport differs. Outputs land in in-memory topics, from which any
+ * topology that reads them continues, so a whole pipeline runs in one process.
+ */
+export class LocalRuntime {
+  readonly broker: InMemoryBroker;
+  readonly clock: Clock;
+  readonly registry: MetricsRegistry;
+  readonly metrics: StreamsMetrics;
+  private readonly logger: Logger;
+  private readonly apps: App[] = [];
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: LocalRuntimeOptions) {
+    this.broker = opts.broker ?? new InMemoryBroker();
+    this.clock = opts.clock ?? systemClock;
+    this.registry = opts.registry ?? new MetricsRegistry();
+    this.metrics = streamsMetrics(this.registry);
+    this.logger = opts.logger ?? createLogger('streams.local');
+  }
+
+  /** Starts a topology under an application id: one task per partition of its sources. */
+  async add(applicationId: string, topology: Topology): Promise<void> {
+    const topics = topology.sourceTopics();
+    const counts = new Set(topics.map((t) => this.broker.partitions(t)));
+    if (counts.size !== 1) throw new Error(`${applicationId}: source topics ${topics.join(', ')} are not co-partitioned`);
+    const partitions = [...counts][0] as number;
+    const app: App = { id: applicationId, topology, tasks: [], positions: new Map() };
+    for (let p = 0; p < partitions; p++) {
+      const task = new StreamTask({
+        applicationId,
+        topology,
+        taskId: p,
+        stateDir: this.opts.stateDir,
+        clock: this.clock,
+        metrics: this.metrics,
+        logger: this.logger,
+        changelogs: this.opts.changelogs ?? true,
+      });
+      for (const plan of await task.open()) {
+        const entries: ChangelogEntry[] = [];
+        let last = plan.fromOffset - 1n;
+        for (const { offset, record } of this.broker.read(plan.topic, plan.partition, Number(plan.fromOffset))) {
+          if (record.key) entries.push({ key: record.key, value: record.value });
+          last = BigInt(offset);
+        }
+        await task.restore(plan.store, entries, last);
+      }
+      await task.init();
+      app.tasks.push(task);
+      for (const t of topics) app.positions.set(`${t}/${p}`, this.broker.endOffset(t, p) > 0 ? this.startOffset(t, p) : 0);
+    }
+    this.metrics.tasks.add(partitions, { app: applicationId });
+    this.apps.push(app);
+  }
+
+  /** Processes everything pending in every topology, committing as configured. */
+  drain(): Promise<void> {
+    return this.exclusive(async () => {
+      for (let progressed = true; progressed; ) {
+        progressed = false;
+        for (const app of this.apps) if (await this.pollApp(app)) progressed = true;
+      }
+    });
+  }
+
+  /** Fires due wall-clock punctuators everywhere, commits, and drains what they produced. */
+  async punctuate(): Promise<void> {
+    await this.exclusive(async () => {
+      const now = this.clock.now();
+      for (const app of this.apps) {
+        for (const task of app.tasks) {
+          await task.punctuateWallClock(now);
+          await this.commit(app, task);
+        }
+      }
+    });
+    await this.drain();
+  }
+
+  /** Commits every task with pending work. */
+  commitAll(): Promise<void> {
+    return this.exclusive(async () => {
+      for (const app of this.apps) for (const task of app.tasks) await this.commit(app, task);
+    });
+  }
+
+  task(applicationId: string, partition: number): StreamTask {
+    const t = this.apps.find((a) => a.id === applicationId)?.tasks[partition];
+    if (!t) throw new Error(`no task ${applicationId}/${partition}`);
+    return t;
+  }
+
+  async close(): Promise<void> {
+    await this.commitAll();
+    await this.exclusive(async () => {
+      for (const app of this.apps) for (const task of app.tasks) await task.close();
+      this.apps.length = 0;
+    });
+  }
+
+  private async pollApp(app: App): Promise<boolean> {
+    let progressed = false;
+    const max = this.opts.maxPollRecords ?? 1000;
+    for (const topic of app.topology.sourceTopics()) {
+      for (const task of app.tasks) {
+        const posKey = `${topic}/${task.id}`;
+        const from = app.positions.get(posKey) ?? 0;
+        for (const { offset, record } of this.broker.read(topic, task.id, from, max)) {
+          await task.process(topic, task.id, String(offset), record);
+          app.positions.set(posKey, offset + 1);
+          progressed = true;
+          if (this.opts.commitEveryRecord || task.commitUrgent()) await this.commit(app, task);
+        }
+        if (task.needsCommit()) await this.commit(app, task);
+      }
+    }
+    return progressed;
+  }
+
+  private async commit(app: App, task: StreamTask): Promise<void> {
+    if (!task.needsCommit()) return;
+    const started = this.clock.now();
+    const changelogOffsets = new Map<string, bigint>();
+    for (const r of task.prepareCommit()) {
+      const [, offset] = this.broker.append(r.topic, { key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers }, r.partition);
+      if (r.store) changelogOffsets.set(r.store, BigInt(offset));
+    }
+    await task.completeCommit(changelogOffsets);
+    this.metrics.commits.inc({ app: app.id });
+    this.metrics.commitLatencyMs.observe(this.clock.now() - started);
+    for (const topic of app.topology.sourceTopics()) this.release(topic, task.id);
+  }
+
+  /** Drops records every app that reads the topic has committed past: bounded memory. */
+  private release(topic: string, partition: number): void {
+    const readers = this.apps.filter((a) => a.positions.has(`${topic}/${partition}`));
+    const min = Math.min(...readers.map((a) => a.positions.get(`${topic}/${partition}`) ?? 0));
+    if (Number.isFinite(min)) this.broker.truncate(topic, partition, min);
+  }
+
+  /** A new app starts at the first retained record. */
+  private startOffset(topic: string, partition: number): number {
+    return this.broker.endOffset(topic, partition) - this.broker.read(topic, partition, 0).length;
+  }
+
+  private exclusive(fn: () => Promise<void>): Promise<void> {
+    const next = this.running.then(fn, fn);
+    this.running = next.catch(() => undefined);
+    return next;
+  }
+}

@@ -1,0 +1,32 @@
+import { LATENCY_BOUNDS_MS, type Counter, type Gauge, type Histogram, type MetricsRegistry } from '../metrics/registry.ts';
+
+/** The runtime's metrics hooks: records in/out, commits, restore progress, store sizes. */
+export interface StreamsMetrics {
+  readonly recordsIn: Counter;
+  readonly recordsOut: Counter;
+  readonly deadLetters: Counter;
+  readonly commits: Counter;
+  readonly commitLatencyMs: Histogram;
+  readonly restoredRecords: Counter;
+  readonly restoreRemaining: Gauge;
+  readonly storeEntries: Gauge;
+  readonly storeCacheEntries: Gauge;
+  readonly tasks: Gauge;
+  readonly rebalances: Counter;
+}
+
+export function streamsMetrics(registry: MetricsRegistry): StreamsMetrics {
+  return {
+    recordsIn: registry.counter('tailstream_streams_records_in_total', 'Records read from source topics'),
+    recordsOut: registry.counter('tailstream_streams_records_out_total', 'Records sent to sink and dead-letter topics'),
+    deadLetters: registry.counter('tailstream_streams_dead_letters_total', 'Records sent to a dead-letter topic'),
+    commits: registry.counter('tailstream_streams_commits_total', 'Task commits'),
+    commitLatencyMs: registry.histogram('tailstream_streams_commit_latency_ms', 'Commit latency (flush, produce, acks, offsets)', LATENCY_BOUNDS_MS),
+    restoredRecords: registry.counter('tailstream_streams_restored_records_total', 'Changelog records restored into stores'),
+    restoreRemaining: registry.gauge('tailstream_streams_restore_remaining_records', 'Changelog records left to restore'),
+    storeEntries: registry.gauge('tailstream_streams_store_entries', 'Approximate entries per store and task'),
+    storeCacheEntries: registry.gauge('tailstream_streams_store_cache_entries', 'Uncommitted entries in the store write cache'),
+    tasks: registry.gauge('tailstream_streams_tasks', 'Tasks owned by this instance'),
+    rebalances: registry.counter('tailstream_streams_rebalances_total', 'Partition assignments received'),
+  };
+}

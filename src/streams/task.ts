@@ -1,0 +1,304 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../util/log.ts';
+import { RocksBytesStore } from '../state/rocksdb-bytes-store.ts';
+import { changelogTopic } from '../state/store.ts';
+import { TaskStore, type ChangelogEntry } from '../state/task-store.ts';
+import { CheckpointFile } from './checkpoint.ts';
+import type { Clock } from './clock.ts';
+import { NodeContext } from './node-context.ts';
+import type { Processor } from './processor.ts';
+import { StreamRecord, type RawRecord, type RecordMetadata } from './record.ts';
+import type { StreamsMetrics } from './metrics.ts';
+import { PunctuationSchedule } from './punctuation.ts';
+import type { SinkNode, Topology } from './topology.ts';
+
+/** A record on its way to a topic: sink outputs, dead letters and changelog entries alike. */
+export interface OutgoingRecord {
+  readonly topic: string;
+  /** Fixed partition (changelogs); undefined lets the producer's partitioner choose by key. */
+  readonly partition?: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestamp: number;
+  readonly headers: Readonly<Record<string, Buffer>>;
+  /** Set on changelog records: which store this change belongs to. */
+  readonly store?: string;
+}
+
+export interface RestorePlan {
+  readonly store: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** First changelog offset to read ('0' without a checkpoint). */
+  readonly fromOffset: bigint;
+}
+
+export interface TaskOptions {
+  readonly applicationId: string;
+  readonly topology: Topology;
+  readonly taskId: number;
+  readonly stateDir: string;
+  readonly clock: Clock;
+  readonly metrics: StreamsMetrics;
+  readonly logger: Logger;
+  /** Outputs buffered before the task asks for a commit. */
+  readonly maxBufferedRecords?: number;
+  /** false: stores are not change-logged (embedded mode: local RocksDB is the only copy). */
+  readonly changelogs?: boolean;
+}
+
+export class TaskError extends Error {
+  readonly code = 'TASK_FAILED';
+  readonly retriable = false;
+}
+
+/**
+ * One partition's worth of the topology: its processor instances, stores and punctuation.
+ * Both runtimes drive tasks through the same calls, so processing code is shared line for
+ * line: open → restore → init → (process | punctuate)* → prepareCommit → completeCommit.
+ */
+export class StreamTask {
+  readonly id: number;
+  private readonly stores = new Map<string, TaskStore<unknown, unknown>>();
+  private readonly processors = new Map<string, Processor>();
+  private readonly contexts = new Map<string, NodeContext>();
+  private readonly punctuation: PunctuationSchedule;
+  private readonly checkpoint: CheckpointFile;
+  private checkpointOffsets = new Map<string, bigint>();
+  private outputs: OutgoingRecord[] = [];
+  private streamTime = -1;
+  private current: RecordMetadata | undefined;
+  private commitNeeded = false;
+  private commitRequested = false;
+  private readonly maxBuffered: number;
+  private readonly dir: string;
+
+  constructor(private readonly opts: TaskOptions) {
+    this.id = opts.taskId;
+    this.dir = join(opts.stateDir, opts.applicationId, String(opts.taskId));
+    this.checkpoint = new CheckpointFile(this.dir);
+    this.punctuation = new PunctuationSchedule();
+    this.maxBuffered = opts.maxBufferedRecords ?? 20_000;
+  }
+
+  get applicationId(): string {
+    return this.opts.applicationId;
+  }
+
+  /** Opens every store and says where each changelog restore must start. */
+  async open(): Promise<RestorePlan[]> {
+    mkdirSync(this.dir, { recursive: true });
+    for (const spec of this.opts.topology.stores()) {
+      const inner = await RocksBytesStore.open(join(this.dir, spec.name));
+      const store = new TaskStore(spec, inner, { onCacheFull: () => (this.commitRequested = true) });
+      this.stores.set(spec.name, store);
+    }
+    this.checkpointOffsets = this.checkpoint.read();
+    if (this.opts.changelogs === false) return [];
+    return [...this.stores.values()]
+      .filter((s) => s.changelogged)
+      .map((s) => ({
+        store: s.name,
+        topic: changelogTopic(this.opts.applicationId, s.name),
+        partition: this.id,
+        fromOffset: (this.checkpointOffsets.get(s.name) ?? -1n) + 1n,
+      }));
+  }
+
+  /** Applies restored changelog records (committed state) straight to the store. */
+  async restore(store: string, entries: readonly ChangelogEntry[], lastOffset: bigint): Promise<void> {
+    const s = this.stores.get(store);
+    if (!s) throw new TaskError(`task ${this.id}: restore for unknown store ${store}`);
+    await s.restoreBatch(entries);
+    this.checkpointOffsets.set(store, lastOffset);
+    this.opts.metrics.restoredRecords.inc({ store }, entries.length);
+  }
+
+  /** After restore: records the restored position and starts the processors. */
+  async init(): Promise<void> {
+    this.checkpoint.write(this.checkpointOffsets);
+    for (const node of this.opts.topology.processors()) {
+      const ctx = new NodeContext(node.name, this);
+      const p = node.supplier.get();
+      this.processors.set(node.name, p);
+      this.contexts.set(node.name, ctx);
+      await p.init?.(ctx);
+    }
+  }
+
+  /** Runs one input record through the topology. */
+  async process(topic: string, partition: number, offset: string, raw: RawRecord): Promise<void> {
+    const source = this.opts.topology.sourceFor(topic);
+    this.current = { topic, partition, offset };
+    this.commitNeeded = true;
+    this.opts.metrics.recordsIn.inc({ topic });
+    let record: StreamRecord<unknown, unknown>;
+    try {
+      const key = raw.key === null ? null : source.keySerde.deserialize(raw.key);
+      const value = raw.value === null ? null : source.valueSerde.deserialize(raw.value);
+      record = new StreamRecord(key, value, raw.timestamp, raw.headers);
+    } catch (err) {
+      const reason = `cannot deserialize record ${topic}/${partition}@${offset}: ${(err as Error).message}`;
+      if (!source.deadLetterTopic) throw new TaskError(reason);
+      this.deadLetter(source.deadLetterTopic, raw, reason, `source:${source.name}`);
+      this.current = undefined;
+      return;
+    }
+    if (raw.timestamp > this.streamTime) this.streamTime = raw.timestamp;
+    for (const child of this.opts.topology.childrenOf(source.name)) await this.deliver(child, record);
+    this.current = undefined;
+    await this.punctuation.fireStreamTime(this.streamTime);
+  }
+
+  /** Fires wall-clock punctuators that are due at `nowMs`. */
+  async punctuateWallClock(nowMs: number): Promise<void> {
+    if (await this.punctuation.fireWallClock(nowMs)) this.commitNeeded = true;
+  }
+
+  /** Sends a record to a dead-letter topic with the reason, keeping the original bytes. */
+  deadLetter(topic: string, raw: RawRecord, reason: string, source: string): void {
+    this.opts.metrics.deadLetters.inc({ topic });
+    this.opts.logger.warn('record sent to dead-letter topic', { topic, reason });
+    this.emit({
+      topic,
+      key: raw.key,
+      value: raw.value,
+      timestamp: raw.timestamp,
+      headers: { ...raw.headers, 'error.reason': Buffer.from(reason), 'error.source': Buffer.from(source) },
+    });
+  }
+
+  /** True once the task has uncommitted work or asked for a commit (cache or buffer full). */
+  needsCommit(): boolean {
+    return this.commitNeeded || this.commitRequested || this.outputs.length > 0;
+  }
+
+  /** True when a bound was hit and the runtime should commit before processing more. */
+  commitUrgent(): boolean {
+    return this.commitRequested || this.outputs.length >= this.maxBuffered;
+  }
+
+  /** Commit phase 1: everything to produce (outputs, then changelog changes). */
+  prepareCommit(): OutgoingRecord[] {
+    const out = this.outputs;
+    this.outputs = [];
+    if (this.opts.changelogs === false) return out;
+    for (const s of this.stores.values()) {
+      if (!s.changelogged) continue;
+      const topic = changelogTopic(this.opts.applicationId, s.name);
+      for (const c of s.takeChanges()) {
+        out.push({ topic, partition: this.id, key: c.key, value: c.value, timestamp: this.opts.clock.now(), headers: {}, store: s.name });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Commit phase 2, after the produce (and transaction) succeeded: RocksDB catches up and
+   * the checkpoint records the last changelog offset per store.
+   */
+  async completeCommit(changelogOffsets: ReadonlyMap<string, bigint>): Promise<void> {
+    for (const s of this.stores.values()) {
+      if (this.opts.changelogs === false) s.takeChanges();
+      await s.applyChanges();
+    }
+    for (const [store, off] of changelogOffsets) this.checkpointOffsets.set(store, off);
+    this.checkpoint.write(this.checkpointOffsets);
+    this.commitNeeded = false;
+    this.commitRequested = false;
+  }
+
+  /** Drops everything since the last commit (a failed commit or a rebalance). */
+  rollback(): void {
+    this.outputs = [];
+    for (const s of this.stores.values()) s.rollback();
+    this.commitNeeded = false;
+    this.commitRequested = false;
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.processors.values()) await p.close?.();
+    for (const s of this.stores.values()) await s.close();
+    this.processors.clear();
+    this.stores.clear();
+  }
+
+  // ---- used by NodeContext ----
+
+  store(name: string): TaskStore<unknown, unknown> {
+    const s = this.stores.get(name);
+    if (!s) throw new TaskError(`task ${this.id}: no store named ${name}; declare it on the processor supplier`);
+    return s;
+  }
+
+  schedule(node: string, intervalMs: number, type: 'stream-time' | 'wall-clock', fn: (ts: number) => void | Promise<void>) {
+    const start = type === 'wall-clock' ? this.opts.clock.now() : this.streamTime;
+    return this.punctuation.add(node, type, intervalMs, start, fn);
+  }
+
+  streamTimeMs(): number {
+    return this.streamTime;
+  }
+
+  systemTimeMs(): number {
+    return this.opts.clock.now();
+  }
+
+  requestCommit(): void {
+    this.commitRequested = true;
+  }
+
+  recordMetadata(): RecordMetadata | undefined {
+    return this.current;
+  }
+
+  async forwardFrom(from: string, record: StreamRecord<unknown, unknown>, childName?: string): Promise<void> {
+    const children = this.opts.topology.childrenOf(from);
+    if (childName !== undefined) {
+      if (!children.includes(childName)) throw new TaskError(`${from} has no child named ${childName}`);
+      await this.deliver(childName, record);
+      return;
+    }
+    for (const child of children) await this.deliver(child, record);
+  }
+
+  private async deliver(nodeName: string, record: StreamRecord<unknown, unknown>): Promise<void> {
+    const node = this.opts.topology.node(nodeName);
+    if (node.kind === 'sink') {
+      this.toSink(node, record);
+      return;
+    }
+    const p = this.processors.get(nodeName);
+    if (!p) throw new TaskError(`task ${this.id}: processor ${nodeName} is not initialised`);
+    await p.process(record);
+  }
+
+  private toSink(node: SinkNode, record: StreamRecord<unknown, unknown>): void {
+    this.emit({
+      topic: node.topic,
+      key: record.key === null || record.key === undefined ? null : node.keySerde.serialize(record.key),
+      value: record.value === null || record.value === undefined ? null : node.valueSerde.serialize(record.value),
+      timestamp: record.timestamp,
+      headers: record.headers,
+    });
+  }
+
+  private emit(r: OutgoingRecord): void {
+    this.outputs.push(r);
+    this.opts.metrics.recordsOut.inc({ topic: r.topic });
+  }
+
+  /** Store sizes for metrics: cache entries waiting for commit, per store. */
+  cacheSizes(): Map<string, number> {
+    return new Map([...this.stores].map(([n, s]) => [n, s.cacheSize()]));
+  }
+
+  storeNames(): string[] {
+    return [...this.stores.keys()];
+  }
+
+  async approximateEntries(store: string): Promise<number> {
+    return this.store(store).approximateNumEntries();
+  }
+}

@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RocksBytesStore } from '../../../src/state/rocksdb-bytes-store.ts';
+import { storeSpec } from '../../../src/state/store.ts';
+import { prefixEnd, TaskStore } from '../../../src/state/task-store.ts';
+import { stringSerde } from '../../../src/serde/serde.ts';
+
+let dir: string;
+let store: TaskStore<string, string>;
+let cacheFull = 0;
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+const keys = async (it: AsyncIterable<{ key: string }>) => (await collect(it)).map((kv) => kv.key);
+
+/** Commits the cache to RocksDB, as the runtime's commit cycle does. */
+async function commit(): Promise<void> {
+  store.takeChanges();
+  await store.applyChanges();
+}
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'task-store-'));
+  cacheFull = 0;
+  store = new TaskStore<string, string>(
+    storeSpec('s', stringSerde, stringSerde, { maxCacheEntries: 5 }),
+    await RocksBytesStore.open(dir),
+    { onCacheFull: () => cacheFull++ },
+  );
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// The same contract must hold whether entries sit in the write cache, in RocksDB, or both.
+describe.each([
+  ['in the write cache', false],
+  ['in RocksDB', true],
+])('TaskStore with entries %s', (_name, committed) => {
+  beforeEach(async () => {
+    await store.writeBatch(['t1|a', 't1|b', 't1|c', 't2|a', 't3|x'].map((k) => ({ key: k, value: `v:${k}` })));
+    if (committed) await commit();
+  });
+
+  it('gets, overwrites and deletes', async () => {
+    expect(await store.get('t1|b')).toBe('v:t1|b');
+    await store.put('t1|b', 'new');
+    await store.delete('t2|a');
+    expect(await store.get('t1|b')).toBe('new');
+    expect(await store.get('t2|a')).toBeUndefined();
+    await commit();
+    expect(await store.get('t1|b')).toBe('new');
+    expect(await store.get('t2|a')).toBeUndefined();
+  });
+
+  it('scans a prefix in key order, merging uncommitted puts and deletes', async () => {
+    await store.put('t1|bb', 'mid');
+    await store.delete('t1|a');
+    expect(await keys(store.prefixScan('t1|'))).toEqual(['t1|b', 't1|bb', 't1|c']);
+    expect(await keys(store.prefixScan('t2|'))).toEqual(['t2|a']);
+    expect(await keys(store.prefixScan('t9|'))).toEqual([]);
+  });
+
+  it('scans ranges [from, to), with limit and in reverse', async () => {
+    expect(await keys(store.range('t1|b', 't3|'))).toEqual(['t1|b', 't1|c', 't2|a']);
+    expect(await keys(store.range('t1|', undefined, { limit: 2 }))).toEqual(['t1|a', 't1|b']);
+    expect(await keys(store.range('t1|', 't3|', { reverse: true }))).toEqual(['t2|a', 't1|c', 't1|b', 't1|a']);
+    expect(await keys(store.all())).toEqual(['t1|a', 't1|b', 't1|c', 't2|a', 't3|x']);
+  });
+
+  it('rolls back uncommitted changes only', async () => {
+    await store.put('t4|new', 'x');
+    await store.delete('t1|a');
+    store.rollback();
+    expect(await store.get('t4|new')).toBeUndefined();
+    expect(await store.get('t1|a')).toBe(committed ? 'v:t1|a' : undefined);
+  });
+});
+
+describe('TaskStore changelog and bounds', () => {
+  it('hands each key once per commit, the last write winning, deletes as tombstones', async () => {
+    await store.put('a', '1');
+    await store.put('a', '2');
+    await store.put('b', '1');
+    await store.delete('b');
+    const changes = store.takeChanges().map((c) => [c.key.toString(), c.value?.toString() ?? null]);
+    expect(changes).toEqual([['a', '2'], ['b', null]]);
+    await store.applyChanges();
+    expect(store.takeChanges()).toEqual([]);
+  });
+
+  it('asks for a commit when the write cache reaches its bound', async () => {
+    for (let i = 0; i < 4; i++) await store.put(`k${i}`, 'v');
+    expect(cacheFull).toBe(0);
+    await store.put('k4', 'v');
+    expect(cacheFull).toBe(1);
+    expect(store.cacheSize()).toBe(5);
+    await commit();
+    expect(store.cacheSize()).toBe(0);
+  });
+
+  it('computes the end of a prefix range in bytes', () => {
+    expect(prefixEnd(Buffer.from([1, 2, 3]))).toEqual(Buffer.from([1, 2, 4]));
+    expect(prefixEnd(Buffer.from([1, 0xff]))).toEqual(Buffer.from([2]));
+    expect(prefixEnd(Buffer.from([0xff, 0xff]))).toBeUndefined();
+  });
+});

@@ -1,0 +1,322 @@
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { MetricsRegistry } from '../metrics/registry.ts';
+import { createLogger, type Logger } from '../util/log.ts';
+import { restoreChangelogs } from './changelog-restorer.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { commitAtLeastOnce, commitExactlyOnce, type OffsetsToCommit } from './kafka-commit.ts';
+import { streamsMetrics, type StreamsMetrics } from './metrics.ts';
+import { StreamTask, type RestorePlan } from './task.ts';
+import type { TopicAdmin } from './topic-admin.ts';
+import type { Topology } from './topology.ts';
+import { changelogTopic } from '../state/store.ts';
+
+export type ProcessingGuarantee = 'at_least_once' | 'exactly_once';
+
+export interface KafkaRuntimeOptions {
+  readonly applicationId: string;
+  readonly topology: Topology;
+  readonly kafka: Kafka;
+  readonly topicAdmin: TopicAdmin;
+  readonly stateDir: string;
+  readonly processingGuarantee?: ProcessingGuarantee;
+  /** Default 1000 ms at-least-once, 100 ms exactly-once (as Kafka Streams). */
+  readonly commitIntervalMs?: number;
+  /** How often wall-clock punctuators are checked. */
+  readonly punctuationTickMs?: number;
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly clock?: Clock;
+  readonly registry?: MetricsRegistry;
+  readonly logger?: Logger;
+}
+
+interface TaskSlot {
+  readonly task: StreamTask;
+  /** Exactly-once: this task's transactional producer (transactional.id = appId-partition). */
+  readonly producer?: Producer;
+  /** Next offset to commit per source topic. */
+  readonly positions: Map<string, string>;
+}
+
+/**
+ * Runs a topology on a Kafka consumer group (group id = application id): one task per
+ * input partition, each with its own RocksDB stores and changelog partition. Processing,
+ * punctuation and commits are serialised per instance; a commit produces outputs and
+ * changelog, waits for acks, then commits offsets (or does all three in one transaction).
+ */
+export class KafkaRuntime {
+  readonly registry: MetricsRegistry;
+  readonly metrics: StreamsMetrics;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly guarantee: ProcessingGuarantee;
+  private readonly commitIntervalMs: number;
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private readonly slots = new Map<number, TaskSlot>();
+  private assigned: Set<number> | undefined;
+  private assignmentChanged = false;
+  private lastCommit = 0;
+  private ticker: NodeJS.Timeout | undefined;
+  private lock: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private failure: Error | undefined;
+
+  constructor(private readonly opts: KafkaRuntimeOptions) {
+    this.registry = opts.registry ?? new MetricsRegistry();
+    this.metrics = streamsMetrics(this.registry);
+    this.logger = opts.logger ?? createLogger(`streams.${opts.applicationId}`);
+    this.clock = opts.clock ?? systemClock;
+    this.guarantee = opts.processingGuarantee ?? 'at_least_once';
+    this.commitIntervalMs = opts.commitIntervalMs ?? (this.guarantee === 'exactly_once' ? 100 : 1000);
+  }
+
+  /** Creates changelog topics, joins the group and starts processing. */
+  async start(): Promise<void> {
+    const { kafka, topology, applicationId } = this.opts;
+    const partitions = await this.sourcePartitions();
+    await this.opts.topicAdmin.ensureTopics(
+      topology.stores().filter((s) => s.changelog !== false).map((s) => ({ topic: changelogTopic(applicationId, s.name), partitions, compacted: true })),
+    );
+    if (this.guarantee === 'at_least_once') {
+      this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await this.producer.connect();
+    }
+    const consumer = kafka.consumer({
+      groupId: applicationId,
+      readUncommitted: false,
+      sessionTimeout: this.opts.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: this.opts.heartbeatIntervalMs ?? 1_000,
+      maxWaitTimeInMs: 100,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const mine = new Set<number>();
+      for (const parts of Object.values(payload.memberAssignment)) for (const p of parts) mine.add(p);
+      this.assigned = mine;
+      this.assignmentChanged = true;
+      this.metrics.rebalances.inc();
+      this.logger.info('partitions assigned', { partitions: [...mine].sort((a, b) => a - b) });
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.failure = payload.error;
+      this.logger.error('consumer crashed', {}, payload.error);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: topology.sourceTopics(), fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.exclusive(() => this.onBatch(payload)),
+    });
+    this.ticker = setInterval(() => {
+      void this.exclusive(() => this.onTick()).catch((err: unknown) => this.fail(err));
+    }, this.opts.punctuationTickMs ?? 100);
+  }
+
+  /** Commits, leaves the group and closes every task (SIGTERM / SIGINT path). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.ticker) clearInterval(this.ticker);
+    await this.exclusive(async () => {
+      await this.commitAll().catch((err: unknown) => this.logger.warn('final commit failed', {}, err));
+    });
+    await this.consumer?.disconnect();
+    await this.exclusive(async () => {
+      for (const n of [...this.slots.keys()]) await this.closeTask(n);
+    });
+    await this.producer?.disconnect();
+    this.logger.info('stopped');
+  }
+
+  /** Partitions this instance owns now (for tests and metrics). */
+  ownedPartitions(): number[] {
+    return [...this.slots.keys()].sort((a, b) => a - b);
+  }
+
+  /** The error that stopped processing, if any. */
+  error(): Error | undefined {
+    return this.failure;
+  }
+
+  task(partition: number): StreamTask | undefined {
+    return this.slots.get(partition)?.task;
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    await this.reconcile(heartbeat);
+    const slot = this.slots.get(batch.partition);
+    if (!slot) return; // not ours (anymore): kafkajs re-fetches after the rebalance
+    for (const m of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      const headers: Record<string, Buffer> = {};
+      for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[k] = Buffer.isBuffer(v) ? v : Buffer.from(String(v));
+      await slot.task.process(batch.topic, batch.partition, m.offset, { key: m.key, value: m.value, timestamp: Number(m.timestamp), headers });
+      slot.positions.set(batch.topic, (BigInt(m.offset) + 1n).toString());
+      resolveOffset(m.offset);
+      if (slot.task.commitUrgent() && !(await this.commitOrRecover())) return;
+    }
+    if (this.clock.now() - this.lastCommit >= this.commitIntervalMs && !(await this.commitOrRecover())) return;
+    try {
+      await heartbeat();
+    } catch (err) {
+      // The group is rebalancing: commit now, while this generation may still commit.
+      await this.commitAll().catch((e: unknown) => this.logger.warn('commit before rebalance failed', {}, e));
+      throw err;
+    }
+  }
+
+  private async onTick(): Promise<void> {
+    if (this.stopped || this.failure) return;
+    await this.reconcile();
+    const now = this.clock.now();
+    for (const { task } of this.slots.values()) await task.punctuateWallClock(now);
+    if (now - this.lastCommit >= this.commitIntervalMs) await this.commitOrRecover();
+  }
+
+  /**
+   * Commits; on failure every task goes back to its last commit and the consumer rewinds
+   * to the committed offsets, so the dropped work is processed again (nothing lost).
+   */
+  private async commitOrRecover(): Promise<boolean> {
+    try {
+      await this.commitAll();
+      return true;
+    } catch (err) {
+      this.logger.warn('commit failed: rolling back to the last commit and reprocessing', {}, err);
+      await this.rewindToCommitted();
+      this.assignmentChanged = true;
+      return false;
+    }
+  }
+
+  private async rewindToCommitted(): Promise<void> {
+    const consumer = this.consumer as Consumer;
+    const admin = this.opts.kafka.admin();
+    await admin.connect();
+    try {
+      const topics = this.opts.topology.sourceTopics();
+      for (const { topic, partitions } of await admin.fetchOffsets({ groupId: this.opts.applicationId, topics })) {
+        for (const { partition, offset } of partitions) {
+          if (this.slots.has(partition)) consumer.seek({ topic, partition, offset: offset === '-1' ? '-2' : offset });
+        }
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /**
+   * Applies a new assignment. kafkajs rewinds every partition to its committed offset after
+   * a rebalance and has no revocation callback, so every task goes back to its last commit:
+   * tasks are closed (uncommitted work dropped) and the new set opened and restored from
+   * their checkpoints; only the changelog delta is read.
+   */
+  private async reconcile(heartbeat?: () => Promise<void>): Promise<void> {
+    if (!this.assignmentChanged || !this.assigned) return;
+    this.assignmentChanged = false;
+    const want = this.assigned;
+    for (const n of [...this.slots.keys()]) await this.closeTask(n);
+    const plans: RestorePlan[] = [];
+    const opened: TaskSlot[] = [];
+    for (const partition of [...want].sort((a, b) => a - b)) {
+      const task = new StreamTask({
+        applicationId: this.opts.applicationId,
+        topology: this.opts.topology,
+        taskId: partition,
+        stateDir: this.opts.stateDir,
+        clock: this.clock,
+        metrics: this.metrics,
+        logger: this.logger,
+      });
+      plans.push(...(await task.open()));
+      let producer: Producer | undefined;
+      if (this.guarantee === 'exactly_once') {
+        producer = this.opts.kafka.producer({
+          transactionalId: `${this.opts.applicationId}-${partition}`,
+          idempotent: true,
+          maxInFlightRequests: 1,
+        });
+        await producer.connect(); // InitProducerId fences a zombie owner of this partition
+      }
+      opened.push(producer ? { task, producer, positions: new Map() } : { task, positions: new Map() });
+    }
+    const started = this.clock.now();
+    await restoreChangelogs(this.opts.kafka, plans, (plan, entries, last) => this.taskOf(opened, plan.partition).restore(plan.store, entries, last), {
+      logger: this.logger,
+      metrics: this.metrics,
+      ...(heartbeat ? { heartbeat } : {}),
+    });
+    for (const slot of opened) {
+      await slot.task.init();
+      this.slots.set(slot.task.id, slot);
+    }
+    this.metrics.tasks.set(this.slots.size, { app: this.opts.applicationId });
+    this.logger.info('tasks ready', { partitions: [...this.slots.keys()], restoreMs: this.clock.now() - started });
+  }
+
+  private taskOf(slots: readonly TaskSlot[], partition: number): StreamTask {
+    const s = slots.find((x) => x.task.id === partition);
+    if (!s) throw new Error(`no task for partition ${partition}`);
+    return s.task;
+  }
+
+  private async commitAll(): Promise<void> {
+    this.lastCommit = this.clock.now();
+    const due = [...this.slots.values()].filter((s) => s.task.needsCommit());
+    if (due.length === 0) return;
+    const started = this.clock.now();
+    const consumer = this.consumer as Consumer;
+    try {
+      if (this.guarantee === 'exactly_once') {
+        for (const slot of due) await commitExactlyOnce(slot.producer as Producer, this.opts.applicationId, slot.task, this.offsetsOf(slot));
+      } else {
+        await commitAtLeastOnce(this.producer as Producer, consumer, due.map((s) => ({ task: s.task, offsets: this.offsetsOf(s) })));
+      }
+    } catch (err) {
+      for (const s of due) s.task.rollback();
+      throw err;
+    }
+    this.metrics.commits.inc({ app: this.opts.applicationId }, due.length);
+    this.metrics.commitLatencyMs.observe(this.clock.now() - started, { app: this.opts.applicationId });
+  }
+
+  private offsetsOf(slot: TaskSlot): OffsetsToCommit {
+    return [...slot.positions].map(([topic, offset]) => ({ topic, partition: slot.task.id, offset }));
+  }
+
+  private async closeTask(partition: number): Promise<void> {
+    const slot = this.slots.get(partition);
+    if (!slot) return;
+    this.slots.delete(partition);
+    slot.task.rollback();
+    await slot.task.close();
+    await slot.producer?.disconnect();
+  }
+
+  private async sourcePartitions(): Promise<number> {
+    const admin = this.opts.kafka.admin();
+    await admin.connect();
+    try {
+      const counts = new Set<number>();
+      for (const topic of this.opts.topology.sourceTopics()) counts.add((await admin.fetchTopicOffsets(topic)).length);
+      if (counts.size !== 1) throw new Error(`${this.opts.applicationId}: source topics ${this.opts.topology.sourceTopics().join(', ')} are not co-partitioned`);
+      return [...counts][0] as number;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private fail(err: unknown): void {
+    this.failure = err instanceof Error ? err : new Error(String(err));
+    this.logger.error('processing failed', {}, err);
+  }
+
+  private exclusive(fn: () => Promise<void>): Promise<void> {
+    const next = this.lock.then(fn);
+    this.lock = next.catch(() => undefined);
+    return next;
+  }
+}

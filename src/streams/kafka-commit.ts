@@ -15,24 +15,35 @@ function toTopicMessages(records: readonly OutgoingRecord[]): TopicMessages[] {
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
+/** Records per produce request: kafkajs and the broker slow down sharply on huge batches. */
+const CHUNK = 2000;
+
+type Send = (topicMessages: TopicMessages[]) => Promise<RecordMetadata[]>;
+
 /**
- * Last changelog offset per store from the produce acknowledgements: records of one
- * partition go in one batch, so the last is baseOffset + count - 1.
+ * Produces records in chunks, in order, and returns the last changelog offset per store of
+ * `task`: within one chunk a partition's records are one batch, so the last offset is
+ * baseOffset + count - 1.
  */
-function changelogOffsets(records: readonly OutgoingRecord[], acks: readonly RecordMetadata[], task: StreamTask): Map<string, bigint> {
-  const counts = new Map<string, { store: string; n: number }>();
-  for (const r of records) {
-    if (!r.store || r.partition !== task.id) continue;
-    const c = counts.get(r.topic);
-    if (c) c.n++;
-    else counts.set(r.topic, { store: r.store, n: 1 });
+async function produceChunked(send: Send, records: readonly OutgoingRecord[], task?: StreamTask): Promise<Map<string, bigint>> {
+  const offsets = new Map<string, bigint>();
+  for (let i = 0; i < records.length; i += CHUNK) {
+    const chunk = records.slice(i, i + CHUNK);
+    const acks = await send(toTopicMessages(chunk));
+    if (!task) continue;
+    const counts = new Map<string, { store: string; n: number }>();
+    for (const r of chunk) {
+      if (!r.store || r.partition !== task.id) continue;
+      const c = counts.get(r.topic);
+      if (c) c.n++;
+      else counts.set(r.topic, { store: r.store, n: 1 });
+    }
+    for (const [topic, { store, n }] of counts) {
+      const ack = acks.find((a) => a.topicName === topic && a.partition === task.id);
+      if (ack?.baseOffset !== undefined) offsets.set(store, BigInt(ack.baseOffset) + BigInt(n) - 1n);
+    }
   }
-  const out = new Map<string, bigint>();
-  for (const [topic, { store, n }] of counts) {
-    const ack = acks.find((a) => a.topicName === topic && a.partition === task.id);
-    if (ack?.baseOffset !== undefined) out.set(store, BigInt(ack.baseOffset) + BigInt(n) - 1n);
-  }
-  return out;
+  return offsets;
 }
 
 /**
@@ -40,12 +51,12 @@ function changelogOffsets(records: readonly OutgoingRecord[], acks: readonly Rec
  * acks=all, then commit input offsets, then let RocksDB catch up.
  */
 export async function commitAtLeastOnce(producer: Producer, consumer: Consumer, due: readonly { task: StreamTask; offsets: OffsetsToCommit }[]): Promise<void> {
-  const perTask = due.map((d) => ({ ...d, records: d.task.prepareCommit() }));
-  const all = perTask.flatMap((d) => d.records);
-  const acks = all.length > 0 ? await producer.sendBatch({ topicMessages: toTopicMessages(all), acks: -1 }) : [];
-  const offsets = perTask.flatMap((d) => d.offsets);
+  const send: Send = (topicMessages) => producer.sendBatch({ topicMessages, acks: -1 });
+  const perTask = [];
+  for (const d of due) perTask.push({ ...d, changelog: await produceChunked(send, d.task.prepareCommit(), d.task) });
+  const offsets = due.flatMap((d) => d.offsets);
   if (offsets.length > 0) await consumer.commitOffsets(offsets);
-  for (const d of perTask) await d.task.completeCommit(changelogOffsets(d.records, acks, d.task));
+  for (const d of perTask) await d.task.completeCommit(d.changelog);
 }
 
 /**
@@ -55,9 +66,9 @@ export async function commitAtLeastOnce(producer: Producer, consumer: Consumer, 
 export async function commitExactlyOnce(producer: Producer, groupId: string, task: StreamTask, offsets: OffsetsToCommit): Promise<void> {
   const records = task.prepareCommit();
   const txn = await producer.transaction();
-  let acks: RecordMetadata[] = [];
+  let changelog: Map<string, bigint>;
   try {
-    if (records.length > 0) acks = await txn.sendBatch({ topicMessages: toTopicMessages(records), acks: -1 });
+    changelog = await produceChunked((topicMessages) => txn.sendBatch({ topicMessages, acks: -1 }), records, task);
     if (offsets.length > 0) {
       const topics = [...new Set(offsets.map((o) => o.topic))].map((topic) => ({
         topic,
@@ -70,5 +81,5 @@ export async function commitExactlyOnce(producer: Producer, groupId: string, tas
     await txn.abort().catch(() => undefined);
     throw err;
   }
-  await task.completeCommit(changelogOffsets(records, acks, task));
+  await task.completeCommit(changelog);
 }

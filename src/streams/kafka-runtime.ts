@@ -147,6 +147,7 @@ export class KafkaRuntime {
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     await this.reconcile(heartbeat);
+    this.logger.debug('batch', { topic: batch.topic, partition: batch.partition, records: batch.messages.length });
     const slot = this.slots.get(batch.partition);
     if (!slot) return; // not ours (anymore): kafkajs re-fetches after the rebalance
     for (const m of batch.messages) {
@@ -279,6 +280,7 @@ export class KafkaRuntime {
       for (const s of due) s.task.rollback();
       throw err;
     }
+    this.logger.debug('committed', { tasks: due.length, ms: this.clock.now() - started });
     this.metrics.commits.inc({ app: this.opts.applicationId }, due.length);
     this.metrics.commitLatencyMs.observe(this.clock.now() - started, { app: this.opts.applicationId });
   }

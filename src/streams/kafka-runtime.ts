@@ -74,10 +74,12 @@ export class KafkaRuntime {
   /** Creates changelog topics, joins the group and starts processing. */
   async start(): Promise<void> {
     const { kafka, topology, applicationId } = this.opts;
-    const partitions = await this.sourcePartitions();
-    await this.opts.topicAdmin.ensureTopics(
-      topology.stores().filter((s) => s.changelog !== false).map((s) => ({ topic: changelogTopic(applicationId, s.name), partitions, compacted: true })),
-    );
+    const internal = new Set(topology.internalTopics());
+    const partitions = await this.sourcePartitions(topology.sourceTopics().filter((t) => !internal.has(t)));
+    await this.opts.topicAdmin.ensureTopics([
+      ...topology.stores().filter((s) => s.changelog !== false).map((s) => ({ topic: changelogTopic(applicationId, s.name), partitions, compacted: true })),
+      ...[...internal].map((topic) => ({ topic, partitions })),
+    ]);
     if (this.guarantee === 'at_least_once') {
       this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await this.producer.connect();
@@ -298,13 +300,14 @@ export class KafkaRuntime {
     await slot.producer?.disconnect();
   }
 
-  private async sourcePartitions(): Promise<number> {
+  /** Partition count shared by the external source topics (tasks = partitions). */
+  private async sourcePartitions(topics: readonly string[]): Promise<number> {
     const admin = this.opts.kafka.admin();
     await admin.connect();
     try {
       const counts = new Set<number>();
-      for (const topic of this.opts.topology.sourceTopics()) counts.add((await admin.fetchTopicOffsets(topic)).length);
-      if (counts.size !== 1) throw new Error(`${this.opts.applicationId}: source topics ${this.opts.topology.sourceTopics().join(', ')} are not co-partitioned`);
+      for (const topic of topics) counts.add((await admin.fetchTopicOffsets(topic)).length);
+      if (counts.size !== 1) throw new Error(`${this.opts.applicationId}: source topics ${topics.join(', ')} are not co-partitioned`);
       return [...counts][0] as number;
     } finally {
       await admin.disconnect();

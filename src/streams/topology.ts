@@ -45,6 +45,7 @@ export class TopologyError extends Error {
 export class Topology {
   private readonly nodes = new Map<string, TopologyNode>();
   private readonly children = new Map<string, string[]>();
+  private readonly internal = new Set<string>();
 
   addSource<K, V>(
     name: string,
@@ -98,6 +99,19 @@ export class Topology {
     this.nodes.set(node.name, node);
     this.children.set(node.name, []);
     return this;
+  }
+
+  /**
+   * Declares a topic the topology both writes and reads (a repartition topic); runtimes
+   * create it with as many partitions as the source topics.
+   */
+  addInternalTopic(topic: string): this {
+    this.internal.add(topic);
+    return this;
+  }
+
+  internalTopics(): string[] {
+    return [...this.internal];
   }
 
   node(name: string): TopologyNode {

@@ -1,0 +1,54 @@
+import { durationNanos, isRoot, StatusCode, type Span } from '../../model/span.ts';
+
+/** Per-trace bookkeeping while a trace is in flight (the spans themselves live in RocksDB). */
+export interface TraceMeta {
+  /** Wall-clock ms of the first and last span arrival. */
+  first: number;
+  last: number;
+  spans: number;
+  bytes: number;
+  rootAt: number | null;
+  error: boolean;
+  /** Max span duration seen (ns, as string: JSON has no bigint). */
+  maxDurationNs: string;
+  /** When the trace is due for a decision (ms). */
+  deadline: number;
+  /** Where its deadline-index entry sits; the index is moved lazily (see TraceAssembler). */
+  indexedAt: number;
+}
+
+export function newMeta(now: number): TraceMeta {
+  return { first: now, last: now, spans: 0, bytes: 0, rootAt: null, error: false, maxDurationNs: '0', deadline: now, indexedAt: now };
+}
+
+export function addSpan(meta: TraceMeta, span: Span, bytes: number, now: number): void {
+  meta.spans++;
+  meta.bytes += bytes;
+  meta.last = now;
+  if (meta.rootAt === null && isRoot(span)) meta.rootAt = now;
+  if (span.status.code === StatusCode.ERROR) meta.error = true;
+  const d = durationNanos(span);
+  if (d > BigInt(meta.maxDurationNs)) meta.maxDurationNs = d.toString();
+}
+
+export interface CompletionTimes {
+  readonly decisionWaitMs: number;
+  readonly rootGraceMs: number;
+  readonly maxTraceAgeMs: number;
+}
+
+/** The earliest of: inactivity (decision wait), root seen + grace, and maximum trace age. */
+export function deadlineOf(meta: TraceMeta, t: CompletionTimes): number {
+  let d = Math.min(meta.last + t.decisionWaitMs, meta.first + t.maxTraceAgeMs);
+  if (meta.rootAt !== null) d = Math.min(d, meta.rootAt + t.rootGraceMs);
+  return d;
+}
+
+/** Named completion reasons (as Refinery's send reasons), recorded with each decision. */
+export type CompletionReason = 'decision_wait' | 'root_seen' | 'max_trace_age' | 'span_limit' | 'byte_limit' | 'memory_pressure';
+
+export function completionReason(meta: TraceMeta, now: number, t: CompletionTimes): CompletionReason {
+  if (now >= meta.first + t.maxTraceAgeMs) return 'max_trace_age';
+  if (meta.rootAt !== null && now >= meta.rootAt + t.rootGraceMs && now < meta.last + t.decisionWaitMs) return 'root_seen';
+  return 'decision_wait';
+}

@@ -1,0 +1,32 @@
+import { LATENCY_BOUNDS_MS, type Counter, type Gauge, type Histogram, type MetricsRegistry } from '../../metrics/registry.ts';
+
+/** What tail sampling exposes: in-flight traces and bytes, decisions by policy and reason, late spans. */
+export interface SamplingMetrics {
+  readonly tracesInFlight: Gauge;
+  readonly bytesInFlight: Gauge;
+  readonly spansBuffered: Gauge;
+  readonly decisionsCached: Gauge;
+  readonly decisions: Counter;
+  readonly earlyDecisions: Counter;
+  readonly lateSpans: Counter;
+  readonly duplicateSpans: Counter;
+  readonly decisionLatencyMs: Histogram;
+  readonly rejectedSpans: Counter;
+  readonly repartitioned: Counter;
+}
+
+export function samplingMetrics(r: MetricsRegistry): SamplingMetrics {
+  return {
+    tracesInFlight: r.gauge('tailstream_sampling_traces_in_flight', 'Traces buffered and not yet decided, per task'),
+    bytesInFlight: r.gauge('tailstream_sampling_bytes_in_flight', 'Serialized bytes of buffered spans, per task'),
+    spansBuffered: r.gauge('tailstream_sampling_spans_buffered', 'Spans buffered in RocksDB awaiting a decision'),
+    decisionsCached: r.gauge('tailstream_sampling_decisions_cached', 'Entries in the decision cache, per task'),
+    decisions: r.counter('tailstream_sampling_decisions_total', 'Trace decisions by policy, completion reason and outcome'),
+    earlyDecisions: r.counter('tailstream_sampling_early_decisions_total', 'Traces decided early because an in-flight limit was reached'),
+    lateSpans: r.counter('tailstream_sampling_late_spans_total', 'Spans arriving after their trace was decided, by outcome'),
+    duplicateSpans: r.counter('tailstream_sampling_duplicate_spans_total', 'Retried spans already buffered (stored once)'),
+    decisionLatencyMs: r.histogram('tailstream_sampling_decision_latency_ms', 'First span arrival to decision', LATENCY_BOUNDS_MS.concat([60000, 300000])),
+    rejectedSpans: r.counter('tailstream_sampling_rejected_spans_total', 'Invalid spans or records sent to the dead-letter topic'),
+    repartitioned: r.counter('tailstream_sampling_repartitioned_records_total', 'Records re-keyed by trace id through the repartition topic'),
+  };
+}

@@ -1,0 +1,273 @@
+import { deriveEdges, deriveSpanMetrics } from '../../edges/index.ts';
+import type { SampledTrace } from '../../model/sampled-trace.ts';
+import type { Span } from '../../model/span.ts';
+import { bufferSerde, jsonSerde, stringSerde } from '../../serde/serde.ts';
+import { storeSpec, type KeyValueStore } from '../../state/store.ts';
+import type { Processor, ProcessorContext, ProcessorSupplier } from '../../streams/processor.ts';
+import { StreamRecord } from '../../streams/record.ts';
+import { createSampler, type Sampler } from '../decision.ts';
+import type { SamplingConfig } from '../config.ts';
+import { deadlineKey, dueBefore, expiryKey, INDEX_START, spanKey, spanPrefix, traceIdOfIndexKey } from './keys.ts';
+import { addSpan, completionReason, deadlineOf, newMeta, type CompletionReason, type TraceMeta } from './meta.ts';
+import type { SamplingMetrics } from './metrics.ts';
+import type { SpanCodec } from './span-codec.ts';
+import { WindowStore, type WindowRow } from './window-store.ts';
+
+export const STORES = {
+  spans: 'trace-spans',
+  meta: 'trace-meta',
+  deadlines: 'trace-deadlines',
+  decisions: 'trace-decisions',
+  expiry: 'decision-expiry',
+  windows: 'edge-metric-windows',
+} as const;
+
+/** A cached decision: late spans follow it until it expires. */
+export interface CachedDecision {
+  readonly sampled: boolean;
+  readonly policy: string;
+  readonly sampleRate: number;
+  readonly reason: string;
+  readonly decidedAtMs: number;
+  readonly expiresAtMs: number;
+}
+
+export interface AssemblyOptions {
+  readonly sampling: SamplingConfig;
+  /** How often due traces, expired decisions and closed windows are looked at. */
+  readonly tickMs: number;
+  readonly windowMs: number;
+  /** A window is emitted this long after it ends (most of its traces are decided by then). */
+  readonly windowFlushDelayMs: number;
+  /** In-flight bytes before the oldest traces are decided early. */
+  readonly maxBytesInFlight: number;
+  /** Spans per SampledTrace record, so a huge trace never makes one huge Kafka record. */
+  readonly outputChunkSpans: number;
+  /** Child node names to forward to. */
+  readonly children: { readonly sampled: string; readonly edges: string; readonly metrics: string };
+}
+
+/**
+ * Buffers the spans of each trace in RocksDB until the trace is complete, then asks the
+ * sampling policies, derives dependency edges from the whole trace, and emits kept traces.
+ * Span metrics are folded per span on arrival. Everything it remembers is in stores, so a
+ * task moving to another instance takes its in-flight traces and decisions along.
+ */
+export function traceAssembler(opts: AssemblyOptions, codec: SpanCodec, metrics: SamplingMetrics): ProcessorSupplier<string, Span[], string, unknown> {
+  const json = <T>() => jsonSerde<T>();
+  return {
+    stores: [
+      storeSpec(STORES.spans, stringSerde, bufferSerde),
+      storeSpec(STORES.meta, stringSerde, json<TraceMeta>()),
+      storeSpec(STORES.deadlines, stringSerde, stringSerde),
+      storeSpec(STORES.decisions, stringSerde, json<CachedDecision>()),
+      storeSpec(STORES.expiry, stringSerde, stringSerde),
+      storeSpec(STORES.windows, stringSerde, json<WindowRow>()),
+    ],
+    get: () => new TraceAssembler(opts, codec, metrics, createSampler(opts.sampling)),
+  };
+}
+
+export class TraceAssembler implements Processor<string, Span[], string, unknown> {
+  private ctx!: ProcessorContext<string, unknown>;
+  private spans!: KeyValueStore<string, Buffer>;
+  private metas!: KeyValueStore<string, TraceMeta>;
+  private deadlines!: KeyValueStore<string, string>;
+  private decisions!: KeyValueStore<string, CachedDecision>;
+  private expiry!: KeyValueStore<string, string>;
+  private windows!: WindowStore;
+  private tracesInFlight = 0;
+  private bytesInFlight = 0;
+  private decisionsCached = 0;
+  private readonly times: { decisionWaitMs: number; rootGraceMs: number; maxTraceAgeMs: number };
+
+  constructor(
+    private readonly opts: AssemblyOptions,
+    private readonly codec: SpanCodec,
+    private readonly metrics: SamplingMetrics,
+    private readonly sampler: Sampler,
+  ) {
+    this.times = opts.sampling;
+  }
+
+  async init(ctx: ProcessorContext<string, unknown>): Promise<void> {
+    this.ctx = ctx;
+    this.spans = ctx.getStateStore(STORES.spans);
+    this.metas = ctx.getStateStore(STORES.meta);
+    this.deadlines = ctx.getStateStore(STORES.deadlines);
+    this.decisions = ctx.getStateStore(STORES.decisions);
+    this.expiry = ctx.getStateStore(STORES.expiry);
+    this.windows = new WindowStore(ctx.getStateStore(STORES.windows), this.opts.windowMs);
+    // Counters are derived from the stores, so they are right after a restore or restart.
+    for await (const { value } of this.metas.all()) {
+      this.tracesInFlight++;
+      this.bytesInFlight += value.bytes;
+    }
+    for await (const _ of this.expiry.all()) this.decisionsCached++;
+    this.publishGauges();
+    ctx.schedule(this.opts.tickMs, 'wall-clock', (now) => this.tick(now));
+  }
+
+  async process(record: StreamRecord<string, Span[]>): Promise<void> {
+    const traceId = record.key;
+    const now = this.ctx.currentSystemTimeMs();
+    const cached = await this.decisions.get(traceId);
+    if (cached) return this.followDecision(traceId, record.value, cached, now);
+
+    let meta = await this.metas.get(traceId);
+    const isNew = !meta;
+    if (!meta) {
+      await this.relieveMemoryPressure(now);
+      meta = newMeta(now);
+      this.tracesInFlight++;
+    }
+    const fresh: Span[] = [];
+    for (const span of record.value) {
+      const key = spanKey(traceId, span.spanId, span.kind);
+      if ((await this.spans.get(key)) !== undefined) {
+        this.metrics.duplicateSpans.inc();
+        continue;
+      }
+      const bytes = this.codec.encode(span);
+      await this.spans.put(key, bytes);
+      addSpan(meta, span, bytes.length, now);
+      this.bytesInFlight += bytes.length;
+      fresh.push(span);
+    }
+    this.metrics.spansBuffered.add(fresh.length);
+    await this.windows.addSpanMetrics(deriveSpanMetrics(fresh));
+    meta.deadline = deadlineOf(meta, this.times);
+    if (isNew || meta.deadline < meta.indexedAt) {
+      if (!isNew) await this.deadlines.delete(deadlineKey(meta.indexedAt, traceId));
+      meta.indexedAt = meta.deadline;
+      await this.deadlines.put(deadlineKey(meta.deadline, traceId), '');
+    }
+    await this.metas.put(traceId, meta);
+    const s = this.opts.sampling;
+    if (meta.spans >= s.maxSpansPerTrace) await this.decide(traceId, meta, 'span_limit', now);
+    else if (meta.bytes >= s.maxTraceBytes) await this.decide(traceId, meta, 'byte_limit', now);
+    this.publishGauges();
+  }
+
+  /** Decides due traces, expires old decisions, emits closed windows. */
+  private async tick(now: number): Promise<void> {
+    const due: string[] = [];
+    for await (const { key } of this.deadlines.range(INDEX_START, dueBefore(now))) due.push(key);
+    for (const key of due) {
+      const traceId = traceIdOfIndexKey(key);
+      const meta = await this.metas.get(traceId);
+      await this.deadlines.delete(key);
+      if (!meta) continue;
+      if (meta.deadline > now) {
+        // Spans arrived since it was indexed: move the entry to the new deadline.
+        meta.indexedAt = meta.deadline;
+        await this.deadlines.put(deadlineKey(meta.deadline, traceId), '');
+        await this.metas.put(traceId, meta);
+        continue;
+      }
+      await this.decide(traceId, meta, completionReason(meta, now, this.times), now, false);
+    }
+    await this.expireDecisions(now);
+    await this.flushWindows(now);
+    this.publishGauges();
+  }
+
+  private async decide(traceId: string, meta: TraceMeta, reason: CompletionReason, now: number, indexed = true): Promise<void> {
+    const spans: Span[] = [];
+    const keys: string[] = [];
+    for await (const { key, value } of this.spans.prefixScan(spanPrefix(traceId))) {
+      keys.push(key);
+      spans.push(this.codec.decode(value));
+    }
+    const d = this.sampler.evaluate(
+      { traceId, spans, spanCount: meta.spans, byteSize: meta.bytes, firstArrivalMs: meta.first, lastArrivalMs: meta.last },
+      now,
+    );
+    await this.windows.addEdges(deriveEdges(spans));
+    const cached: CachedDecision = {
+      sampled: d.sampled,
+      policy: d.policy,
+      sampleRate: d.sampleRate,
+      reason: `${reason}: ${d.reason}`,
+      decidedAtMs: now,
+      expiresAtMs: now + this.opts.sampling.decisionCache.ttlMs,
+    };
+    if (d.sampled) await this.emit(traceId, spans, cached, false, now);
+    await this.cacheDecision(traceId, cached);
+    for (const k of keys) await this.spans.delete(k);
+    await this.metas.delete(traceId);
+    if (indexed) await this.deadlines.delete(deadlineKey(meta.indexedAt, traceId));
+    this.tracesInFlight--;
+    this.bytesInFlight -= meta.bytes;
+    this.metrics.spansBuffered.add(-meta.spans);
+    this.metrics.decisions.inc({ policy: d.policy, reason, sampled: String(d.sampled) });
+    this.metrics.decisionLatencyMs.observe(now - meta.first);
+  }
+
+  private async followDecision(traceId: string, spans: Span[], d: CachedDecision, now: number): Promise<void> {
+    await this.windows.addSpanMetrics(deriveSpanMetrics(spans));
+    this.metrics.lateSpans.inc({ outcome: d.sampled ? 'kept' : 'dropped' }, spans.length);
+    if (d.sampled) await this.emit(traceId, spans, d, true, now);
+  }
+
+  private async emit(traceId: string, spans: readonly Span[], d: CachedDecision, late: boolean, now: number): Promise<void> {
+    const decision = { policy: d.policy, sampleRate: d.sampleRate, reason: d.reason, late, decidedAtMs: d.decidedAtMs };
+    const n = this.opts.outputChunkSpans;
+    for (let i = 0; i < spans.length; i += n) {
+      const value: SampledTrace = { traceId, spans: spans.slice(i, i + n), decision };
+      await this.ctx.forward(new StreamRecord(traceId, value, now), this.opts.children.sampled);
+    }
+  }
+
+  private async cacheDecision(traceId: string, d: CachedDecision): Promise<void> {
+    const limit = this.opts.sampling.decisionCache.maxEntries;
+    if (this.decisionsCached >= limit) await this.expireDecisions(Infinity, this.decisionsCached - limit + 1);
+    await this.decisions.put(traceId, d);
+    await this.expiry.put(expiryKey(d.expiresAtMs, traceId), '');
+    this.decisionsCached++;
+  }
+
+  /** Drops decisions past their TTL, or the `max` oldest when the cache is full. */
+  private async expireDecisions(now: number, max = Infinity): Promise<void> {
+    const upTo = Number.isFinite(now) ? dueBefore(now) : '9';
+    const expired: string[] = [];
+    for await (const { key } of this.expiry.range(INDEX_START, upTo, { limit: max })) expired.push(key);
+    for (const key of expired) {
+      await this.expiry.delete(key);
+      await this.decisions.delete(traceIdOfIndexKey(key));
+      this.decisionsCached--;
+    }
+  }
+
+  /**
+   * Over the in-flight limits, the traces due soonest are decided now: a full buffer never
+   * drops a trace undecided.
+   */
+  private async relieveMemoryPressure(now: number): Promise<void> {
+    const over = () => this.tracesInFlight >= this.opts.sampling.numTraces || this.bytesInFlight >= this.opts.maxBytesInFlight;
+    while (over()) {
+      let victim: string | undefined;
+      for await (const { key } of this.deadlines.range(INDEX_START, undefined, { limit: 1 })) victim = key;
+      if (victim === undefined) return;
+      const traceId = traceIdOfIndexKey(victim);
+      const meta = await this.metas.get(traceId);
+      await this.deadlines.delete(victim);
+      if (!meta) continue;
+      this.metrics.earlyDecisions.inc();
+      await this.decide(traceId, meta, 'memory_pressure', now, false);
+    }
+  }
+
+  private async flushWindows(now: number): Promise<void> {
+    const { edges, metrics } = await this.windows.takeClosed(now, this.opts.windowFlushDelayMs);
+    for (const e of edges) await this.ctx.forward(new StreamRecord(`${e.parent}|${e.child}`, e, e.windowStartMs), this.opts.children.edges);
+    for (const m of metrics) await this.ctx.forward(new StreamRecord(`${m.service}|${m.operation}`, m, m.windowStartMs), this.opts.children.metrics);
+  }
+
+  private publishGauges(): void {
+    const task = { task: this.ctx.taskId };
+    this.metrics.tracesInFlight.set(this.tracesInFlight, task);
+    this.metrics.bytesInFlight.set(this.bytesInFlight, task);
+    this.metrics.decisionsCached.set(this.decisionsCached, task);
+  }
+}

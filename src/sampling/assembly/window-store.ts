@@ -1,0 +1,67 @@
+import { edgeFromObservation, edgeKey, edgeKeysBefore, mergeEdges, mergeMetrics, metricFromObservation, metricKey, metricKeysBefore, windowStart } from '../../edges/index.ts';
+import type { DependencyEdge, EdgeObservation, SpanMetrics, SpanObservation } from '../../edges/types.ts';
+import type { KeyValueStore } from '../../state/store.ts';
+
+export type WindowRow = DependencyEdge | SpanMetrics;
+
+/**
+ * Per-minute edge and RED aggregates of one task, in one RocksDB store (keys sort by kind
+ * then window). Observations are folded in memory per key first, so a trace costs one
+ * read and one write per distinct row, not per span.
+ */
+export class WindowStore {
+  constructor(
+    private readonly store: KeyValueStore<string, WindowRow>,
+    private readonly windowMs: number,
+  ) {}
+
+  async addEdges(observations: readonly EdgeObservation[]): Promise<void> {
+    const rows = new Map<string, DependencyEdge>();
+    for (const o of observations) {
+      const row = edgeFromObservation(o, this.windowMs);
+      const k = edgeKey(row);
+      const seen = rows.get(k);
+      rows.set(k, seen ? mergeEdges(seen, row) : row);
+    }
+    for (const [k, row] of rows) {
+      const stored = (await this.store.get(k)) as DependencyEdge | undefined;
+      await this.store.put(k, stored ? mergeEdges(stored, row) : row);
+    }
+  }
+
+  async addSpanMetrics(observations: readonly SpanObservation[]): Promise<void> {
+    const rows = new Map<string, SpanMetrics>();
+    for (const o of observations) {
+      const row = metricFromObservation(o, this.windowMs);
+      const k = metricKey(row);
+      const seen = rows.get(k);
+      rows.set(k, seen ? mergeMetrics(seen, row) : row);
+    }
+    for (const [k, row] of rows) {
+      const stored = (await this.store.get(k)) as SpanMetrics | undefined;
+      await this.store.put(k, stored ? mergeMetrics(stored, row) : row);
+    }
+  }
+
+  /**
+   * Removes and returns the rows of every window that ended at least `delayMs` before
+   * `nowMs`. A span arriving for a flushed window starts a new partial row; the ClickHouse
+   * tables sum rows per key, so totals stay exact.
+   */
+  async takeClosed(nowMs: number, delayMs: number): Promise<{ edges: DependencyEdge[]; metrics: SpanMetrics[] }> {
+    const firstOpen = windowStart(Math.max(0, nowMs - delayMs), this.windowMs);
+    const edges: DependencyEdge[] = [];
+    const metrics: SpanMetrics[] = [];
+    const er = edgeKeysBefore(firstOpen);
+    for await (const { key, value } of this.store.range(er.from, er.to)) {
+      edges.push(value as DependencyEdge);
+      await this.store.delete(key);
+    }
+    const mr = metricKeysBefore(firstOpen);
+    for await (const { key, value } of this.store.range(mr.from, mr.to)) {
+      metrics.push(value as SpanMetrics);
+      await this.store.delete(key);
+    }
+    return { edges, metrics };
+  }
+}

@@ -1,0 +1,29 @@
+import type { DependencyEdge, SpanMetrics } from '../edges/types.ts';
+import type { SampledTrace } from '../model/sampled-trace.ts';
+import type { Span } from '../model/span.ts';
+import { dependencyEdgeSerde, spanMetricsSerde } from '../serde/avro-aggregates.ts';
+import { sampledTraceSerde, spanBatchSerde } from '../serde/avro-serde.ts';
+import type { AvroRegistry } from '../serde/registry.ts';
+import type { Serde } from '../serde/serde.ts';
+import { spanCodec, type SpanCodec } from './assembly/span-codec.ts';
+
+/** The Avro serdes of the pipeline's topics, registered once (the registry calls are async). */
+export interface PipelineSerdes {
+  readonly registry: AvroRegistry;
+  readonly spanBatch: Serde<Span[]>;
+  readonly sampledTrace: Serde<SampledTrace>;
+  readonly dependencyEdge: Serde<DependencyEdge>;
+  readonly spanMetrics: Serde<SpanMetrics>;
+  readonly spanCodec: SpanCodec;
+}
+
+export async function createPipelineSerdes(registry: AvroRegistry): Promise<PipelineSerdes> {
+  return {
+    registry,
+    spanBatch: await spanBatchSerde(registry),
+    sampledTrace: await sampledTraceSerde(registry),
+    dependencyEdge: await dependencyEdgeSerde(registry),
+    spanMetrics: await spanMetricsSerde(registry),
+    spanCodec: spanCodec(registry),
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * Model ↔ Avro-object mapping for `schemas/Span.avsc`. Kept apart from the serde so the
+ * Span shape (src/model/span.ts) and the schema can evolve in one visible place.
+ */
+import type { AnyValue, Attributes, KeyValue, Span, SpanEvent, SpanLink } from '../model/span.ts';
+
+/** OTLP times are fixed64 (unsigned); Avro long is signed: store the same 64 bits. */
+const timeOut = (ns: bigint): bigint => BigInt.asIntN(64, ns);
+const timeIn = (x: bigint): bigint => BigInt.asUintN(64, x);
+
+type AvroAnyValue = { value: Record<string, unknown> | null };
+interface AvroKeyValue { key: string; value: AvroAnyValue }
+
+const ARRAY = 'tailstream.ArrayValue';
+const KVLIST = 'tailstream.KeyValueList';
+const BYTES = 'tailstream.BytesValue';
+
+function valueToAvro(v: AnyValue): AvroAnyValue {
+  switch (v.type) {
+    case 'string': return { value: { string: v.value } };
+    case 'bool': return { value: { boolean: v.value } };
+    case 'int': return { value: { long: v.value } };
+    case 'double': return { value: { double: v.value } };
+    case 'bytes': return { value: { [BYTES]: { value: Buffer.from(v.value.buffer, v.value.byteOffset, v.value.byteLength) } } };
+    case 'array': return { value: { [ARRAY]: { values: v.values.map(valueToAvro) } } };
+    case 'kvlist': return { value: { [KVLIST]: { values: attrsToAvro(v.values) } } };
+    case 'empty': return { value: null };
+  }
+}
+
+function attrsToAvro(attrs: Attributes): AvroKeyValue[] {
+  return attrs.map((kv) => ({ key: kv.key, value: valueToAvro(kv.value) }));
+}
+
+function valueFromAvro(a: AvroAnyValue): AnyValue {
+  const u = a.value;
+  if (u === null) return { type: 'empty' };
+  for (const branch in u) {
+    const x = u[branch];
+    switch (branch) {
+      case 'string': return { type: 'string', value: x as string };
+      case 'boolean': return { type: 'bool', value: x as boolean };
+      case 'long': return { type: 'int', value: x as bigint };
+      case 'double': return { type: 'double', value: x as number };
+      case BYTES: return { type: 'bytes', value: new Uint8Array((x as { value: Buffer }).value) };
+      case ARRAY: return { type: 'array', values: (x as { values: AvroAnyValue[] }).values.map(valueFromAvro) };
+      case KVLIST: return { type: 'kvlist', values: attrsFromAvro((x as { values: AvroKeyValue[] }).values) };
+    }
+  }
+  throw new Error(`Avro AnyValue: unknown union branch ${Object.keys(u).join(',')}`);
+}
+
+function attrsFromAvro(attrs: readonly AvroKeyValue[]): KeyValue[] {
+  return attrs.map((kv) => ({ key: kv.key, value: valueFromAvro(kv.value) }));
+}
+
+/** A model span as the plain object avsc writes for `tailstream.Span`. */
+export function spanToAvro(s: Span): Record<string, unknown> {
+  return {
+    traceId: s.traceId,
+    spanId: s.spanId,
+    parentSpanId: s.parentSpanId,
+    traceState: s.traceState,
+    flags: BigInt(s.flags),
+    name: s.name,
+    kind: s.kind,
+    startTimeUnixNano: timeOut(s.startTimeUnixNano),
+    endTimeUnixNano: timeOut(s.endTimeUnixNano),
+    status: { code: s.status.code, message: s.status.message },
+    attributes: attrsToAvro(s.attributes),
+    droppedAttributesCount: BigInt(s.droppedAttributesCount),
+    events: s.events.map((e) => ({
+      timeUnixNano: timeOut(e.timeUnixNano),
+      name: e.name,
+      attributes: attrsToAvro(e.attributes),
+      droppedAttributesCount: BigInt(e.droppedAttributesCount),
+    })),
+    droppedEventsCount: BigInt(s.droppedEventsCount),
+    links: s.links.map((l) => ({
+      traceId: l.traceId,
+      spanId: l.spanId,
+      traceState: l.traceState,
+      flags: BigInt(l.flags),
+      attributes: attrsToAvro(l.attributes),
+      droppedAttributesCount: BigInt(l.droppedAttributesCount),
+    })),
+    droppedLinksCount: BigInt(s.droppedLinksCount),
+    resource: {
+      attributes: attrsToAvro(s.resource.attributes),
+      droppedAttributesCount: BigInt(s.resource.droppedAttributesCount),
+      schemaUrl: s.resource.schemaUrl,
+    },
+    scope: {
+      name: s.scope.name,
+      version: s.scope.version,
+      attributes: attrsToAvro(s.scope.attributes),
+      droppedAttributesCount: BigInt(s.scope.droppedAttributesCount),
+      schemaUrl: s.scope.schemaUrl,
+    },
+  };
+}
+
+interface AvroSpan {
+  traceId: string; spanId: string; parentSpanId: string; traceState: string; flags: bigint; name: string;
+  kind: number; startTimeUnixNano: bigint; endTimeUnixNano: bigint; status: { code: number; message: string };
+  attributes: AvroKeyValue[]; droppedAttributesCount: bigint;
+  events: { timeUnixNano: bigint; name: string; attributes: AvroKeyValue[]; droppedAttributesCount: bigint }[];
+  droppedEventsCount: bigint;
+  links: { traceId: string; spanId: string; traceState: string; flags: bigint; attributes: AvroKeyValue[]; droppedAttributesCount: bigint }[];
+  droppedLinksCount: bigint;
+  resource: { attributes: AvroKeyValue[]; droppedAttributesCount: bigint; schemaUrl: string };
+  scope: { name: string; version: string; attributes: AvroKeyValue[]; droppedAttributesCount: bigint; schemaUrl: string };
+}
+
+/** The inverse of `spanToAvro`, for an object avsc read with the Span reader schema. */
+export function spanFromAvro(o: unknown): Span {
+  const a = o as AvroSpan;
+  const events: SpanEvent[] = a.events.map((e) => ({
+    timeUnixNano: timeIn(e.timeUnixNano),
+    name: e.name,
+    attributes: attrsFromAvro(e.attributes),
+    droppedAttributesCount: Number(e.droppedAttributesCount),
+  }));
+  const links: SpanLink[] = a.links.map((l) => ({
+    traceId: l.traceId,
+    spanId: l.spanId,
+    traceState: l.traceState,
+    flags: Number(l.flags),
+    attributes: attrsFromAvro(l.attributes),
+    droppedAttributesCount: Number(l.droppedAttributesCount),
+  }));
+  return {
+    traceId: a.traceId,
+    spanId: a.spanId,
+    parentSpanId: a.parentSpanId,
+    traceState: a.traceState,
+    flags: Number(a.flags),
+    name: a.name,
+    kind: a.kind as Span['kind'],
+    startTimeUnixNano: timeIn(a.startTimeUnixNano),
+    endTimeUnixNano: timeIn(a.endTimeUnixNano),
+    status: { code: a.status.code as Span['status']['code'], message: a.status.message },
+    attributes: attrsFromAvro(a.attributes),
+    droppedAttributesCount: Number(a.droppedAttributesCount),
+    events,
+    droppedEventsCount: Number(a.droppedEventsCount),
+    links,
+    droppedLinksCount: Number(a.droppedLinksCount),
+    resource: {
+      attributes: attrsFromAvro(a.resource.attributes),
+      droppedAttributesCount: Number(a.resource.droppedAttributesCount),
+      schemaUrl: a.resource.schemaUrl,
+    },
+    scope: {
+      name: a.scope.name,
+      version: a.scope.version,
+      attributes: attrsFromAvro(a.scope.attributes),
+      droppedAttributesCount: Number(a.scope.droppedAttributesCount),
+      schemaUrl: a.scope.schemaUrl,
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import { assertIdentifier } from './template.ts';
+
+/** Where ClickHouse lives: a server at `url`, else the embedded engine (chdb) at `dataDir`. */
+export interface ClickHouseOptions {
+  readonly url?: string;
+  readonly dataDir?: string;
+  readonly database: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly requestTimeoutMs?: number;
+}
+
+/**
+ * Settings every request needs so rows round-trip exactly: Int64/UInt64 come back as JSON
+ * strings (a JS number would lose digits past 2^53).
+ */
+const COMMON_SETTINGS = { output_format_json_quote_64bit_integers: 1 } as const;
+
+/**
+ * One @clickhouse/client instance for either back end, so the writer, migrations and
+ * queries have a single code path. The database is created if missing and becomes the
+ * default, so sql/queries/*.sql can name tables unqualified. chdb ignores the client's
+ * `database` option, hence `USE` (its session keeps it); only one process may open a
+ * chdb `dataDir` at a time, and the caller must `close()` the client.
+ */
+export async function openClickHouse(opts: ClickHouseOptions): Promise<ClickHouseClient> {
+  const database = assertIdentifier(opts.database, 'database');
+  if (opts.url !== undefined) {
+    const auth = { username: opts.username ?? 'default', password: opts.password ?? '' };
+    const timeout = opts.requestTimeoutMs ?? 30_000;
+    const boot = createClient({ url: opts.url, ...auth, request_timeout: timeout });
+    try {
+      await boot.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+    } finally {
+      await boot.close();
+    }
+    return createClient({ url: opts.url, ...auth, database, request_timeout: timeout, clickhouse_settings: COMMON_SETTINGS });
+  }
+  if (opts.dataDir === undefined) throw new Error('openClickHouse needs a url (server) or a dataDir (embedded chdb)');
+  const client = createClient({ connection: chdbConnection(opts.dataDir), clickhouse_settings: COMMON_SETTINGS });
+  try {
+    await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+    await client.command({ query: `USE ${database}` });
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+  return client;
+}
+
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
+/**
+ * chdb declares its Connection against @clickhouse/client-common's types, which differ
+ * from the copy bundled in @clickhouse/client 1.23 only in ClickHouseSettings' optional
+ * keys; the runtime contract is the same, so the cast is confined here.
+ */
+function chdbConnection(path: string): ClientConnection {
+  return createChdbConnection({ path }) as unknown as ClientConnection;
+}

@@ -53,7 +53,7 @@ async function produceChunked(send: Send, records: readonly OutgoingRecord[], ta
 export async function commitAtLeastOnce(producer: Producer, consumer: Consumer, due: readonly { task: StreamTask; offsets: OffsetsToCommit }[]): Promise<void> {
   const send: Send = (topicMessages) => producer.sendBatch({ topicMessages, acks: -1 });
   const perTask = [];
-  for (const d of due) perTask.push({ ...d, changelog: await produceChunked(send, d.task.prepareCommit(), d.task) });
+  for (const d of due) perTask.push({ ...d, changelog: await produceChunked(send, await d.task.prepareCommit(), d.task) });
   const offsets = due.flatMap((d) => d.offsets);
   if (offsets.length > 0) await consumer.commitOffsets(offsets);
   for (const d of perTask) await d.task.completeCommit(d.changelog);
@@ -64,7 +64,7 @@ export async function commitAtLeastOnce(producer: Producer, consumer: Consumer, 
  * transaction on the task's transactional producer; aborted on any failure.
  */
 export async function commitExactlyOnce(producer: Producer, groupId: string, task: StreamTask, offsets: OffsetsToCommit): Promise<void> {
-  const records = task.prepareCommit();
+  const records = await task.prepareCommit();
   const txn = await producer.transaction();
   let changelog: Map<string, bigint>;
   try {

@@ -155,7 +155,7 @@ export class LocalRuntime {
     if (!task.needsCommit()) return;
     const started = this.clock.now();
     const changelogOffsets = new Map<string, bigint>();
-    for (const r of task.prepareCommit()) {
+    for (const r of await task.prepareCommit()) {
       const [, offset] = this.broker.append(r.topic, { key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers }, r.partition);
       if (r.store) changelogOffsets.set(r.store, BigInt(offset));
     }

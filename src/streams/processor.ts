@@ -34,6 +34,13 @@ export interface ProcessorContext<KOut = unknown, VOut = unknown> {
 export interface Processor<KIn = unknown, VIn = unknown, KOut = unknown, VOut = unknown> {
   init?(context: ProcessorContext<KOut, VOut>): void | Promise<void>;
   process(record: StreamRecord<KIn, VIn>): void | Promise<void>;
+  /**
+   * Called at the start of every task commit, before outputs and offsets are written: a
+   * processor that buffers work outside Kafka (an external sink) writes it out here, so
+   * input offsets are committed only after that write is acknowledged. Throwing fails the
+   * commit, and the task rolls back to its last commit.
+   */
+  commit?(): Promise<void>;
   close?(): void | Promise<void>;
 }
 

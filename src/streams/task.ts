@@ -179,8 +179,9 @@ export class StreamTask {
     return this.commitRequested || this.outputs.length >= this.maxBuffered;
   }
 
-  /** Commit phase 1: everything to produce (outputs, then changelog changes). */
-  prepareCommit(): OutgoingRecord[] {
+  /** Commit phase 1: processors' commit hooks, then everything to produce (outputs, then changelog changes). */
+  async prepareCommit(): Promise<OutgoingRecord[]> {
+    for (const p of this.processors.values()) await p.commit?.();
     const out = this.outputs;
     this.outputs = [];
     if (this.opts.changelogs === false) return out;

@@ -1,0 +1,113 @@
+/**
+ * Decoding of `raw-spans` records, whatever real producers wrote: OTLP protobuf, OTLP JSON,
+ * Zipkin v2 JSON or Avro SpanBatch. The format comes from the content-type header when it
+ * names one, else from the bytes (Avro's magic 0, JSON's '{' or '[', else protobuf).
+ */
+import type { Span } from '../model/span.ts';
+import { defaultSpanLimits, type SpanLimits } from '../model/validate.ts';
+import type { RawRecord } from '../streams/record.ts';
+import { avroReader, spanBatchMapping, type AvroReader } from '../serde/avro-serde.ts';
+import { InProcessRegistry, type AvroRegistry } from '../serde/registry.ts';
+import { decodeOtlpJson } from './otlp-json.ts';
+import { decodeOtlpProto } from './otlp-proto.ts';
+import { SpanCollector } from './span-collector.ts';
+import type { DecodeResult, RawSpansFormat } from './types.ts';
+import { decodeZipkin } from './zipkin.ts';
+
+export type { DecodeResult, Rejection, RawSpansFormat } from './types.ts';
+export { groupByTrace } from '../model/group.ts';
+
+/** The content type tailstream's own ingest writes. */
+export const SPAN_BATCH_CONTENT_TYPE = 'application/vnd.tailstream.spanbatch+avro';
+
+function headerText(raw: RawRecord, name: string): string | undefined {
+  for (const [k, v] of Object.entries(raw.headers)) if (k.toLowerCase() === name) return v.toString('utf8');
+  return undefined;
+}
+
+/** The format of a raw-spans value: header first, bytes second. */
+export function detectFormat(value: Buffer, contentType?: string): RawSpansFormat {
+  const ct = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (ct === 'application/x-protobuf' || ct === 'application/protobuf') return 'otlp_proto';
+  if (ct !== undefined && ct.includes('avro')) return 'avro';
+  let i = 0;
+  while (i < value.length && (value[i] === 0x20 || value[i] === 0x0a || value[i] === 0x0d || value[i] === 0x09)) i++;
+  const first = value[i];
+  if (ct === 'application/json') return first === 0x5b ? 'zipkin_json' : 'otlp_json';
+  if (value[0] === 0) return 'avro';
+  if (first === 0x7b) return 'otlp_json';
+  if (first === 0x5b) return 'zipkin_json';
+  return 'otlp_proto';
+}
+
+export interface RawSpansDecoderOptions {
+  readonly limits?: SpanLimits;
+  /** For Avro values; the in-process registry from schemas/ by default. */
+  readonly registry?: AvroRegistry;
+}
+
+/** A decoder bound to limits and an Avro registry; see `decodeRawSpans`. */
+export class RawSpansDecoder {
+  private readonly limits: SpanLimits;
+  private readonly avro: AvroReader<Span[]>;
+
+  constructor(opts: RawSpansDecoderOptions = {}) {
+    this.limits = opts.limits ?? defaultSpanLimits;
+    this.avro = avroReader('SpanBatch', opts.registry ?? InProcessRegistry.fromDir(), spanBatchMapping);
+  }
+
+  decode(raw: RawRecord): DecodeResult {
+    if (raw.value === null) return { ok: false, error: 'record has no value' };
+    return this.decodeBytes(raw.value, headerText(raw, 'content-type'));
+  }
+
+  /** Like `decode`, but first fetches an Avro writer schema the registry has not seen yet. */
+  async decodeAsync(raw: RawRecord): Promise<DecodeResult> {
+    if (raw.value === null) return { ok: false, error: 'record has no value' };
+    const format = detectFormat(raw.value, headerText(raw, 'content-type'));
+    if (format !== 'avro') return this.decodeBytes(raw.value, headerText(raw, 'content-type'));
+    let spans: Span[];
+    try {
+      spans = await this.avro.readAsync(raw.value);
+    } catch (e) {
+      return { ok: false, format, error: `avro: ${errorMessage(e)}` };
+    }
+    return this.collect(format, (c) => { for (const s of spans) c.accept(s); });
+  }
+
+  /** Decodes one value; `contentType` as in the record header or HTTP request. */
+  decodeBytes(value: Buffer, contentType?: string, format: RawSpansFormat = detectFormat(value, contentType)): DecodeResult {
+    try {
+      switch (format) {
+        case 'otlp_proto': return this.collect(format, (c) => decodeOtlpProto(value, c));
+        case 'otlp_json': return this.collect(format, (c) => decodeOtlpJson(value, c));
+        case 'zipkin_json': return this.collect(format, (c) => decodeZipkin(value, c));
+        case 'avro': return this.collect(format, (c) => { for (const s of this.avro.read(value)) c.accept(s); });
+      }
+    } catch (e) {
+      return { ok: false, format, error: `${format}: ${errorMessage(e)}` };
+    }
+  }
+
+  private collect(format: RawSpansFormat, fill: (c: SpanCollector) => void): DecodeResult {
+    const c = new SpanCollector(this.limits);
+    fill(c);
+    return { ok: true, format, spans: c.spans, rejected: c.rejected };
+  }
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+let shared: RawSpansDecoder | undefined;
+
+/**
+ * Decodes a raw-spans record with default limits and the in-process Avro registry. Invalid
+ * spans become `rejected` entries; a record that cannot be read at all is `ok: false` (the
+ * caller sends it to the dead-letter topic).
+ */
+export function decodeRawSpans(raw: RawRecord): DecodeResult {
+  shared ??= new RawSpansDecoder();
+  return shared.decode(raw);
+}

@@ -1,0 +1,61 @@
+/**
+ * OTLP/HTTP trace receiver (`POST /v1/traces`, protobuf or JSON, optionally gzip), with the
+ * spec's responses: 200 + ExportTraceServiceResponse (partialSuccess when spans were
+ * rejected), 400 + google.rpc.Status, 413, 415, and 429 / 503 with Retry-After.
+ */
+import express from 'express';
+import type { Request, Response } from 'express';
+import { RawSpansDecoder } from './decode.ts';
+import { ExportTraceServiceResponse, RpcStatus } from './otlp-descriptor.ts';
+import { bodyErrorHandler, mediaType, publishSpans, rawBody, rejectionMessage, type Failure, type IngestHttpOptions } from './http-common.ts';
+
+const PROTO = 'application/x-protobuf';
+const JSON_TYPE = 'application/json';
+/** google.rpc.Code for each HTTP status we send. */
+const RPC_CODE: Readonly<Record<number, number>> = { 400: 3, 413: 3, 415: 3, 429: 8, 503: 14, 500: 13 };
+
+function sendFailure(req: Request, res: Response, f: Failure): void {
+  if (f.retryAfter !== undefined) res.set('Retry-After', String(f.retryAfter));
+  const status = { code: RPC_CODE[f.status] ?? 2, message: f.message };
+  if (mediaType(req) === PROTO) res.status(f.status).type(PROTO).send(Buffer.from(RpcStatus.encode(status).finish()));
+  else res.status(f.status).type(JSON_TYPE).send(JSON.stringify(status));
+}
+
+function sendSuccess(req: Request, res: Response, rejectedSpans: number, errorMessage: string): void {
+  const proto = mediaType(req) === PROTO;
+  const partialSuccess = rejectedSpans > 0 ? { rejectedSpans, errorMessage } : undefined;
+  if (proto) {
+    const msg = partialSuccess ? { partialSuccess: { rejectedSpans: { low: rejectedSpans, high: 0 }, errorMessage } } : {};
+    res.status(200).type(PROTO).send(Buffer.from(ExportTraceServiceResponse.encode(msg).finish()));
+  } else {
+    // ProtoJSON writes int64 as a string.
+    const body = partialSuccess ? { partialSuccess: { rejectedSpans: String(rejectedSpans), errorMessage } } : {};
+    res.status(200).type(JSON_TYPE).send(JSON.stringify(body));
+  }
+}
+
+/** The OTLP/HTTP app; mount it or `listen` it (default port 4318). */
+export function createOtlpHttpApp(opts: IngestHttpOptions): express.Express {
+  const decoder = new RawSpansDecoder(opts.limits ? { limits: opts.limits } : {});
+  const app = express();
+  app.disable('x-powered-by');
+  app.post(
+    '/v1/traces',
+    (req, res, next) => {
+      const t = mediaType(req);
+      if (t !== PROTO && t !== JSON_TYPE) sendFailure(req, res, { status: 415, message: `unsupported content-type ${JSON.stringify(t)}: use ${PROTO} or ${JSON_TYPE}` });
+      else next();
+    },
+    rawBody(opts),
+    async (req, res) => {
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const result = decoder.decodeBytes(body, undefined, mediaType(req) === PROTO ? 'otlp_proto' : 'otlp_json');
+      if (!result.ok) return sendFailure(req, res, { status: 400, message: result.error });
+      const failure = await publishSpans(opts.publisher, result.spans);
+      if (failure) return sendFailure(req, res, failure);
+      sendSuccess(req, res, result.rejected.length, result.rejected.length > 0 ? rejectionMessage(result.rejected) : '');
+    },
+  );
+  app.use(bodyErrorHandler(sendFailure));
+  return app;
+}

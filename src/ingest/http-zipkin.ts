@@ -1,0 +1,40 @@
+/**
+ * Zipkin v2 receiver (`POST /api/v2/spans`, JSON, optionally gzip). 202 like Zipkin itself;
+ * rejected spans are reported in a JSON body (Zipkin has no partial-success field).
+ */
+import express from 'express';
+import type { Request, Response } from 'express';
+import { RawSpansDecoder } from './decode.ts';
+import { bodyErrorHandler, mediaType, publishSpans, rawBody, rejectionMessage, type Failure, type IngestHttpOptions } from './http-common.ts';
+
+function sendFailure(_req: Request, res: Response, f: Failure): void {
+  if (f.retryAfter !== undefined) res.set('Retry-After', String(f.retryAfter));
+  res.status(f.status).type('text/plain').send(f.message);
+}
+
+/** The Zipkin app; mount it or `listen` it (default port 9411). */
+export function createZipkinApp(opts: IngestHttpOptions): express.Express {
+  const decoder = new RawSpansDecoder(opts.limits ? { limits: opts.limits } : {});
+  const app = express();
+  app.disable('x-powered-by');
+  app.post(
+    '/api/v2/spans',
+    (req, res, next) => {
+      const t = mediaType(req);
+      if (t !== 'application/json') sendFailure(req, res, { status: 415, message: `unsupported content-type ${JSON.stringify(t)}: use application/json` });
+      else next();
+    },
+    rawBody(opts),
+    async (req, res) => {
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const result = decoder.decodeBytes(body, undefined, 'zipkin_json');
+      if (!result.ok) return sendFailure(req, res, { status: 400, message: result.error });
+      const failure = await publishSpans(opts.publisher, result.spans);
+      if (failure) return sendFailure(req, res, failure);
+      if (result.rejected.length === 0) res.status(202).end();
+      else res.status(202).json({ rejectedSpans: result.rejected.length, errorMessage: rejectionMessage(result.rejected) });
+    },
+  );
+  app.use(bodyErrorHandler(sendFailure));
+  return app;
+}

@@ -1,0 +1,179 @@
+/**
+ * OTLP protobuf (`ExportTraceServiceRequest`, the Collector Kafka exporter's `otlp_proto`)
+ * to model spans, and back (for responses, tests and benchmarks).
+ */
+import type { AnyValue, Attributes, InstrumentationScope, KeyValue, Resource, Span } from '../model/span.ts';
+import { bytesToHex, hexToBytes, isZeroId } from '../model/hex.ts';
+import { ExportTraceServiceRequest } from './otlp-descriptor.ts';
+import type { SpanCollector } from './span-collector.ts';
+
+interface PLong { low: number; high: number }
+interface PAnyValue {
+  value?: string;
+  stringValue: string; boolValue: boolean; intValue: PLong; doubleValue: number;
+  arrayValue: { values: PAnyValue[] } | null; kvlistValue: { values: PKeyValue[] } | null; bytesValue: Uint8Array;
+}
+interface PKeyValue { key: string; value: PAnyValue | null }
+interface PSpan {
+  traceId: Uint8Array; spanId: Uint8Array; traceState: string; parentSpanId: Uint8Array; flags: number; name: string;
+  kind: number; startTimeUnixNano: PLong; endTimeUnixNano: PLong; attributes: PKeyValue[]; droppedAttributesCount: number;
+  events: { timeUnixNano: PLong; name: string; attributes: PKeyValue[]; droppedAttributesCount: number }[];
+  droppedEventsCount: number;
+  links: { traceId: Uint8Array; spanId: Uint8Array; traceState: string; attributes: PKeyValue[]; droppedAttributesCount: number; flags: number }[];
+  droppedLinksCount: number; status: { message: string; code: number } | null;
+}
+interface PRequest {
+  resourceSpans: {
+    resource: { attributes: PKeyValue[]; droppedAttributesCount: number } | null;
+    schemaUrl: string;
+    scopeSpans: {
+      scope: { name: string; version: string; attributes: PKeyValue[]; droppedAttributesCount: number } | null;
+      schemaUrl: string;
+      spans: PSpan[];
+    }[];
+  }[];
+}
+
+const u64 = (l: PLong): bigint => (BigInt(l.high >>> 0) << 32n) | BigInt(l.low >>> 0);
+const i64 = (l: PLong): bigint => BigInt.asIntN(64, u64(l));
+
+function value(v: PAnyValue | null): AnyValue {
+  switch (v?.value) {
+    case 'stringValue': return { type: 'string', value: v.stringValue };
+    case 'boolValue': return { type: 'bool', value: v.boolValue };
+    case 'intValue': return { type: 'int', value: i64(v.intValue) };
+    case 'doubleValue': return { type: 'double', value: v.doubleValue };
+    case 'bytesValue': return { type: 'bytes', value: new Uint8Array(v.bytesValue) };
+    case 'arrayValue': return { type: 'array', values: (v.arrayValue?.values ?? []).map(value) };
+    case 'kvlistValue': return { type: 'kvlist', values: attrs(v.kvlistValue?.values ?? []) };
+    default: return { type: 'empty' };
+  }
+}
+
+function attrs(kvs: PKeyValue[]): KeyValue[] {
+  const out: KeyValue[] = new Array(kvs.length);
+  for (let i = 0; i < kvs.length; i++) {
+    const kv = kvs[i] as PKeyValue;
+    out[i] = { key: kv.key, value: value(kv.value) };
+  }
+  return out;
+}
+
+const parentHex = (b: Uint8Array): string => (b.length === 0 ? '' : isZeroId(bytesToHex(b)) ? '' : bytesToHex(b));
+
+/** Throws (a whole-record failure) when the bytes are not a valid ExportTraceServiceRequest. */
+export function decodeOtlpProto(bytes: Uint8Array, out: SpanCollector): void {
+  const req = ExportTraceServiceRequest.decode(bytes) as unknown as PRequest;
+  for (const rs of req.resourceSpans) {
+    const resource: Resource = {
+      attributes: attrs(rs.resource?.attributes ?? []),
+      droppedAttributesCount: rs.resource?.droppedAttributesCount ?? 0,
+      schemaUrl: rs.schemaUrl,
+    };
+    for (const ss of rs.scopeSpans) {
+      const scope: InstrumentationScope = {
+        name: ss.scope?.name ?? '',
+        version: ss.scope?.version ?? '',
+        attributes: attrs(ss.scope?.attributes ?? []),
+        droppedAttributesCount: ss.scope?.droppedAttributesCount ?? 0,
+        schemaUrl: ss.schemaUrl,
+      };
+      for (const s of ss.spans) out.accept(span(s, resource, scope));
+    }
+  }
+}
+
+function span(s: PSpan, resource: Resource, scope: InstrumentationScope): Span {
+  return {
+    traceId: bytesToHex(s.traceId),
+    spanId: bytesToHex(s.spanId),
+    parentSpanId: parentHex(s.parentSpanId),
+    traceState: s.traceState,
+    flags: s.flags >>> 0,
+    name: s.name,
+    kind: s.kind as Span['kind'],
+    startTimeUnixNano: u64(s.startTimeUnixNano),
+    endTimeUnixNano: u64(s.endTimeUnixNano),
+    status: { code: (s.status?.code ?? 0) as Span['status']['code'], message: s.status?.message ?? '' },
+    attributes: attrs(s.attributes),
+    droppedAttributesCount: s.droppedAttributesCount,
+    events: s.events.map((e) => ({
+      timeUnixNano: u64(e.timeUnixNano),
+      name: e.name,
+      attributes: attrs(e.attributes),
+      droppedAttributesCount: e.droppedAttributesCount,
+    })),
+    droppedEventsCount: s.droppedEventsCount,
+    links: s.links.map((l) => ({
+      traceId: bytesToHex(l.traceId),
+      spanId: bytesToHex(l.spanId),
+      traceState: l.traceState,
+      flags: l.flags >>> 0,
+      attributes: attrs(l.attributes),
+      droppedAttributesCount: l.droppedAttributesCount,
+    })),
+    droppedLinksCount: s.droppedLinksCount,
+    resource,
+    scope,
+  };
+}
+
+/** protobufjs accepts any `{ low, high }` for 64-bit fields. */
+const toLong = (n: bigint, unsigned: boolean): PLong & { unsigned: boolean } => ({
+  low: Number(BigInt.asUintN(32, n)) | 0,
+  high: Number(BigInt.asUintN(32, n >> 32n)) | 0,
+  unsigned,
+});
+
+function valueOut(v: AnyValue): Record<string, unknown> {
+  switch (v.type) {
+    case 'string': return { stringValue: v.value };
+    case 'bool': return { boolValue: v.value };
+    case 'int': return { intValue: toLong(v.value, false) };
+    case 'double': return { doubleValue: v.value };
+    case 'bytes': return { bytesValue: v.value };
+    case 'array': return { arrayValue: { values: v.values.map(valueOut) } };
+    case 'kvlist': return { kvlistValue: { values: attrsOut(v.values) } };
+    case 'empty': return {};
+  }
+}
+
+const attrsOut = (a: Attributes) => a.map((kv) => ({ key: kv.key, value: valueOut(kv.value) }));
+
+/**
+ * Model spans → ExportTraceServiceRequest bytes, one ResourceSpans per span (resources are
+ * not deduplicated: fine for tests and benchmarks, which is what this is for).
+ */
+export function encodeOtlpProto(spans: readonly Span[]): Uint8Array {
+  const resourceSpans = spans.map((s) => ({
+    resource: { attributes: attrsOut(s.resource.attributes), droppedAttributesCount: s.resource.droppedAttributesCount },
+    schemaUrl: s.resource.schemaUrl,
+    scopeSpans: [
+      {
+        scope: { name: s.scope.name, version: s.scope.version, attributes: attrsOut(s.scope.attributes), droppedAttributesCount: s.scope.droppedAttributesCount },
+        schemaUrl: s.scope.schemaUrl,
+        spans: [
+          {
+            traceId: hexToBytes(s.traceId),
+            spanId: hexToBytes(s.spanId),
+            traceState: s.traceState,
+            parentSpanId: hexToBytes(s.parentSpanId),
+            flags: s.flags,
+            name: s.name,
+            kind: s.kind,
+            startTimeUnixNano: toLong(s.startTimeUnixNano, true),
+            endTimeUnixNano: toLong(s.endTimeUnixNano, true),
+            attributes: attrsOut(s.attributes),
+            droppedAttributesCount: s.droppedAttributesCount,
+            events: s.events.map((e) => ({ timeUnixNano: toLong(e.timeUnixNano, true), name: e.name, attributes: attrsOut(e.attributes), droppedAttributesCount: e.droppedAttributesCount })),
+            droppedEventsCount: s.droppedEventsCount,
+            links: s.links.map((l) => ({ traceId: hexToBytes(l.traceId), spanId: hexToBytes(l.spanId), traceState: l.traceState, attributes: attrsOut(l.attributes), droppedAttributesCount: l.droppedAttributesCount, flags: l.flags })),
+            droppedLinksCount: s.droppedLinksCount,
+            status: { code: s.status.code, message: s.status.message },
+          },
+        ],
+      },
+    ],
+  }));
+  return ExportTraceServiceRequest.encode({ resourceSpans }).finish();
+}

@@ -1,0 +1,32 @@
+import { defaultSpanLimits, validateSpan, type SpanLimits } from '../model/validate.ts';
+import type { Span } from '../model/span.ts';
+import type { Rejection } from './types.ts';
+
+/**
+ * Numbers spans as a decoder meets them and validates each, so every format reports
+ * rejections the same way (`span[<index>].<field>: <why>`).
+ */
+export class SpanCollector {
+  private next = 0;
+  readonly spans: Span[] = [];
+  readonly rejected: Rejection[] = [];
+
+  constructor(private readonly limits: SpanLimits = defaultSpanLimits) {}
+
+  accept(span: Span): void {
+    const index = this.next++;
+    const reason = validateSpan(span, `span[${index}]`, this.limits);
+    if (reason === undefined) this.spans.push(span);
+    else this.rejected.push(withIds({ index, reason }, span.traceId, span.spanId));
+  }
+
+  /** A span that could not even be converted; `detail` starts with the field path. */
+  reject(detail: string, traceId?: string, spanId?: string): void {
+    const index = this.next++;
+    this.rejected.push(withIds({ index, reason: `span[${index}].${detail}` }, traceId, spanId));
+  }
+}
+
+function withIds(r: Rejection, traceId?: string, spanId?: string): Rejection {
+  return { ...r, ...(traceId ? { traceId } : {}), ...(spanId ? { spanId } : {}) };
+}

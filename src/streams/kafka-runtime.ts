@@ -188,6 +188,7 @@ export class KafkaRuntime {
       await this.commitAll();
       return true;
     } catch (err) {
+      this.metrics.commitFailures.inc({ app: this.opts.applicationId });
       this.logger.warn('commit failed: rolling back to the last commit and reprocessing', {}, err);
       await this.rewindToCommitted();
       this.assignmentChanged = true;

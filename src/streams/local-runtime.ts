@@ -27,6 +27,8 @@ interface App {
   readonly tasks: StreamTask[];
   /** Next offset to read per `topic/partition`. */
   readonly positions: Map<string, number>;
+  /** Next offset after the last commit per `topic/partition`: where a rollback resumes. */
+  readonly committed: Map<string, number>;
 }
 
 /**
@@ -58,33 +60,42 @@ export class LocalRuntime {
     const counts = new Set(topics.map((t) => this.broker.partitions(t)));
     if (counts.size !== 1) throw new Error(`${applicationId}: source topics ${topics.join(', ')} are not co-partitioned`);
     const partitions = [...counts][0] as number;
-    const app: App = { id: applicationId, topology, tasks: [], positions: new Map() };
+    const app: App = { id: applicationId, topology, tasks: [], positions: new Map(), committed: new Map() };
     for (let p = 0; p < partitions; p++) {
-      const task = new StreamTask({
-        applicationId,
-        topology,
-        taskId: p,
-        stateDir: this.opts.stateDir,
-        clock: this.clock,
-        metrics: this.metrics,
-        logger: this.logger,
-        changelogs: this.opts.changelogs ?? true,
-      });
-      for (const plan of await task.open()) {
-        const entries: ChangelogEntry[] = [];
-        let last = plan.fromOffset - 1n;
-        for (const { offset, record } of this.broker.read(plan.topic, plan.partition, Number(plan.fromOffset))) {
-          if (record.key) entries.push({ key: record.key, value: record.value });
-          last = BigInt(offset);
-        }
-        await task.restore(plan.store, entries, last);
+      app.tasks.push(await this.openTask(app, p));
+      for (const t of topics) {
+        const start = this.broker.endOffset(t, p) > 0 ? this.startOffset(t, p) : 0;
+        app.positions.set(`${t}/${p}`, start);
+        app.committed.set(`${t}/${p}`, start);
       }
-      await task.init();
-      app.tasks.push(task);
-      for (const t of topics) app.positions.set(`${t}/${p}`, this.broker.endOffset(t, p) > 0 ? this.startOffset(t, p) : 0);
     }
     this.metrics.tasks.add(partitions, { app: applicationId });
     this.apps.push(app);
+  }
+
+  /** Opens a task, restores its stores from the in-memory changelogs and starts its processors. */
+  private async openTask(app: Pick<App, 'id' | 'topology'>, partition: number): Promise<StreamTask> {
+    const task = new StreamTask({
+      applicationId: app.id,
+      topology: app.topology,
+      taskId: partition,
+      stateDir: this.opts.stateDir,
+      clock: this.clock,
+      metrics: this.metrics,
+      logger: this.logger,
+      changelogs: this.opts.changelogs ?? true,
+    });
+    for (const plan of await task.open()) {
+      const entries: ChangelogEntry[] = [];
+      let last = plan.fromOffset - 1n;
+      for (const { offset, record } of this.broker.read(plan.topic, plan.partition, Number(plan.fromOffset))) {
+        if (record.key) entries.push({ key: record.key, value: record.value });
+        last = BigInt(offset);
+      }
+      await task.restore(plan.store, entries, last);
+    }
+    await task.init();
+    return task;
   }
 
   /** Processes everything pending in every topology, committing as configured. */
@@ -102,7 +113,7 @@ export class LocalRuntime {
     await this.exclusive(async () => {
       const now = this.clock.now();
       for (const app of this.apps) {
-        for (const task of app.tasks) {
+        for (const task of [...app.tasks]) {
           await task.punctuateWallClock(now);
           await this.commit(app, task);
         }
@@ -136,39 +147,69 @@ export class LocalRuntime {
     let progressed = false;
     const max = this.opts.maxPollRecords ?? 1000;
     for (const topic of app.topology.sourceTopics()) {
-      for (const task of app.tasks) {
+      for (const task of [...app.tasks]) {
         const posKey = `${topic}/${task.id}`;
         const from = app.positions.get(posKey) ?? 0;
+        const current = app.tasks[task.id] as StreamTask;
         for (const { offset, record } of this.broker.read(topic, task.id, from, max)) {
-          await task.process(topic, task.id, String(offset), record);
+          await current.process(topic, task.id, String(offset), record);
           app.positions.set(posKey, offset + 1);
           progressed = true;
-          if (this.opts.commitEveryRecord || task.commitUrgent()) await this.commit(app, task);
+          if ((this.opts.commitEveryRecord || current.commitUrgent()) && !(await this.commit(app, current))) return progressed;
         }
-        if (task.needsCommit()) await this.commit(app, task);
+        if (current.needsCommit() && !(await this.commit(app, current))) return progressed;
       }
     }
     return progressed;
   }
 
-  private async commit(app: App, task: StreamTask): Promise<void> {
-    if (!task.needsCommit()) return;
+  /**
+   * Produces the task's outputs and changelog, then lets its stores catch up. On failure
+   * (e.g. an external sink refused the batch) the task is reopened at its last commit and
+   * its input rewound, so the work is done again later: nothing lost.
+   */
+  private async commit(app: App, task: StreamTask): Promise<boolean> {
+    if (!task.needsCommit()) return true;
     const started = this.clock.now();
+    let records;
+    try {
+      records = await task.prepareCommit();
+    } catch (err) {
+      this.metrics.commitFailures.inc({ app: app.id });
+      this.logger.warn('commit failed: rolling the task back to its last commit; its input will be processed again', { app: app.id, task: task.id }, err);
+      await this.reopen(app, task);
+      return false;
+    }
     const changelogOffsets = new Map<string, bigint>();
-    for (const r of await task.prepareCommit()) {
+    for (const r of records) {
       const [, offset] = this.broker.append(r.topic, { key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers }, r.partition);
       if (r.store) changelogOffsets.set(r.store, BigInt(offset));
     }
     await task.completeCommit(changelogOffsets);
+    for (const topic of app.topology.sourceTopics()) {
+      const k = `${topic}/${task.id}`;
+      app.committed.set(k, app.positions.get(k) ?? 0);
+    }
     this.metrics.commits.inc({ app: app.id });
     this.metrics.commitLatencyMs.observe(this.clock.now() - started);
     for (const topic of app.topology.sourceTopics()) this.release(topic, task.id);
+    return true;
+  }
+
+  private async reopen(app: App, task: StreamTask): Promise<void> {
+    task.rollback();
+    await task.close();
+    for (const topic of app.topology.sourceTopics()) {
+      const k = `${topic}/${task.id}`;
+      app.positions.set(k, app.committed.get(k) ?? 0);
+    }
+    app.tasks[task.id] = await this.openTask(app, task.id);
   }
 
   /** Drops records every app that reads the topic has committed past: bounded memory. */
   private release(topic: string, partition: number): void {
-    const readers = this.apps.filter((a) => a.positions.has(`${topic}/${partition}`));
-    const min = Math.min(...readers.map((a) => a.positions.get(`${topic}/${partition}`) ?? 0));
+    const readers = this.apps.filter((a) => a.committed.has(`${topic}/${partition}`));
+    const min = Math.min(...readers.map((a) => a.committed.get(`${topic}/${partition}`) ?? 0));
     if (Number.isFinite(min)) this.broker.truncate(topic, partition, min);
   }
 

@@ -6,6 +6,7 @@ export interface StreamsMetrics {
   readonly recordsOut: Counter;
   readonly deadLetters: Counter;
   readonly commits: Counter;
+  readonly commitFailures: Counter;
   readonly commitLatencyMs: Histogram;
   readonly restoredRecords: Counter;
   readonly restoreRemaining: Gauge;
@@ -21,6 +22,7 @@ export function streamsMetrics(registry: MetricsRegistry): StreamsMetrics {
     recordsOut: registry.counter('tailstream_streams_records_out_total', 'Records sent to sink and dead-letter topics'),
     deadLetters: registry.counter('tailstream_streams_dead_letters_total', 'Records sent to a dead-letter topic'),
     commits: registry.counter('tailstream_streams_commits_total', 'Task commits'),
+    commitFailures: registry.counter('tailstream_streams_commit_failures_total', 'Commits that failed and rolled back to the last commit'),
     commitLatencyMs: registry.histogram('tailstream_streams_commit_latency_ms', 'Commit latency (flush, produce, acks, offsets)', LATENCY_BOUNDS_MS),
     restoredRecords: registry.counter('tailstream_streams_restored_records_total', 'Changelog records restored into stores'),
     restoreRemaining: registry.gauge('tailstream_streams_restore_remaining_records', 'Changelog records left to restore'),

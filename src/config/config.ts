@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { parseSamplingConfig, type SamplingConfig } from '../sampling/config.ts';
+import type { ProcessingGuarantee } from '../streams/kafka-runtime.ts';
+import { DEFAULT_TOPICS, type TailSamplingTopics } from '../../topologies/tail-sampling.ts';
+
+/**
+ * The one typed configuration: environment variables plus an optional YAML/JSON file
+ * (TAILSTREAM_CONFIG) that also holds the sampling policies. Every key has a default that
+ * works embedded. Only this module reads the environment.
+ */
+export interface AppConfig {
+  /** Set → Kafka runtime; unset → everything in-process (embedded). */
+  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string; readonly topicControlFifo?: string } | undefined;
+  readonly schemaRegistryUrl: string | undefined;
+  readonly clickhouse: {
+    /** Set → ClickHouse server; unset → embedded chdb under dataDir/clickhouse. */
+    readonly url: string | undefined;
+    readonly username: string | undefined;
+    readonly password: string | undefined;
+    readonly database: string;
+    readonly spansTtlDays: number;
+    readonly errorTtlDays: number;
+  };
+  readonly dataDir: string;
+  readonly ports: { readonly otlp: number; readonly zipkin: number; readonly query: number };
+  readonly host: string;
+  readonly processingGuarantee: ProcessingGuarantee;
+  readonly applicationIds: { readonly sampling: string; readonly sink: string };
+  readonly topics: TailSamplingTopics;
+  readonly sampling: SamplingConfig;
+  readonly assembly: {
+    readonly tickMs: number;
+    readonly windowMs: number;
+    readonly windowFlushDelayMs: number;
+    readonly maxBytesInFlight: number;
+    readonly outputChunkSpans: number;
+  };
+  readonly sink: { readonly batchRows: number; readonly flushIntervalMs: number };
+  /** Records waiting in the embedded in-memory raw-spans topic before ingest answers 429. */
+  readonly embeddedMaxQueuedRecords: number;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  readonly retriable = false;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function int(env: Env, key: string, fallback: number, min = 0): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${key}: expected an integer ≥ ${min}, got "${raw}"`);
+  return n;
+}
+
+function readFileConfig(path: string | undefined): Record<string, unknown> {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`TAILSTREAM_CONFIG: cannot read ${path}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${path}: not valid YAML or JSON: ${(err as Error).message}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`${path}: expected a mapping at the top level`);
+  const known = new Set(['sampling']);
+  for (const k of Object.keys(doc)) if (!known.has(k)) throw new ConfigError(`${path}: unknown key "${k}" (known: ${[...known].join(', ')})`);
+  return doc as Record<string, unknown>;
+}
+
+/** Parses the environment (and the file it names) once; the result is frozen. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const file = readFileConfig(env['TAILSTREAM_CONFIG']);
+  const brokers = env['KAFKA_BROKERS']?.split(',').map((b) => b.trim()).filter(Boolean);
+  const guarantee = env['PROCESSING_GUARANTEE'] ?? 'exactly_once';
+  if (guarantee !== 'at_least_once' && guarantee !== 'exactly_once') {
+    throw new ConfigError(`PROCESSING_GUARANTEE: expected at_least_once or exactly_once, got "${guarantee}"`);
+  }
+  let sampling: SamplingConfig;
+  try {
+    sampling = parseSamplingConfig(file['sampling'] ?? {}, 'sampling');
+  } catch (err) {
+    throw new ConfigError(`${env['TAILSTREAM_CONFIG'] ?? 'sampling config'}: ${(err as Error).message}`);
+  }
+  const dataDir = resolve(env['DATA_DIR'] ?? './data');
+  const fifo = env['KAFKA_TOPIC_CONTROL_FIFO'];
+  const config: AppConfig = {
+    kafka: brokers && brokers.length > 0 ? { brokers, clientId: env['KAFKA_CLIENT_ID'] ?? 'tailstream', ...(fifo ? { topicControlFifo: fifo } : {}) } : undefined,
+    schemaRegistryUrl: env['SCHEMA_REGISTRY_URL'] || undefined,
+    clickhouse: {
+      url: env['CLICKHOUSE_URL'] || undefined,
+      username: env['CLICKHOUSE_USER'] || undefined,
+      password: env['CLICKHOUSE_PASSWORD'] || undefined,
+      database: env['CLICKHOUSE_DATABASE'] ?? 'tailstream',
+      spansTtlDays: int(env, 'TTL_DAYS', 7),
+      errorTtlDays: int(env, 'ERROR_TTL_DAYS', 30),
+    },
+    dataDir,
+    ports: { otlp: int(env, 'OTLP_HTTP_PORT', 4318), zipkin: int(env, 'ZIPKIN_PORT', 9411), query: int(env, 'QUERY_PORT', 16686) },
+    host: env['HOST'] ?? '0.0.0.0',
+    processingGuarantee: guarantee,
+    applicationIds: { sampling: env['SAMPLING_APP_ID'] ?? 'tailstream-sampling', sink: env['SINK_APP_ID'] ?? 'tailstream-sink' },
+    topics: DEFAULT_TOPICS,
+    sampling,
+    assembly: {
+      tickMs: int(env, 'SAMPLING_TICK_MS', 500, 1),
+      windowMs: 60_000,
+      windowFlushDelayMs: int(env, 'WINDOW_FLUSH_DELAY_MS', sampling.decisionWaitMs + 5_000),
+      maxBytesInFlight: int(env, 'MAX_BYTES_IN_FLIGHT', 512 * 1024 * 1024, 1),
+      outputChunkSpans: 1000,
+    },
+    sink: { batchRows: int(env, 'SINK_BATCH_ROWS', 10_000, 1), flushIntervalMs: int(env, 'SINK_FLUSH_MS', 1_000, 1) },
+    embeddedMaxQueuedRecords: int(env, 'EMBEDDED_MAX_QUEUED_RECORDS', 100_000, 1),
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

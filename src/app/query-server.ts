@@ -1,0 +1,31 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import express from 'express';
+import { listen, type Listening } from '../ingest/server.ts';
+import type { MetricsRegistry } from '../metrics/registry.ts';
+import { sqlEndpoint } from './sql-endpoint.ts';
+
+export interface QueryServerOptions {
+  readonly clickhouse: ClickHouseClient;
+  readonly database: string;
+  readonly registry: MetricsRegistry;
+  readonly port: number;
+  readonly host: string;
+}
+
+/** Port 16686 (Jaeger's): the query API and UI, read-only SQL, Prometheus metrics and health. */
+export async function startQueryServer(opts: QueryServerOptions): Promise<Listening> {
+  const app = express();
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await opts.clickhouse.query({ query: 'SELECT 1', format: 'JSONEachRow' });
+      res.json({ status: 'ok' });
+    } catch (err) {
+      res.status(503).json({ status: 'clickhouse unavailable', error: (err as Error).message });
+    }
+  });
+  app.get('/metrics', (_req, res) => {
+    res.type('text/plain; version=0.0.4').send(opts.registry.exposition());
+  });
+  app.use(sqlEndpoint(opts.clickhouse));
+  return listen(app, opts.port, opts.host);
+}

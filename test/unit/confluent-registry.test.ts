@@ -58,7 +58,7 @@ describe('Confluent schema registry (SCHEMA_REGISTRY_URL)', () => {
   it('registers SpanBatch under its record name and writes the registry id into the wire format', async () => {
     const serde = await spanBatchSerde(new ConfluentRegistry(url));
     const bytes = serde.serialize([span({ id: 1, service: 'a', kind: 'server' })]);
-    expect(registry.subjects.get('io.tailstream.SpanBatch')).toEqual([serde.schemaId]);
+    expect(registry.subjects.get('tailstream.SpanBatch')).toEqual([serde.schemaId]);
     expect(wireSchemaId(bytes)).toBe(serde.schemaId);
   });
 

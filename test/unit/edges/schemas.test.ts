@@ -37,8 +37,8 @@ describe.each([
 ] as const)('schemas/%s.avsc', (name, row) => {
   const type = load(name);
 
-  it('is the io.tailstream record named after its file', () => {
-    expect(type.name).toBe(`io.tailstream.${name}`);
+  it('is the tailstream record named after its file', () => {
+    expect(type.name).toBe(`tailstream.${name}`);
   });
 
   it('has exactly the fields of the TypeScript row, in the same order', () => {

@@ -13,6 +13,9 @@ import type { SamplingMetrics } from './metrics.ts';
 import type { SpanCodec } from './span-codec.ts';
 import { WindowStore, type WindowRow } from './window-store.ts';
 
+/** Traces decided and decisions expired per punctuation at most. */
+const MAX_PER_TICK = 5_000;
+
 export const STORES = {
   spans: 'trace-spans',
   meta: 'trace-meta',
@@ -152,7 +155,8 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
   /** Decides due traces, expires old decisions, emits closed windows. */
   private async tick(now: number): Promise<void> {
     const due: string[] = [];
-    for await (const { key } of this.deadlines.range(INDEX_START, dueBefore(now))) due.push(key);
+    // Bounded per tick: a backlog is worked off over the next ticks, not in one long pause.
+    for await (const { key } of this.deadlines.range(INDEX_START, dueBefore(now), { limit: MAX_PER_TICK })) due.push(key);
     for (const key of due) {
       const traceId = traceIdOfIndexKey(key);
       const meta = await this.metas.get(traceId);
@@ -167,7 +171,7 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
       }
       await this.decide(traceId, meta, completionReason(meta, now, this.times), now, false);
     }
-    await this.expireDecisions(now);
+    await this.expireDecisions(now, MAX_PER_TICK);
     await this.flushWindows(now);
     this.publishGauges();
   }

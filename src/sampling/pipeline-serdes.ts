@@ -4,16 +4,16 @@ import type { Span } from '../model/span.ts';
 import { dependencyEdgeSerde, spanMetricsSerde } from '../serde/avro-aggregates.ts';
 import { sampledTraceSerde, spanBatchSerde } from '../serde/avro-serde.ts';
 import type { AvroRegistry } from '../serde/registry.ts';
-import type { Serde } from '../serde/serde.ts';
+import type { AvroSerde } from '../serde/avro-serde.ts';
 import { spanCodec, type SpanCodec } from './assembly/span-codec.ts';
 
 /** The Avro serdes of the pipeline's topics, registered once (the registry calls are async). */
 export interface PipelineSerdes {
   readonly registry: AvroRegistry;
-  readonly spanBatch: Serde<Span[]>;
-  readonly sampledTrace: Serde<SampledTrace>;
-  readonly dependencyEdge: Serde<DependencyEdge>;
-  readonly spanMetrics: Serde<SpanMetrics>;
+  readonly spanBatch: AvroSerde<Span[]>;
+  readonly sampledTrace: AvroSerde<SampledTrace>;
+  readonly dependencyEdge: AvroSerde<DependencyEdge>;
+  readonly spanMetrics: AvroSerde<SpanMetrics>;
   readonly spanCodec: SpanCodec;
 }
 

@@ -9,7 +9,9 @@ export type ClickHouseSinkErrorCode =
   | 'REJECTED'
   | 'INVALID_ARGUMENT'
   | 'MIGRATION_FAILED'
-  | 'MIGRATION_CHANGED';
+  | 'MIGRATION_CHANGED'
+  /** A commit came while the sink was re-cutting a replayed batch: retried from the last commit. */
+  | 'REPLAY_INCOMPLETE';
 
 export class ClickHouseSinkError extends Error {
   override readonly name = 'ClickHouseSinkError';

@@ -70,24 +70,32 @@ export class ClickHouseWriter {
     if (dedupToken === '') throw new ClickHouseSinkError('INVALID_ARGUMENT', 'an empty dedup token would disable deduplication');
     if (rows.length === 0) return;
     const target = `${table} SETTINGS insert_deduplicate = 1, deduplicate_blocks_in_dependent_materialized_views = 1, insert_deduplication_token = ${quote(dedupToken)}`;
+    await this.retrying(`insert into ${table}`, { table, rows: rows.length }, () => this.#client.insert({ table: target, values: rows as object[], format: 'JSONEachRow' }));
+    this.metrics.inserts++;
+    this.metrics.rows += rows.length;
+  }
+
+  /**
+   * Runs `op` with the insert retry policy: retriable failures back off exponentially,
+   * the rest (and the last attempt) reject with a ClickHouseSinkError. The sink uses it
+   * for the reads it cannot proceed without (its batch intents).
+   */
+  async retrying<T>(what: string, args: Record<string, unknown>, op: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.#client.insert({ table: target, values: rows as object[], format: 'JSONEachRow' });
-        this.metrics.inserts++;
-        this.metrics.rows += rows.length;
-        return;
+        return await op();
       } catch (err) {
         const e = classifyError(err);
         this.metrics.lastError = { code: e.code, message: e.message, ...(e.clickhouseCode === undefined ? {} : { clickhouseCode: e.clickhouseCode }) };
         if (!e.retriable || attempt >= this.#maxRetries) {
           this.metrics.failures++;
-          this.#log.error('insert failed', { table, rows: rows.length, attempts: attempt + 1 }, e);
-          if (e.retriable) throw new ClickHouseSinkError('RETRIES_EXHAUSTED', `insert into ${table} failed after ${attempt + 1} attempts: ${e.message}`, { retriable: true, cause: e, ...(e.clickhouseCode === undefined ? {} : { clickhouseCode: e.clickhouseCode }) });
+          this.#log.error(`${what} failed`, { ...args, attempts: attempt + 1 }, e);
+          if (e.retriable) throw new ClickHouseSinkError('RETRIES_EXHAUSTED', `${what} failed after ${attempt + 1} attempts: ${e.message}`, { retriable: true, cause: e, ...(e.clickhouseCode === undefined ? {} : { clickhouseCode: e.clickhouseCode }) });
           throw e;
         }
         const delay = this.backoffMs(attempt);
         this.metrics.retries++;
-        this.#log.warn('insert failed, retrying', { table, rows: rows.length, attempt: attempt + 1, delayMs: delay }, e);
+        this.#log.warn(`${what} failed, retrying`, { ...args, attempt: attempt + 1, delayMs: delay }, e);
         await this.#sleep(delay);
       }
     }

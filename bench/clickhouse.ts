@@ -1,0 +1,138 @@
+/**
+ * The ClickHouse sink on chdb: N spans of the seeded workload through the sink's row path
+ * (SampledTrace batches -> spanRows -> ClickHouseWriter with dedup tokens, views on) beside
+ * a raw insert of the very same rows (same client, no token, no views) and the OTel
+ * Collector exporter's schema loaded with the same spans; bytes per span on disk; and each
+ * sql/queries/*.sql query on both schemas (median of 5).
+ * Usage: BENCH_SPANS=1000000 npm run bench -- clickhouse [spans]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { deriveEdges } from '../src/edges/derive-edges.ts';
+import { deriveSpanMetrics } from '../src/edges/derive-span-metrics.ts';
+import { edgeFromObservation, mergeEdges, mergeMetrics, metricFromObservation } from '../src/edges/merge.ts';
+import { edgeKey, metricKey } from '../src/edges/keys.ts';
+import type { DependencyEdge, SpanMetrics } from '../src/edges/types.ts';
+import type { SampledTrace } from '../src/model/sampled-trace.ts';
+import { serviceName, type Span } from '../src/model/span.ts';
+import { openClickHouse } from '../src/sink/clickhouse.ts';
+import { migrate } from '../src/sink/migrate.ts';
+import { loadQuery, QUERY_NAMES } from '../src/sink/queries.ts';
+import { edgeToRow, metricsToRow } from '../src/sink/rows.ts';
+import { spanRows } from '../src/sink/sink-routes.ts';
+import { ClickHouseWriter } from '../src/sink/writer.ts';
+import { generateWorkload } from '../src/workload/generator.ts';
+import { OTEL_DDL, OTEL_QUERIES, otelRow } from './_otel-traces.ts';
+
+const BATCH = 10_000;
+const print = (name: string, value: number, unit: string) => console.log(`${name} ${Number.isInteger(value) ? value : value.toFixed(3)} ${unit}`);
+const progress = (msg: string) => process.stderr.write(`[clickhouse] ${msg}\n`);
+
+/** Kept-trace records of the workload, one trace at a time (each trace delivered whole). */
+function* sampledTraces(total: number, startMs: number): Generator<SampledTrace> {
+  const decision = { policy: 'bench', sampleRate: 1, reason: 'bench', late: false, decidedAtMs: startMs };
+  let spans: Span[] = [];
+  let n = 0;
+  for (const { span, duplicate } of generateWorkload({ seed: 'bench-clickhouse', traces: Math.ceil(total / 2), startMs, outOfOrder: false, lateRate: 0, keepTraceTruth: false })) {
+    if (duplicate) continue;
+    if (spans.length > 0 && spans[0]?.traceId !== span.traceId) {
+      yield { traceId: spans[0]?.traceId ?? '', spans, decision };
+      spans = [];
+    }
+    if (n++ >= total) break;
+    spans.push(span);
+  }
+  if (spans.length > 0) yield { traceId: spans[0]?.traceId ?? '', spans, decision };
+}
+
+async function median5(client: ClickHouseClient, query: string, params: Record<string, unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    await (await client.query({ query, query_params: params, format: 'JSONEachRow' })).json();
+    times.push(performance.now() - t);
+  }
+  return times.sort((a, b) => a - b)[2] as number;
+}
+
+async function bytesPerSpan(client: ClickHouseClient, tables: string[], spans: number): Promise<number> {
+  const rs = await client.query({ query: `SELECT sum(bytes_on_disk) AS b FROM system.parts WHERE active AND database = currentDatabase() AND table IN {t:Array(String)}`, query_params: { t: tables }, format: 'JSONEachRow' });
+  return Number((await rs.json<{ b: string }>())[0]?.b) / spans;
+}
+
+export default async function clickhouse(args: string[]): Promise<void> {
+  const total = Number(args[0] ?? process.env['BENCH_SPANS'] ?? 1_000_000);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-clickhouse-'));
+  const client = await openClickHouse({ dataDir: dir, database: 'bench' });
+  try {
+    await migrate(client, { database: 'bench', spansTtlDays: 0, errorTtlDays: 0, minuteTtlDays: 0, hourTtlDays: 0, dayTtlDays: 0 });
+    await client.command({ query: 'CREATE TABLE spans_raw AS spans' });
+    for (const ddl of OTEL_DDL) await client.command({ query: ddl });
+    const writer = new ClickHouseWriter({ client });
+    const startMs = Date.now() - 3_600_000; // inside the queries' "last hour(s)" windows
+    const edges = new Map<string, DependencyEdge>();
+    const metrics = new Map<string, SpanMetrics>();
+    const time = { sink: 0, raw: 0, otel: 0 };
+    let batch: SampledTrace[] = [];
+    let batchSpans = 0;
+    let done = 0;
+    let sample: Span | undefined;
+    const flush = async () => {
+      let t = performance.now();
+      const rows = spanRows(batch);
+      await writer.insert('spans', rows, `bench:${done}`);
+      time.sink += performance.now() - t;
+      t = performance.now();
+      await client.insert({ table: 'spans_raw', values: rows, format: 'JSONEachRow' });
+      time.raw += performance.now() - t;
+      t = performance.now();
+      await client.insert({ table: 'otel_traces', values: batch.flatMap((x) => x.spans.map(otelRow)), format: 'JSONEachRow' });
+      time.otel += performance.now() - t;
+      done += batchSpans;
+      batch = [];
+      batchSpans = 0;
+      if (done % 100_000 < BATCH) progress(`${done} / ${total} spans`);
+    };
+    for (const trace of sampledTraces(total, startMs)) {
+      sample ??= trace.spans[0];
+      for (const o of deriveEdges(trace.spans)) { const e = edgeFromObservation(o); const k = edgeKey(e); const seen = edges.get(k); edges.set(k, seen ? mergeEdges(seen, e) : e); }
+      for (const o of deriveSpanMetrics(trace.spans)) { const m = metricFromObservation(o); const k = metricKey(m); const seen = metrics.get(k); metrics.set(k, seen ? mergeMetrics(seen, m) : m); }
+      batch.push(trace);
+      batchSpans += trace.spans.length;
+      if (batchSpans >= BATCH) await flush();
+    }
+    if (batchSpans > 0) await flush();
+    await writer.insert('dependency_edges', [...edges.values()].map(edgeToRow), 'bench:edges');
+    await writer.insert('span_metrics', [...metrics.values()].map(metricsToRow), 'bench:metrics');
+    progress('merging parts before measuring size');
+    for (const t of ['spans', 'traces', 'trace_id_ts', 'spans_raw', 'otel_traces', 'otel_traces_trace_id_ts']) await client.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
+
+    print('spans', done, 'spans');
+    print('sink_insert_rate', done / (time.sink / 1000), 'rows/s');
+    print('raw_insert_rate', done / (time.raw / 1000), 'rows/s');
+    print('sink_vs_raw', time.raw / time.sink, 'ratio');
+    print('otel_insert_rate', done / (time.otel / 1000), 'rows/s');
+    print('bytes_per_span_spans', await bytesPerSpan(client, ['spans'], done), 'bytes');
+    print('bytes_per_span_with_indexes', await bytesPerSpan(client, ['spans', 'traces', 'trace_id_ts'], done), 'bytes');
+    print('otel_bytes_per_span', await bytesPerSpan(client, ['otel_traces'], done), 'bytes');
+    print('otel_bytes_per_span_with_indexes', await bytesPerSpan(client, ['otel_traces', 'otel_traces_trace_id_ts'], done), 'bytes');
+
+    const s = sample as Span;
+    const attr = s.attributes.find((a) => a.value.type === 'string') ?? s.resource.attributes[0];
+    const window = { start: Math.floor(startMs / 3_600_000) * 3600 - 3600, end: Math.ceil(Date.now() / 3_600_000) * 3600 + 3600 };
+    const params: Record<string, unknown> = {
+      trace_id: s.traceId, service: serviceName(s), hours: 2, limit: 20, start: window.start, end: window.end,
+      key: attr?.key ?? '', value: attr && attr.value.type === 'string' ? attr.value.value : '',
+    };
+    for (const name of QUERY_NAMES) {
+      print(`query_${name}`, await median5(client, loadQuery(name), params), 'ms');
+      const otel = OTEL_QUERIES[name];
+      if (otel !== undefined) print(`otel_query_${name}`, await median5(client, otel, params), 'ms');
+    }
+  } finally {
+    await client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,70 @@
+import type { DependencyEdge, SpanMetrics } from '../edges/types.ts';
+import type { SampledTrace } from '../model/sampled-trace.ts';
+import { StatusCode } from '../model/span.ts';
+import { edgeToRow, metricsToRow, spanToRow, type SpanRow } from './rows.ts';
+
+/** The sink's input topics (co-partitioned: one task per partition reads all three). */
+export interface SinkTopics {
+  readonly sampledSpans: string;
+  readonly dependencyEdges: string;
+  readonly spanMetrics: string;
+}
+
+/**
+ * How records of one topic become rows of one table. Items are what the batch holds until
+ * it is cut; `rows` turns a whole batch into JSONEachRow rows (for spans this is where the
+ * trace error flag is decided, over the batch).
+ */
+export interface SinkRoute {
+  readonly table: string;
+  readonly topic: string;
+  accept(value: unknown): { items: readonly unknown[]; rows: number };
+  rows(items: readonly unknown[]): object[];
+}
+
+/**
+ * The three routes. `traces` and `trace_id_ts` are materialized views over `spans`, and
+ * the edge / metrics rollups over their minute tables, so the sink writes three tables.
+ */
+export function sinkRoutes(topics: SinkTopics): SinkRoute[] {
+  return [
+    {
+      table: 'spans',
+      topic: topics.sampledSpans,
+      accept: (v) => ({ items: [v], rows: (v as SampledTrace).spans.length }),
+      rows: (items) => spanRows(items as readonly SampledTrace[]),
+    },
+    {
+      table: 'dependency_edges',
+      topic: topics.dependencyEdges,
+      accept: (v) => ({ items: [edgeToRow(v as DependencyEdge)], rows: 1 }),
+      rows: (items) => items as object[],
+    },
+    {
+      table: 'span_metrics',
+      topic: topics.spanMetrics,
+      accept: (v) => ({ items: [metricsToRow(v as SpanMetrics)], rows: 1 }),
+      rows: (items) => items as object[],
+    },
+  ];
+}
+
+/**
+ * Span rows of a batch of kept-trace records. `trace_error` (which selects the 30-day
+ * retention) is true for every span of a trace that has an ERROR span anywhere in this
+ * batch — not only in its own record — since a trace's spans usually arrive as
+ * consecutive chunks. What the sink cannot see stays false: an error only in an earlier,
+ * already-inserted batch (typically late spans of an error trace) leaves those spans
+ * with the shorter retention. The `traces` view takes max(trace_error), so the trace
+ * itself is still classed as an error trace.
+ */
+export function spanRows(traces: readonly SampledTrace[]): SpanRow[] {
+  const errorTraces = new Set<string>();
+  for (const t of traces) for (const s of t.spans) if (s.status.code === StatusCode.ERROR) errorTraces.add(s.traceId);
+  const out: SpanRow[] = [];
+  for (const t of traces) {
+    const { policy, sampleRate, late } = t.decision;
+    for (const s of t.spans) out.push(spanToRow(s, { policy, sampleRate, late, traceError: errorTraces.has(s.traceId) }));
+  }
+  return out;
+}

@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import express from 'express';
 import { listen, type Listening } from '../ingest/server.ts';
 import type { MetricsRegistry } from '../metrics/registry.ts';
+import { createQueryApp } from '../query/app.ts';
 import { sqlEndpoint } from './sql-endpoint.ts';
 
 export interface QueryServerOptions {
@@ -12,7 +13,7 @@ export interface QueryServerOptions {
   readonly host: string;
 }
 
-/** Port 16686 (Jaeger's): the query API and UI, read-only SQL, Prometheus metrics and health. */
+/** Port 16686 (Jaeger's): the Jaeger-compatible query API and UI, read-only SQL, Prometheus metrics and health. */
 export async function startQueryServer(opts: QueryServerOptions): Promise<Listening> {
   const app = express();
   app.get('/healthz', async (_req, res) => {
@@ -27,5 +28,6 @@ export async function startQueryServer(opts: QueryServerOptions): Promise<Listen
     res.type('text/plain; version=0.0.4').send(opts.registry.exposition());
   });
   app.use(sqlEndpoint(opts.clickhouse));
+  app.use(createQueryApp({ client: opts.clickhouse, database: opts.database }));
   return listen(app, opts.port, opts.host);
 }

@@ -20,7 +20,9 @@ export function refuseSql(sql: string): string | undefined {
  */
 export function sqlEndpoint(client: ClickHouseClient): express.Router {
   const router = express.Router();
-  router.post('/sql', express.text({ type: ['text/*', 'application/sql'], limit: '256kb' }), express.json({ limit: '256kb' }), async (req, res) => {
+  // Any body that is not JSON is the query text (so `curl --data '...'` works as typed).
+  const isJson = (req: { headers: { 'content-type'?: string } }) => (req.headers['content-type'] ?? '').includes('json');
+  router.post('/sql', express.text({ type: (req) => !isJson(req), limit: '256kb' }), express.json({ limit: '256kb' }), async (req, res) => {
     const body: unknown = req.body;
     const sql = typeof body === 'string' ? body : typeof body === 'object' && body !== null && typeof (body as { query?: unknown }).query === 'string' ? (body as { query: string }).query : undefined;
     if (sql === undefined) {

@@ -115,7 +115,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     assembly: {
       tickMs: int(env, 'SAMPLING_TICK_MS', 500, 1),
       windowMs: 60_000,
-      windowFlushDelayMs: int(env, 'WINDOW_FLUSH_DELAY_MS', sampling.decisionWaitMs + 5_000),
+      // Negative: emit the current window early as partial sums (ClickHouse sums rows per key).
+      windowFlushDelayMs: int(env, 'WINDOW_FLUSH_DELAY_MS', sampling.decisionWaitMs + 5_000, -60_000),
       maxBytesInFlight: int(env, 'MAX_BYTES_IN_FLIGHT', 512 * 1024 * 1024, 1),
       outputChunkSpans: 1000,
     },

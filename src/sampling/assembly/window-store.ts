@@ -45,11 +45,13 @@ export class WindowStore {
 
   /**
    * Removes and returns the rows of every window that ended at least `delayMs` before
-   * `nowMs`. A span arriving for a flushed window starts a new partial row; the ClickHouse
-   * tables sum rows per key, so totals stay exact.
+   * `nowMs` (a negative delay takes still-open windows too, as partial sums). A span
+   * arriving for a flushed window starts a new partial row; the ClickHouse tables sum rows
+   * per key, so totals stay exact.
    */
   async takeClosed(nowMs: number, delayMs: number): Promise<{ edges: DependencyEdge[]; metrics: SpanMetrics[] }> {
     const firstOpen = windowStart(Math.max(0, nowMs - delayMs), this.windowMs);
+    // (with delayMs ≤ -windowMs the window holding `nowMs` itself is taken)
     const edges: DependencyEdge[] = [];
     const metrics: SpanMetrics[] = [];
     const er = edgeKeysBefore(firstOpen);

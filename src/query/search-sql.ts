@@ -1,0 +1,54 @@
+import { tagCondition, type SqlPart } from './tag-sql.ts';
+import type { TraceQuery } from './trace-query.ts';
+
+/**
+ * The trace ids a search finds, newest first: spans of the service (the primary key's
+ * prefix, so only that service's time range is read) matching every condition, grouped
+ * by trace and ordered by their newest matching span, as Jaeger's storage orders them.
+ */
+export function searchSql(q: TraceQuery): SqlPart {
+  const where = [
+    'service_name = {service:String}',
+    "start_time >= fromUnixTimestamp64Nano({startNs:Int64}, 'UTC')",
+    "start_time <= fromUnixTimestamp64Nano({endNs:Int64}, 'UTC')",
+  ];
+  const params: Record<string, unknown> = { service: q.service, startNs: q.startNs.toString(), endNs: q.endNs.toString(), limit: q.limit };
+  if (q.operation !== undefined) {
+    where.push('name = {operation:String}');
+    params['operation'] = q.operation;
+  }
+  if (q.minDurationNs !== undefined) {
+    where.push('duration_ns >= {minNs:UInt64}');
+    params['minNs'] = q.minDurationNs.toString();
+  }
+  if (q.maxDurationNs !== undefined) {
+    where.push('duration_ns <= {maxNs:UInt64}');
+    params['maxNs'] = q.maxDurationNs.toString();
+  }
+  q.tags.forEach((t, i) => {
+    const c = tagCondition(t, i);
+    where.push(c.sql);
+    Object.assign(params, c.params);
+  });
+  const sql = `SELECT trace_id, max(start_time) AS newest
+FROM spans
+WHERE ${where.join('\n  AND ')}
+GROUP BY trace_id
+ORDER BY newest DESC, trace_id
+LIMIT {limit:UInt32}`;
+  return { sql, params };
+}
+
+/**
+ * Every span of the given traces. trace_id_ts bounds the time range first (partition and
+ * primary-key pruning), then the trace_id bloom filter; LIMIT 1 BY hides copies a replay
+ * wrote before the replacing merge collapsed them (as sql/queries/trace_by_id.sql does).
+ */
+export const TRACES_BY_IDS_SQL = `WITH
+    (SELECT min(start) FROM trace_id_ts WHERE trace_id IN {ids:Array(String)}) AS lo,
+    (SELECT max(end) FROM trace_id_ts WHERE trace_id IN {ids:Array(String)}) AS hi
+SELECT *
+FROM spans
+WHERE trace_id IN {ids:Array(String)} AND start_time >= lo AND start_time <= hi
+ORDER BY trace_id, start_time, span_id
+LIMIT 1 BY trace_id, span_id`;

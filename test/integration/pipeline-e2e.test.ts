@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPipeline, type Pipeline } from '../../src/app/pipeline.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import type { Span } from '../../src/model/span.ts';
+import { rowToSpan, type SpanRow } from '../../src/sink/rows.ts';
+import { createLogger } from '../../src/util/log.ts';
+import { normalizeSpan } from '../fixtures/clickhouse.ts';
+import { expectedOtlpSpan, tracerProvider } from '../fixtures/otel.ts';
+
+let dir: string;
+let pipeline: Pipeline;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tailstream-e2e-'));
+  writeFileSync(join(dir, 'tailstream.yaml'), 'sampling:\n  decision_wait: 300ms\n  root_grace: 100ms\n  policies:\n    - { name: keep-all, type: always_sample }\n');
+  pipeline = await startPipeline(
+    loadConfig({
+      DATA_DIR: dir,
+      TAILSTREAM_CONFIG: join(dir, 'tailstream.yaml'),
+      HOST: '127.0.0.1',
+      OTLP_HTTP_PORT: '0',
+      ZIPKIN_PORT: '0',
+      QUERY_PORT: '0',
+      SAMPLING_TICK_MS: '50',
+      SINK_FLUSH_MS: '100',
+      WINDOW_FLUSH_DELAY_MS: '-60000', // emit the open minute at once, as a partial sum
+      TTL_DAYS: '0',
+      ERROR_TTL_DAYS: '0',
+    }),
+    createLogger('e2e', 'warn'),
+  );
+});
+afterAll(async () => {
+  await pipeline?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function sql<T>(query: string): Promise<T[]> {
+  const res = await fetch(`http://127.0.0.1:${pipeline.ports.query}/sql`, { method: 'POST', body: query });
+  const body = (await res.json()) as { rows?: T[]; error?: string };
+  if (!res.ok) throw new Error(`POST /sql ${res.status}: ${body.error}`);
+  return body.rows ?? [];
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('end to end: OpenTelemetry JS SDK → embedded pipeline (npm start) → ClickHouse', () => {
+  it('every span lands in spans with all its fields, and the call lands in dependency_edges', async () => {
+    const url = `http://127.0.0.1:${pipeline.ports.otlp}/v1/traces`;
+    const front = tracerProvider(new OTLPTraceExporter({ url }), 'frontend');
+    const cart = tracerProvider(new OTLPTraceExporter({ url }), 'cart');
+    const tracer = front.provider.getTracer('web', '2.0.1');
+    const root = tracer.startSpan('GET /cart', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET', 'http.route': '/cart', 'user.premium': true, 'cart.size': 3, 'cart.total': 42.5, tags: ['a', 'b'] } });
+    root.addEvent('cache.miss', { key: 'cart:1', attempt: 2 });
+    const call = tracer.startSpan('GET cart-service', { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'GET', 'server.address': 'cart' } }, trace.setSpan(context.active(), root));
+    const server = cart.provider.getTracer('grpc', '1.0.0').startSpan('GetCart', { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc' } }, trace.setSpan(context.active(), call));
+    server.setStatus({ code: SpanStatusCode.ERROR, message: 'cart not found' });
+    server.end();
+    call.end();
+    root.end();
+    await front.provider.forceFlush();
+    await cart.provider.forceFlush();
+    const sent = [...front.memory.getFinishedSpans(), ...cart.memory.getFinishedSpans()];
+    const traceId = root.spanContext().traceId;
+
+    const rows = await until('3 spans in ClickHouse', async () => {
+      const r = await sql<SpanRow>(`SELECT * FROM tailstream.spans WHERE trace_id = '${traceId}'`);
+      return r.length === 3 ? r : undefined;
+    });
+    const stored = new Map<string, Span>(rows.map((r) => [r.span_id, rowToSpan(r)]));
+    for (const s of sent) {
+      const got = stored.get(s.spanContext().spanId);
+      expect(got, s.name).toBeDefined();
+      const { flags: _flags, links, ...rest } = got as Span;
+      expect(normalizeSpan({ ...rest, flags: 0, links: links.map(({ flags: _f, ...l }) => ({ ...l, flags: 0 })) } as Span)).toEqual(
+        normalizeSpan({ ...expectedOtlpSpan(s), flags: 0, links: [] } as unknown as Span),
+      );
+    }
+    expect(rows.every((r) => (r as unknown as { policy: string }).policy === 'keep-all')).toBe(true);
+
+    const edges = await until('the frontend → cart edge', async () => {
+      const r = await sql<{ parent: string; child: string; calls: string; errors: string }>(
+        `SELECT parent, child, sum(calls) AS calls, sum(errors) AS errors FROM tailstream.dependency_edges GROUP BY parent, child`,
+      );
+      return r.length > 0 ? r : undefined;
+    });
+    expect(edges.map((e) => [e.parent, e.child, Number(e.calls), Number(e.errors)])).toEqual([['frontend', 'cart', 1, 1]]);
+    const traces = await sql<{ spans: string }>(`SELECT uniqExactMerge(span_count) AS spans FROM tailstream.traces WHERE trace_id = '${traceId}'`);
+    expect(Number(traces[0]?.spans)).toBe(3);
+    await front.provider.shutdown();
+    await cart.provider.shutdown();
+  });
+});

@@ -40,6 +40,27 @@ interface Runtimes {
   stop(): Promise<void>;
 }
 
+/** What either runtime set-up needs. */
+interface Parts {
+  readonly config: AppConfig;
+  readonly sampling: Topology;
+  readonly sink: Topology;
+  readonly registry: MetricsRegistry;
+  readonly logger: Logger;
+  readonly spanBatch: AvroSerde<Span[]>;
+}
+
+/** The configured ClickHouse: a server with CLICKHOUSE_URL, else chdb under the data directory. */
+export function openConfiguredClickHouse(config: AppConfig): Promise<ClickHouseClient> {
+  const ch = config.clickhouse;
+  return openClickHouse({
+    ...(ch.url ? { url: ch.url } : { dataDir: join(config.dataDir, 'clickhouse') }),
+    database: ch.database,
+    ...(ch.username ? { username: ch.username } : {}),
+    ...(ch.password ? { password: ch.password } : {}),
+  });
+}
+
 /**
  * Starts everything in one process. Without Kafka settings the topologies run on the
  * in-process runtime and ClickHouse is chdb under the data directory: `npm start` and go.
@@ -48,12 +69,7 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
   const registry = new MetricsRegistry();
   const serdes = await createPipelineSerdes(createAvroRegistry(config.schemaRegistryUrl));
   const ch = config.clickhouse;
-  const clickhouse = await openClickHouse({
-    ...(ch.url ? { url: ch.url } : { dataDir: join(config.dataDir, 'clickhouse') }),
-    database: ch.database,
-    ...(ch.username ? { username: ch.username } : {}),
-    ...(ch.password ? { password: ch.password } : {}),
-  });
+  const clickhouse = await openConfiguredClickHouse(config);
   const applied = await migrate(clickhouse, { database: ch.database, spansTtlDays: ch.spansTtlDays, errorTtlDays: ch.errorTtlDays });
   logger.info('clickhouse ready', { target: ch.url ?? join(config.dataDir, 'clickhouse'), migrationsApplied: applied.applied });
 
@@ -77,9 +93,8 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
     registry,
     logger: logger.child('sink'),
   });
-  const runtimes = config.kafka
-    ? await startOnKafka(config, sampling, sink, registry, logger, serdes.spanBatch)
-    : await startEmbedded(config, sampling, sink, registry, logger, serdes.spanBatch);
+  const parts: Parts = { config, sampling, sink, registry, logger, spanBatch: serdes.spanBatch };
+  const runtimes = config.kafka ? await startOnKafka(parts) : await startEmbedded(parts);
 
   const servers: Listening[] = [];
   try {
@@ -107,14 +122,7 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
   };
 }
 
-async function startEmbedded(
-  config: AppConfig,
-  sampling: Topology,
-  sink: Topology,
-  registry: MetricsRegistry,
-  logger: Logger,
-  spanBatch: AvroSerde<Span[]>,
-): Promise<Runtimes> {
+async function startEmbedded({ config, sampling, sink, registry, logger, spanBatch }: Parts): Promise<Runtimes> {
   const broker = new InMemoryBroker(1);
   const runtime = new LocalRuntime({ broker, stateDir: join(config.dataDir, 'state'), registry, logger: logger.child('streams'), changelogs: false });
   await runtime.add(config.applicationIds.sampling, sampling);
@@ -154,14 +162,7 @@ async function startEmbedded(
   };
 }
 
-async function startOnKafka(
-  config: AppConfig,
-  sampling: Topology,
-  sink: Topology,
-  registry: MetricsRegistry,
-  logger: Logger,
-  spanBatch: AvroSerde<Span[]>,
-): Promise<Runtimes> {
+async function startOnKafka({ config, sampling, sink, registry, logger, spanBatch }: Parts): Promise<Runtimes> {
   const k = config.kafka as NonNullable<AppConfig['kafka']>;
   const kafkaLog = logger.child('kafkajs');
   const kafka = new Kafka({

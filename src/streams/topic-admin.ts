@@ -1,5 +1,5 @@
 import { openSync, writeSync, closeSync } from 'node:fs';
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 
 export interface TopicSpec {
   readonly topic: string;
@@ -17,6 +17,12 @@ export interface TopicAdmin {
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
 }
 
+/** The specs whose topics the cluster does not list yet. */
+async function missingTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<TopicSpec[]> {
+  const existing = new Set(await admin.listTopics());
+  return specs.filter((s) => !existing.has(s.topic));
+}
+
 export class KafkaTopicAdmin implements TopicAdmin {
   constructor(
     private readonly kafka: Kafka,
@@ -27,8 +33,7 @@ export class KafkaTopicAdmin implements TopicAdmin {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const existing = new Set(await admin.listTopics());
-      const missing = specs.filter((s) => !existing.has(s.topic));
+      const missing = await missingTopics(admin, specs);
       if (missing.length > 0) {
         await admin.createTopics({
           waitForLeaders: true,
@@ -57,8 +62,7 @@ export class FifoTopicAdmin implements TopicAdmin {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const existing = new Set(await admin.listTopics());
-      const missing = specs.filter((s) => !existing.has(s.topic));
+      const missing = await missingTopics(admin, specs);
       if (missing.length === 0) return;
       const fd = openSync(this.fifoPath, 'w');
       try {

@@ -1,24 +1,17 @@
-#!/usr/bin/env -S node --import tsx
 /**
  * tailstream CLI: `tailstream start` (the pipeline, as `npm start`), `tailstream migrate`
  * (apply the ClickHouse DDL in sql/migrations and exit), `tailstream demo`.
  */
-import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../src/config/config.ts';
-import { openClickHouse } from '../src/sink/clickhouse.ts';
-import { migrate } from '../src/sink/migrate.ts';
+import { openConfiguredClickHouse } from './app/pipeline.ts';
+import { ConfigError, loadConfig } from './config/config.ts';
+import { migrate } from './sink/migrate.ts';
 
 const [command = 'start'] = process.argv.slice(2);
 
 async function runMigrate(): Promise<void> {
   const config = loadConfig();
   const ch = config.clickhouse;
-  const client = await openClickHouse({
-    ...(ch.url ? { url: ch.url } : { dataDir: join(config.dataDir, 'clickhouse') }),
-    database: ch.database,
-    ...(ch.username ? { username: ch.username } : {}),
-    ...(ch.password ? { password: ch.password } : {}),
-  });
+  const client = await openConfiguredClickHouse(config);
   try {
     const r = await migrate(client, { database: ch.database, spansTtlDays: ch.spansTtlDays, errorTtlDays: ch.errorTtlDays });
     process.stdout.write(`migrations applied: ${r.applied.join(', ') || 'none'}; already applied: ${r.alreadyApplied.join(', ') || 'none'}\n`);
@@ -27,22 +20,23 @@ async function runMigrate(): Promise<void> {
   }
 }
 
-try {
+async function main(): Promise<void> {
   switch (command) {
     case 'start':
-      await import('../src/main.ts');
-      break;
+      await import('./main.ts');
+      return;
     case 'migrate':
-      await runMigrate();
-      break;
+      return runMigrate();
     case 'demo':
-      await import('../src/demo.ts');
-      break;
+      await import('./demo.ts');
+      return;
     default:
-      process.stderr.write(`usage: tailstream [start|migrate|demo]\n`);
+      process.stderr.write('usage: tailstream [start|migrate|demo]\n');
       process.exitCode = 2;
   }
-} catch (err) {
+}
+
+main().catch((err: unknown) => {
   process.stderr.write(`tailstream ${command}: ${err instanceof ConfigError ? 'configuration error: ' : ''}${(err as Error).message}\n`);
   process.exitCode = err instanceof ConfigError ? 2 : 1;
-}
+});

@@ -1,0 +1,218 @@
+/**
+ * Tail sampling benchmark, two figures the issues ask for:
+ *
+ * 1. Throughput: spans/s through the tail-sampling topology on a broker (KafkaRuntime,
+ *    at-least-once, default policies, decision_wait 1 s) against a bare kafkajs
+ *    consume→produce pipe over the same records, in the same run.
+ * 2. Memory: peak RSS of this process with N spans in flight (decision_wait 1 h, so nothing
+ *    is decided), on the LocalRuntime so broker RAM is not counted. Target: 10M spans < 1 GB.
+ *
+ * `npm run bench -- sampling [--traces=10000] [--in-flight=1000000] [--only=throughput|memory]`
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Kafka } from 'kafkajs';
+import { MetricsRegistry } from '../src/metrics/registry.ts';
+import { samplingMetrics, type SamplingMetrics } from '../src/sampling/assembly/metrics.ts';
+import { parseSamplingConfigText } from '../src/sampling/config.ts';
+import { createPipelineSerdes, type PipelineSerdes } from '../src/sampling/pipeline-serdes.ts';
+import { InProcessRegistry } from '../src/serde/registry.ts';
+import { InMemoryBroker } from '../src/streams/in-memory-broker.ts';
+import { KafkaRuntime } from '../src/streams/kafka-runtime.ts';
+import { LocalRuntime } from '../src/streams/local-runtime.ts';
+import { createLogger } from '../src/util/log.ts';
+import { generateWorkload } from '../src/workload/generator.ts';
+import { exportRecords } from '../test/fixtures/workload-replay.ts';
+import { build, DEFAULT_TOPICS, type TailSamplingTopics } from '../topologies/tail-sampling.ts';
+import { benchBroker, figure, waitForSize } from './_broker.ts';
+
+const PARTITIONS = 6;
+const logger = createLogger('bench', process.env['LOG_LEVEL'] === 'debug' ? 'debug' : 'warn');
+
+function arg(args: readonly string[], name: string, dflt: string): string {
+  const hit = args.find((a) => a.startsWith(`--${name}=`));
+  return hit ? hit.slice(name.length + 3) : dflt;
+}
+
+const ASSEMBLY = { tickMs: 100, windowMs: 60_000, windowFlushDelayMs: 10_000, outputChunkSpans: 1000 } as const;
+
+function topology(applicationId: string, topics: TailSamplingTopics, yaml: string, serdes: PipelineSerdes, metrics: SamplingMetrics) {
+  return build({ applicationId, topics, sampling: parseSamplingConfigText(yaml), assembly: { ...ASSEMBLY, maxBytesInFlight: 4 * 1024 ** 3 }, serdes, metrics });
+}
+
+/** Raw-spans records of a seeded workload: one Avro SpanBatch per trace per export request. */
+function* workloadRecords(serdes: PipelineSerdes, traces: number, seed: string): Generator<{ key: string; value: Buffer; spans: number }> {
+  const w = generateWorkload({ seed, traces, keepTraceTruth: false });
+  for (const r of exportRecords(w.deliveries)) {
+    yield { key: r.traceId, value: serdes.spanBatch.serialize(r.deliveries.map((d) => d.span)), spans: r.deliveries.length };
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. Throughput on the broker
+
+async function fill(kafka: Kafka, topic: string, serdes: PipelineSerdes, traces: number): Promise<{ records: number; spans: number }> {
+  const producer = kafka.producer();
+  await producer.connect();
+  let records = 0;
+  let spans = 0;
+  let batch: { key: string; value: Buffer }[] = [];
+  const flush = async () => {
+    if (batch.length > 0) await producer.send({ topic, acks: -1, messages: batch });
+    batch = [];
+    process.stderr.write(`  input: ${records} records, ${spans} spans\r`);
+  };
+  for (const r of workloadRecords(serdes, traces, 'bench-throughput')) {
+    batch.push({ key: r.key, value: r.value });
+    records++;
+    spans += r.spans;
+    if (batch.length >= 2000) await flush();
+  }
+  await flush();
+  process.stderr.write('\n');
+  await producer.disconnect();
+  return { records, spans };
+}
+
+async function barePipe(kafka: Kafka, input: string, output: string, records: number): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `bench-sampling-bare-${Date.now()}`, maxWaitTimeInMs: 100 });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await Promise.all([consumer.connect(), producer.connect()]);
+  await consumer.subscribe({ topics: [input], fromBeginning: true });
+  const started = Date.now();
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      await producer.send({ topic: output, acks: -1, messages: batch.messages.map((m) => ({ key: m.key, value: m.value })) });
+    },
+  });
+  await waitForSize(kafka, output, records, 'bare kafkajs');
+  const seconds = (Date.now() - started) / 1000;
+  await consumer.disconnect();
+  await producer.disconnect();
+  return seconds;
+}
+
+async function sampledRun(kafka: Kafka, admin: Awaited<ReturnType<typeof benchBroker>>['admin'], topics: TailSamplingTopics, serdes: PipelineSerdes, records: number) {
+  const stateDir = mkdtempSync(join(tmpdir(), 'bench-sampling-'));
+  const metrics = samplingMetrics(new MetricsRegistry());
+  const applicationId = `bench-sampling-${Date.now()}`;
+  const yaml = 'decision_wait: 1s\nroot_grace: 1s\n'; // default policies: errors, slow ≥ 1 s, 10 %
+  const rt = new KafkaRuntime({ applicationId, topology: topology(applicationId, topics, yaml, serdes, metrics), kafka, topicAdmin: admin, stateDir, logger });
+  const inFlight = () => rt.ownedPartitions().reduce((n, task) => n + metrics.tracesInFlight.get({ task }), 0);
+  const started = Date.now();
+  await rt.start();
+  let consumedAt = 0;
+  for (let last = -1; ; ) {
+    const err = rt.error();
+    if (err) throw err;
+    const n = rt.metrics.recordsIn.total();
+    if (n >= records && consumedAt === 0) consumedAt = Date.now();
+    if (consumedAt > 0 && inFlight() === 0) break;
+    if (n !== last) process.stderr.write(`  topology: ${n}/${records} records in, ${inFlight()} traces in flight\r`);
+    last = n;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const decidedAt = Date.now();
+  process.stderr.write('\n');
+  const decisions = metrics.decisions.total();
+  await rt.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+  return { consumedSeconds: (consumedAt - started) / 1000, decidedSeconds: (decidedAt - started) / 1000, decisions };
+}
+
+async function throughput(serdes: PipelineSerdes, traces: number): Promise<void> {
+  const { kafka, admin, stop, kind } = await benchBroker();
+  try {
+    const stamp = Date.now();
+    const topics: TailSamplingTopics = {
+      rawSpans: `bench-raw-${stamp}`,
+      deadLetter: `bench-dlq-${stamp}`,
+      sampledSpans: `bench-sampled-${stamp}`,
+      dependencyEdges: `bench-edges-${stamp}`,
+      spanMetrics: `bench-metrics-${stamp}`,
+    };
+    const bareOut = `bench-bare-out-${stamp}`;
+    await admin.ensureTopics([...Object.values(topics), bareOut].map((topic) => ({ topic, partitions: PARTITIONS })));
+    process.stderr.write(`broker: ${kind}; ${traces} traces, ${PARTITIONS} partitions\n`);
+    const { records, spans } = await fill(kafka, topics.rawSpans, serdes, traces);
+    const bare = await barePipe(kafka, topics.rawSpans, bareOut, records);
+    const run = await sampledRun(kafka, admin, topics, serdes, records);
+    figure('sampling.input_records', records, 'records');
+    figure('sampling.input_spans', spans, 'spans');
+    figure('sampling.bare_kafkajs', Math.round(spans / bare), 'spans/s');
+    figure('sampling.topology', Math.round(spans / run.consumedSeconds), 'spans/s');
+    figure('sampling.ratio', bare / run.consumedSeconds);
+    figure('sampling.all_decided_after', run.decidedSeconds, 's');
+    figure('sampling.decisions', run.decisions, 'traces');
+  } finally {
+    await stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// 2. Peak RSS with N spans in flight (LocalRuntime: no broker in the process)
+
+async function memory(serdes: PipelineSerdes, target: number): Promise<void> {
+  const metrics = samplingMetrics(new MetricsRegistry());
+  const yaml = 'decision_wait: 1h\nmax_trace_age: 1h\nnum_traces: 100000000\nmax_trace_bytes: 1073741824\n';
+  const stateDir = mkdtempSync(join(tmpdir(), 'bench-sampling-mem-'));
+  const broker = new InMemoryBroker(1, 10_000_000);
+  const runtime = new LocalRuntime({ broker, stateDir, changelogs: false, logger });
+  await runtime.add('bench-memory', topology('bench-memory', DEFAULT_TOPICS, yaml, serdes, metrics));
+  global.gc?.();
+  const baseline = process.memoryUsage().rss;
+  let peak = baseline;
+  const sample = () => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  };
+  const timer = setInterval(sample, 100);
+  const started = Date.now();
+  let spans = 0;
+  let pending = 0;
+  let half: { spans: number; rss: number } | undefined;
+  // About 25 spans per trace: ask for enough traces, stop at the target.
+  for (const r of workloadRecords(serdes, Math.ceil(target / 20) + 10, 'bench-memory')) {
+    broker.append(DEFAULT_TOPICS.rawSpans, { key: Buffer.from(r.key), value: r.value, timestamp: Date.now(), headers: {} });
+    spans += r.spans;
+    if (++pending >= 2000) {
+      await runtime.drain();
+      pending = 0;
+      sample();
+      if (!half && spans >= target / 2) half = { spans: metrics.spansBuffered.get(), rss: process.memoryUsage().rss };
+      process.stderr.write(`  memory: ${spans}/${target} spans in flight, rss ${Math.round(process.memoryUsage().rss / 1e6)} MB\r`);
+    }
+    if (spans >= target) break;
+  }
+  await runtime.drain();
+  await runtime.commitAll();
+  sample();
+  clearInterval(timer);
+  process.stderr.write('\n');
+  const seconds = (Date.now() - started) / 1000;
+  const buffered = metrics.spansBuffered.get();
+  const traces = metrics.tracesInFlight.get({ task: 0 });
+  const bytes = metrics.bytesInFlight.get({ task: 0 });
+  const decided = metrics.decisions.total();
+  const end = process.memoryUsage().rss;
+  await runtime.close();
+  rmSync(stateDir, { recursive: true, force: true });
+  figure('sampling.memory.spans_in_flight', buffered, 'spans');
+  figure('sampling.memory.traces_in_flight', traces, 'traces');
+  figure('sampling.memory.bytes_in_flight', Math.round(bytes / 1e6), 'MB');
+  figure('sampling.memory.decided_early', decided, 'traces');
+  figure('sampling.memory.rss_baseline', Math.round(baseline / 1e6), 'MB');
+  figure('sampling.memory.rss_peak', Math.round(peak / 1e6), 'MB');
+  figure('sampling.memory.rss_per_span', (peak - baseline) / Math.max(1, buffered), 'B');
+  // Growth over the second half: RocksDB's memtables and caches fill first, then level off.
+  if (half && buffered > half.spans) figure('sampling.memory.rss_marginal_per_span', (end - half.rss) / (buffered - half.spans), 'B');
+  figure('sampling.memory.fill_rate', Math.round(spans / seconds), 'spans/s');
+}
+
+export default async function run(args: string[]): Promise<void> {
+  const only = arg(args, 'only', 'all');
+  const serdes = await createPipelineSerdes(InProcessRegistry.fromDir());
+  // Memory first: after the broker run the heap holds kafkajs' leftovers, which would blur the RSS figures.
+  if (only === 'all' || only === 'memory') await memory(serdes, Number(arg(args, 'in-flight', '1000000')));
+  if (only === 'all' || only === 'throughput') await throughput(serdes, Number(arg(args, 'traces', '10000')));
+}

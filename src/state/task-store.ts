@@ -1,5 +1,6 @@
 import type { Serde } from '../serde/serde.ts';
 import type { RocksBytesStore } from './rocksdb-bytes-store.ts';
+import { SortedKeys } from './sorted-keys.ts';
 import type { KeyValue, KeyValueStore, StoreSpec } from './store.ts';
 
 /** One change for the changelog topic: key bytes and value bytes (null = tombstone). */
@@ -32,6 +33,8 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
   readonly changelogged: boolean;
   /** Uncommitted changes: key (latin1) → value bytes, or null for a delete. */
   private dirty = new Map<string, Buffer | null>();
+  /** The dirty keys in order, so scans cost what they return rather than the cache size. */
+  private readonly dirtyKeys = new SortedKeys();
   /** Changes taken for the commit in progress; still visible to reads until applied. */
   private committing = new Map<string, Buffer | null>();
   private cacheFullSignalled = false;
@@ -99,6 +102,7 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
   takeChanges(): ChangelogEntry[] {
     for (const [k, v] of this.dirty) this.committing.set(k, v);
     this.dirty = new Map();
+    this.dirtyKeys.clear();
     this.cacheFullSignalled = false;
     return [...this.committing].map(([k, v]) => ({ key: Buffer.from(k, 'latin1'), value: v }));
   }
@@ -113,6 +117,7 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
   /** Drops uncommitted changes: the store is back at its last commit. */
   rollback(): void {
     this.dirty = new Map();
+    this.dirtyKeys.clear();
     this.committing = new Map();
     this.cacheFullSignalled = false;
   }
@@ -132,6 +137,7 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
   }
 
   private record(k: string, v: Buffer | null): void {
+    if (!this.dirty.has(k)) this.dirtyKeys.add(k);
     this.dirty.set(k, v);
     if (this.dirty.size >= this.maxCacheEntries && !this.cacheFullSignalled) {
       this.cacheFullSignalled = true;
@@ -149,10 +155,10 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
     const lo = from.toString('latin1');
     const hi = to?.toString('latin1');
     const cached = new Map<string, Buffer | null>();
-    for (const m of [this.committing, this.dirty]) {
-      for (const [k, v] of m) if (k >= lo && (hi === undefined || k < hi)) cached.set(k, v);
-    }
-    const cacheKeys = [...cached.keys()].sort();
+    // Changes being committed are rare to see here (processing pauses during a commit).
+    for (const [k, v] of this.committing) if (k >= lo && (hi === undefined || k < hi)) cached.set(k, v);
+    for (const k of this.dirtyKeys.range(lo, hi)) cached.set(k, this.dirty.get(k) as Buffer | null);
+    const cacheKeys = this.committing.size === 0 ? [...cached.keys()] : [...cached.keys()].sort();
     if (reverse) cacheKeys.reverse();
     const before = (a: string, b: string): boolean => (reverse ? a > b : a < b);
     let ci = 0;

@@ -82,6 +82,8 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
   private tracesInFlight = 0;
   private bytesInFlight = 0;
   private decisionsCached = 0;
+  /** When this task (re)started: restored traces get one decision wait to catch up. */
+  private initAt = 0;
   private readonly times: { decisionWaitMs: number; rootGraceMs: number; maxTraceAgeMs: number };
 
   constructor(
@@ -95,6 +97,7 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
 
   async init(ctx: ProcessorContext<string, unknown>): Promise<void> {
     this.ctx = ctx;
+    this.initAt = ctx.currentSystemTimeMs();
     this.spans = ctx.getStateStore(STORES.spans);
     this.metas = ctx.getStateStore(STORES.meta);
     this.deadlines = ctx.getStateStore(STORES.deadlines);
@@ -162,10 +165,13 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
       const meta = await this.metas.get(traceId);
       await this.deadlines.delete(key);
       if (!meta) continue;
-      if (meta.deadline > now) {
-        // Spans arrived since it was indexed: move the entry to the new deadline.
-        meta.indexedAt = meta.deadline;
-        await this.deadlines.put(deadlineKey(meta.deadline, traceId), '');
+      // A trace restored after a failover may have spans waiting in the input topic past the
+      // committed offset: give the task one decision wait to read them before deciding.
+      const due = meta.last < this.initAt ? Math.max(meta.deadline, this.initAt + this.times.decisionWaitMs) : meta.deadline;
+      if (due > now) {
+        // Spans arrived since it was indexed (or the task just took it over): move the entry.
+        meta.indexedAt = due;
+        await this.deadlines.put(deadlineKey(due, traceId), '');
         await this.metas.put(traceId, meta);
         continue;
       }

@@ -111,3 +111,19 @@ describe('TaskStore changelog and bounds', () => {
     expect(prefixEnd(Buffer.from([0xff, 0xff]))).toBeUndefined();
   });
 });
+
+describe('SortedKeys', () => {
+  it('keeps many keys in order across chunk splits and answers ranges', async () => {
+    const { SortedKeys } = await import('../../../src/state/sorted-keys.ts');
+    const s = new SortedKeys();
+    const keys = Array.from({ length: 5000 }, (_, i) => `k${String((i * 7919) % 5000).padStart(5, '0')}`);
+    for (const k of keys) s.add(k);
+    for (const k of keys.slice(0, 100)) s.add(k); // duplicates are ignored
+    expect(s.size).toBe(5000);
+    const all = [...s.range('')];
+    expect(all).toEqual([...keys].sort());
+    expect([...s.range('k01000', 'k01005')]).toEqual(['k01000', 'k01001', 'k01002', 'k01003', 'k01004']);
+    expect([...s.range('k04998')]).toEqual(['k04998', 'k04999']);
+    expect([...s.range('z')]).toEqual([]);
+  });
+});

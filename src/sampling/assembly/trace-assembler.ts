@@ -1,7 +1,7 @@
 import { deriveEdges, deriveSpanMetrics } from '../../edges/index.ts';
 import type { SampledTrace } from '../../model/sampled-trace.ts';
 import type { Span } from '../../model/span.ts';
-import { bufferSerde, jsonSerde, stringSerde } from '../../serde/serde.ts';
+import { bufferSerde, jsonSerde, plainJsonSerde, stringSerde } from '../../serde/serde.ts';
 import { storeSpec, type KeyValueStore } from '../../state/store.ts';
 import type { Processor, ProcessorContext, ProcessorSupplier } from '../../streams/processor.ts';
 import { StreamRecord } from '../../streams/record.ts';
@@ -15,6 +15,8 @@ import { WindowStore, type WindowRow } from './window-store.ts';
 
 /** Traces decided and decisions expired per punctuation at most. */
 const MAX_PER_TICK = 5_000;
+/** Due traces whose reads are issued together. */
+const READ_AHEAD = 64;
 
 export const STORES = {
   spans: 'trace-spans',
@@ -61,9 +63,9 @@ export function traceAssembler(opts: AssemblyOptions, codec: SpanCodec, metrics:
   return {
     stores: [
       storeSpec(STORES.spans, stringSerde, bufferSerde),
-      storeSpec(STORES.meta, stringSerde, json<TraceMeta>()),
+      storeSpec(STORES.meta, stringSerde, plainJsonSerde<TraceMeta>()),
       storeSpec(STORES.deadlines, stringSerde, stringSerde),
-      storeSpec(STORES.decisions, stringSerde, json<CachedDecision>()),
+      storeSpec(STORES.decisions, stringSerde, plainJsonSerde<CachedDecision>()),
       storeSpec(STORES.expiry, stringSerde, stringSerde),
       storeSpec(STORES.windows, stringSerde, json<WindowRow>()),
     ],
@@ -79,9 +81,14 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
   private decisions!: KeyValueStore<string, CachedDecision>;
   private expiry!: KeyValueStore<string, string>;
   private windows!: WindowStore;
-  private tracesInFlight = 0;
+  /**
+   * Ids of in-flight and of decided traces, held in memory so a new trace costs no RocksDB
+   * read. Both are bounded by limits that already exist (num_traces, decision cache size)
+   * and rebuilt from the stores on start.
+   */
+  private readonly inFlight = new Set<string>();
+  private readonly decided = new Set<string>();
   private bytesInFlight = 0;
-  private decisionsCached = 0;
   /** When this task (re)started: restored traces get one decision wait to catch up. */
   private initAt = 0;
   private readonly times: { decisionWaitMs: number; rootGraceMs: number; maxTraceAgeMs: number };
@@ -105,11 +112,11 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
     this.expiry = ctx.getStateStore(STORES.expiry);
     this.windows = new WindowStore(ctx.getStateStore(STORES.windows), this.opts.windowMs);
     // Counters are derived from the stores, so they are right after a restore or restart.
-    for await (const { value } of this.metas.all()) {
-      this.tracesInFlight++;
+    for await (const { key, value } of this.metas.all()) {
+      this.inFlight.add(key);
       this.bytesInFlight += value.bytes;
     }
-    for await (const _ of this.expiry.all()) this.decisionsCached++;
+    for await (const { key } of this.expiry.all()) this.decided.add(traceIdOfIndexKey(key));
     this.publishGauges();
     ctx.schedule(this.opts.tickMs, 'wall-clock', (now) => this.tick(now));
   }
@@ -117,23 +124,27 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
   async process(record: StreamRecord<string, Span[]>): Promise<void> {
     const traceId = record.key;
     const now = this.ctx.currentSystemTimeMs();
-    const cached = await this.decisions.get(traceId);
+    const cached = this.decided.has(traceId) ? await this.decisions.get(traceId) : undefined;
     if (cached) return this.followDecision(traceId, record.value, cached, now);
 
-    let meta = await this.metas.get(traceId);
+    let meta = this.inFlight.has(traceId) ? await this.metas.get(traceId) : undefined;
     const isNew = !meta;
     if (!meta) {
       await this.relieveMemoryPressure(now);
       meta = newMeta(now);
-      this.tracesInFlight++;
+      this.inFlight.add(traceId);
     }
     const fresh: Span[] = [];
-    for (const span of record.value) {
-      const key = spanKey(traceId, span.spanId, span.kind);
-      if ((await this.spans.get(key)) !== undefined) {
+    const keys = record.value.map((span) => spanKey(traceId, span.spanId, span.kind));
+    const seen = isNew ? [] : await Promise.all(keys.map((k) => this.spans.get(k)));
+    const inRecord = new Set<string>();
+    for (const [i, span] of record.value.entries()) {
+      const key = keys[i] as string;
+      if (seen[i] !== undefined || inRecord.has(key)) {
         this.metrics.duplicateSpans.inc();
         continue;
       }
+      inRecord.add(key);
       const bytes = this.codec.encode(span);
       await this.spans.put(key, bytes);
       addSpan(meta, span, bytes.length, now);
@@ -160,35 +171,58 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
     const due: string[] = [];
     // Bounded per tick: a backlog is worked off over the next ticks, not in one long pause.
     for await (const { key } of this.deadlines.range(INDEX_START, dueBefore(now), { limit: MAX_PER_TICK })) due.push(key);
-    for (const key of due) {
-      const traceId = traceIdOfIndexKey(key);
-      const meta = await this.metas.get(traceId);
-      await this.deadlines.delete(key);
-      if (!meta) continue;
-      // A trace restored after a failover may have spans waiting in the input topic past the
-      // committed offset: give the task one decision wait to read them before deciding.
-      const due = meta.last < this.initAt ? Math.max(meta.deadline, this.initAt + this.times.decisionWaitMs) : meta.deadline;
-      if (due > now) {
-        // Spans arrived since it was indexed (or the task just took it over): move the entry.
-        meta.indexedAt = due;
-        await this.deadlines.put(deadlineKey(due, traceId), '');
-        await this.metas.put(traceId, meta);
-        continue;
+    for (let i = 0; i < due.length; i += READ_AHEAD) {
+      // Reads for a slice of due traces go to RocksDB together; decisions then run in order
+      // (they share the window store, so they must not interleave).
+      const slice = due.slice(i, i + READ_AHEAD).map((key) => ({ key, traceId: traceIdOfIndexKey(key) }));
+      const metas = await Promise.all(slice.map((e) => this.metas.get(e.traceId)));
+      const ready: { traceId: string; meta: TraceMeta }[] = [];
+      for (const [j, { key, traceId }] of slice.entries()) {
+        const meta = metas[j];
+        await this.deadlines.delete(key);
+        if (!meta) continue;
+        // A trace restored after a failover may have spans waiting in the input topic past the
+        // committed offset: give the task one decision wait to read them before deciding.
+        const at = meta.last < this.initAt ? Math.max(meta.deadline, this.initAt + this.times.decisionWaitMs) : meta.deadline;
+        if (at > now) {
+          // Spans arrived since it was indexed (or the task just took it over): move the entry.
+          meta.indexedAt = at;
+          await this.deadlines.put(deadlineKey(at, traceId), '');
+          await this.metas.put(traceId, meta);
+          continue;
+        }
+        ready.push({ traceId, meta });
       }
-      await this.decide(traceId, meta, completionReason(meta, now, this.times), now, false);
+      const loaded = await Promise.all(ready.map((r) => this.loadSpans(r.traceId)));
+      for (const [j, { traceId, meta }] of ready.entries()) {
+        await this.decide(traceId, meta, completionReason(meta, now, this.times), now, false, loaded[j]);
+      }
     }
     await this.expireDecisions(now, MAX_PER_TICK);
     await this.flushWindows(now);
     this.publishGauges();
   }
 
-  private async decide(traceId: string, meta: TraceMeta, reason: CompletionReason, now: number, indexed = true): Promise<void> {
+  /** A trace's buffered spans and their keys. */
+  private async loadSpans(traceId: string): Promise<{ keys: string[]; spans: Span[] }> {
     const spans: Span[] = [];
     const keys: string[] = [];
     for await (const { key, value } of this.spans.prefixScan(spanPrefix(traceId))) {
       keys.push(key);
       spans.push(this.codec.decode(value));
     }
+    return { keys, spans };
+  }
+
+  private async decide(
+    traceId: string,
+    meta: TraceMeta,
+    reason: CompletionReason,
+    now: number,
+    indexed = true,
+    preloaded?: { keys: string[]; spans: Span[] },
+  ): Promise<void> {
+    const { keys, spans } = preloaded ?? (await this.loadSpans(traceId));
     const d = this.sampler.evaluate(
       { traceId, spans, spanCount: meta.spans, byteSize: meta.bytes, firstArrivalMs: meta.first, lastArrivalMs: meta.last },
       now,
@@ -207,7 +241,7 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
     for (const k of keys) await this.spans.delete(k);
     await this.metas.delete(traceId);
     if (indexed) await this.deadlines.delete(deadlineKey(meta.indexedAt, traceId));
-    this.tracesInFlight--;
+    this.inFlight.delete(traceId);
     this.bytesInFlight -= meta.bytes;
     this.metrics.spansBuffered.add(-meta.spans);
     this.metrics.decisions.inc({ policy: d.policy, reason, sampled: String(d.sampled) });
@@ -231,10 +265,10 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
 
   private async cacheDecision(traceId: string, d: CachedDecision): Promise<void> {
     const limit = this.opts.sampling.decisionCache.maxEntries;
-    if (this.decisionsCached >= limit) await this.expireDecisions(Infinity, this.decisionsCached - limit + 1);
+    if (this.decided.size >= limit) await this.expireDecisions(Infinity, this.decided.size - limit + 1);
     await this.decisions.put(traceId, d);
     await this.expiry.put(expiryKey(d.expiresAtMs, traceId), '');
-    this.decisionsCached++;
+    this.decided.add(traceId);
   }
 
   /** Drops decisions past their TTL, or the `max` oldest when the cache is full. */
@@ -245,7 +279,7 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
     for (const key of expired) {
       await this.expiry.delete(key);
       await this.decisions.delete(traceIdOfIndexKey(key));
-      this.decisionsCached--;
+      this.decided.delete(traceIdOfIndexKey(key));
     }
   }
 
@@ -254,7 +288,7 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
    * drops a trace undecided.
    */
   private async relieveMemoryPressure(now: number): Promise<void> {
-    const over = () => this.tracesInFlight >= this.opts.sampling.numTraces || this.bytesInFlight >= this.opts.maxBytesInFlight;
+    const over = () => this.inFlight.size >= this.opts.sampling.numTraces || this.bytesInFlight >= this.opts.maxBytesInFlight;
     while (over()) {
       let victim: string | undefined;
       for await (const { key } of this.deadlines.range(INDEX_START, undefined, { limit: 1 })) victim = key;
@@ -276,8 +310,8 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
 
   private publishGauges(): void {
     const task = { task: this.ctx.taskId };
-    this.metrics.tracesInFlight.set(this.tracesInFlight, task);
+    this.metrics.tracesInFlight.set(this.inFlight.size, task);
     this.metrics.bytesInFlight.set(this.bytesInFlight, task);
-    this.metrics.decisionsCached.set(this.decisionsCached, task);
+    this.metrics.decisionsCached.set(this.decided.size, task);
   }
 }

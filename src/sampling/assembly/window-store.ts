@@ -23,9 +23,11 @@ export class WindowStore {
       const seen = rows.get(k);
       rows.set(k, seen ? mergeEdges(seen, row) : row);
     }
-    for (const [k, row] of rows) {
-      const stored = (await this.store.get(k)) as DependencyEdge | undefined;
-      await this.store.put(k, stored ? mergeEdges(stored, row) : row);
+    const entries = [...rows];
+    const stored = await Promise.all(entries.map(([k]) => this.store.get(k)));
+    for (const [i, [k, row]] of entries.entries()) {
+      const prev = stored[i] as DependencyEdge | undefined;
+      await this.store.put(k, prev ? mergeEdges(prev, row) : row);
     }
   }
 
@@ -37,9 +39,11 @@ export class WindowStore {
       const seen = rows.get(k);
       rows.set(k, seen ? mergeMetrics(seen, row) : row);
     }
-    for (const [k, row] of rows) {
-      const stored = (await this.store.get(k)) as SpanMetrics | undefined;
-      await this.store.put(k, stored ? mergeMetrics(stored, row) : row);
+    const entries = [...rows];
+    const stored = await Promise.all(entries.map(([k]) => this.store.get(k)));
+    for (const [i, [k, row]] of entries.entries()) {
+      const prev = stored[i] as SpanMetrics | undefined;
+      await this.store.put(k, prev ? mergeMetrics(prev, row) : row);
     }
   }
 

@@ -1,7 +1,7 @@
 import { deriveEdges, deriveSpanMetrics } from '../../edges/index.ts';
 import type { SampledTrace } from '../../model/sampled-trace.ts';
 import type { Span } from '../../model/span.ts';
-import { bufferSerde, jsonSerde, plainJsonSerde, stringSerde } from '../../serde/serde.ts';
+import { bufferSerde, plainJsonSerde, stringSerde } from '../../serde/serde.ts';
 import { storeSpec, type KeyValueStore } from '../../state/store.ts';
 import type { Processor, ProcessorContext, ProcessorSupplier } from '../../streams/processor.ts';
 import { StreamRecord } from '../../streams/record.ts';
@@ -11,7 +11,7 @@ import { deadlineKey, dueBefore, expiryKey, INDEX_START, spanKey, spanPrefix, tr
 import { addSpan, completionReason, deadlineOf, newMeta, type CompletionReason, type TraceMeta } from './meta.ts';
 import type { SamplingMetrics } from './metrics.ts';
 import type { SpanCodec } from './span-codec.ts';
-import { WindowStore, type WindowRow } from './window-store.ts';
+import { WindowStore, windowRowSerde } from './window-store.ts';
 
 /** Traces decided and decisions expired per punctuation at most. */
 const MAX_PER_TICK = 5_000;
@@ -59,7 +59,6 @@ export interface AssemblyOptions {
  * task moving to another instance takes its in-flight traces and decisions along.
  */
 export function traceAssembler(opts: AssemblyOptions, codec: SpanCodec, metrics: SamplingMetrics): ProcessorSupplier<string, Span[], string, unknown> {
-  const json = <T>() => jsonSerde<T>();
   return {
     stores: [
       storeSpec(STORES.spans, stringSerde, bufferSerde),
@@ -67,7 +66,7 @@ export function traceAssembler(opts: AssemblyOptions, codec: SpanCodec, metrics:
       storeSpec(STORES.deadlines, stringSerde, stringSerde),
       storeSpec(STORES.decisions, stringSerde, plainJsonSerde<CachedDecision>()),
       storeSpec(STORES.expiry, stringSerde, stringSerde),
-      storeSpec(STORES.windows, stringSerde, json<WindowRow>()),
+      storeSpec(STORES.windows, stringSerde, windowRowSerde),
     ],
     get: () => new TraceAssembler(opts, codec, metrics, createSampler(opts.sampling)),
   };

@@ -1,8 +1,18 @@
 import { edgeFromObservation, edgeKey, edgeKeysBefore, mergeEdges, mergeMetrics, metricFromObservation, metricKey, metricKeysBefore, windowStart } from '../../edges/index.ts';
 import type { DependencyEdge, EdgeObservation, SpanMetrics, SpanObservation } from '../../edges/types.ts';
+import type { Serde } from '../../serde/serde.ts';
 import type { KeyValueStore } from '../../state/store.ts';
 
 export type WindowRow = DependencyEdge | SpanMetrics;
+
+/** JSON with the one bigint field as a string: no reviver, so several times faster than jsonSerde. */
+export const windowRowSerde: Serde<WindowRow> = {
+  serialize: (row) => Buffer.from(JSON.stringify({ ...row, durationSumNanos: row.durationSumNanos.toString() })),
+  deserialize: (bytes) => {
+    const o = JSON.parse(bytes.toString('utf8')) as WindowRow & { durationSumNanos: string };
+    return { ...o, durationSumNanos: BigInt(o.durationSumNanos) };
+  },
+};
 
 /**
  * Per-minute edge and RED aggregates of one task, in one RocksDB store (keys sort by kind

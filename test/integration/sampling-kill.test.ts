@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { deriveEdges, windowStart } from '../../src/edges/index.ts';
 import type { DependencyEdge } from '../../src/edges/types.ts';
 import type { SampledTrace } from '../../src/model/sampled-trace.ts';
 import type { Span } from '../../src/model/span.ts';
@@ -45,7 +46,7 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 /** The workload as one record per trace (every delivery, retries included), in order of first arrival. */
 function workload(): { traces: Map<string, Span[]>; gt: GroundTruth } {
-  const w = generateWorkload({ seed: 'sampling-kill', traces: 1_500, errorRate: 0.05, slowRate: 0.03, lateRate: 0, duplicateRate: 0.002 });
+  const w = generateWorkload({ seed: 'sampling-kill', traces: 1_500, tracesPerSecond: 10, errorRate: 0.05, slowRate: 0.03, lateRate: 0, duplicateRate: 0.002 });
   const traces = new Map<string, Span[]>();
   for (const d of w.deliveries) {
     const spans = traces.get(d.span.traceId);
@@ -92,7 +93,7 @@ const sorted = (m: ReadonlyMap<string, number>) => [...m].sort(([a], [b]) => a.l
 type SamplingStatus = WorkerStatus & { inFlight?: number; decisions?: number };
 
 describe('tail sampling on the broker, exactly-once, one of two instances killed', () => {
-  it('keeps the same traces with the same spans as a single instance; edges equal the ground truth', async () => {
+  it('keeps the same traces with the same spans as a single instance; edges equal the ground truth, minute by minute', async () => {
     const { traces, gt } = workload();
     const expected = await reference(traces);
     expect(expected.size).toBeGreaterThan(150);
@@ -128,6 +129,15 @@ describe('tail sampling on the broker, exactly-once, one of two instances killed
 
       const kept = new Map<string, number>();
       const edges = new Map<string, number>();
+      const edgesPerMinute = new Map<string, number>();
+      // Per-minute totals the failover must reproduce: each whole trace's calls, by minute.
+      const expectedPerMinute = new Map<string, number>();
+      for (const spans of traces.values()) {
+        for (const o of deriveEdges(spans)) {
+          const k = `${windowStart(o.timestampMs)}|${edgeKey(o.parent, o.child, o.connectionType)}`;
+          expectedPerMinute.set(k, (expectedPerMinute.get(k) ?? 0) + 1);
+        }
+      }
       const expectedSpans = [...expected.values()].reduce((n, c) => n + c, 0);
       let keptSpans = 0;
       let edgeCalls = 0;
@@ -152,6 +162,8 @@ describe('tail sampling on the broker, exactly-once, one of two instances killed
           const e = serdes.dependencyEdge.deserialize(v as Buffer) as DependencyEdge;
           const k = edgeKey(e.parent, e.child, e.connectionType);
           edges.set(k, (edges.get(k) ?? 0) + e.calls);
+          const m = `${e.windowStartMs}|${k}`;
+          edgesPerMinute.set(m, (edgesPerMinute.get(m) ?? 0) + e.calls);
           edgeCalls += e.calls;
         },
         () => edgeCalls >= gtCalls,
@@ -160,6 +172,8 @@ describe('tail sampling on the broker, exactly-once, one of two instances killed
       expect(killedWith.inFlight).toBeGreaterThan(0);
       expect(sorted(kept)).toEqual(sorted(expected));
       expect(sorted(edges)).toEqual(sorted(gt.edges));
+      expect(sorted(edgesPerMinute)).toEqual(sorted(expectedPerMinute));
+      expect(new Set([...edgesPerMinute.keys()].map((k) => k.split('|')[0])).size).toBeGreaterThan(1);
     } finally {
       await a.kill('SIGKILL');
       await b.kill('SIGTERM');

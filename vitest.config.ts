@@ -6,8 +6,9 @@ export default defineConfig({
     globalSetup: ['test/broker/global-setup.ts'],
     // 2 cores: integration tests each start consumers and RocksDB; keep parallelism modest.
     maxWorkers: 2,
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // Generous bounds: the workload and failover tests take 30-40 s on 2 busy cores.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     pool: 'forks',
   },
 });

@@ -41,3 +41,26 @@ export function figure(name: string, value: number, unit = ''): void {
   const v = Number.isInteger(value) ? String(value) : value.toFixed(value < 10 ? 3 : 1);
   process.stdout.write(`${name} ${v}${unit ? ' ' + unit : ''}\n`);
 }
+
+/**
+ * The baseline every broker benchmark compares against: a consumer group piping each
+ * fetched batch to `output` with an idempotent producer. Returns seconds until `output`
+ * holds `records` records.
+ */
+export async function barePipe(kafka: Kafka, input: string, output: string, records: number, label = 'bare kafkajs'): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `bench-bare-${Date.now()}`, maxWaitTimeInMs: 100 });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await Promise.all([consumer.connect(), producer.connect()]);
+  await consumer.subscribe({ topics: [input], fromBeginning: true });
+  const started = Date.now();
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      await producer.send({ topic: output, acks: -1, messages: batch.messages.map((m) => ({ key: m.key, value: m.value })) });
+    },
+  });
+  await waitForSize(kafka, output, records, label);
+  const seconds = (Date.now() - started) / 1000;
+  await consumer.disconnect();
+  await producer.disconnect();
+  return seconds;
+}

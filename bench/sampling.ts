@@ -25,7 +25,7 @@ import { createLogger } from '../src/util/log.ts';
 import { generateWorkload } from '../src/workload/generator.ts';
 import { exportRecords } from '../test/fixtures/workload-replay.ts';
 import { build, DEFAULT_TOPICS, type TailSamplingTopics } from '../topologies/tail-sampling.ts';
-import { benchBroker, figure, waitForSize } from './_broker.ts';
+import { barePipe, benchBroker, figure } from './_broker.ts';
 
 const PARTITIONS = 6;
 const logger = createLogger('bench', process.env['LOG_LEVEL'] === 'debug' ? 'debug' : 'warn');
@@ -73,24 +73,6 @@ async function fill(kafka: Kafka, topic: string, serdes: PipelineSerdes, traces:
   process.stderr.write('\n');
   await producer.disconnect();
   return { records, spans };
-}
-
-async function barePipe(kafka: Kafka, input: string, output: string, records: number): Promise<number> {
-  const consumer = kafka.consumer({ groupId: `bench-sampling-bare-${Date.now()}`, maxWaitTimeInMs: 100 });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await Promise.all([consumer.connect(), producer.connect()]);
-  await consumer.subscribe({ topics: [input], fromBeginning: true });
-  const started = Date.now();
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      await producer.send({ topic: output, acks: -1, messages: batch.messages.map((m) => ({ key: m.key, value: m.value })) });
-    },
-  });
-  await waitForSize(kafka, output, records, 'bare kafkajs');
-  const seconds = (Date.now() - started) / 1000;
-  await consumer.disconnect();
-  await producer.disconnect();
-  return seconds;
 }
 
 async function sampledRun(kafka: Kafka, admin: Awaited<ReturnType<typeof benchBroker>>['admin'], topics: TailSamplingTopics, serdes: PipelineSerdes, records: number) {

@@ -10,7 +10,7 @@ import type { Kafka } from 'kafkajs';
 import { build } from '../topologies/pass-through.ts';
 import { KafkaRuntime } from '../src/streams/kafka-runtime.ts';
 import { createLogger } from '../src/util/log.ts';
-import { benchBroker, figure, waitForSize } from './_broker.ts';
+import { barePipe, benchBroker, figure, waitForSize } from './_broker.ts';
 
 const RECORDS = Number(process.env['BENCH_RECORDS'] ?? 300_000);
 const KEYS = 10_000;
@@ -27,25 +27,6 @@ async function fill(kafka: Kafka, topic: string): Promise<void> {
   }
   process.stderr.write('\n');
   await producer.disconnect();
-}
-
-/** Baseline: a consumer group piping every batch to the output topic, committing per batch. */
-async function barePipe(kafka: Kafka, input: string, output: string): Promise<number> {
-  const consumer = kafka.consumer({ groupId: `bench-bare-${Date.now()}`, maxWaitTimeInMs: 100 });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await Promise.all([consumer.connect(), producer.connect()]);
-  await consumer.subscribe({ topics: [input], fromBeginning: true });
-  const started = Date.now();
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      await producer.send({ topic: output, acks: -1, messages: batch.messages.map((m) => ({ key: m.key, value: m.value })) });
-    },
-  });
-  await waitForSize(kafka, output, RECORDS, 'bare kafkajs');
-  const seconds = (Date.now() - started) / 1000;
-  await consumer.disconnect();
-  await producer.disconnect();
-  return RECORDS / seconds;
 }
 
 async function topology(kafka: Kafka, admin: Awaited<ReturnType<typeof benchBroker>>['admin'], input: string, output: string): Promise<number> {
@@ -75,7 +56,7 @@ export default async function run(): Promise<void> {
     await admin.ensureTopics([input, `bench-out-bare-${stamp}`, `bench-out-topo-${stamp}`].map((topic) => ({ topic, partitions: PARTITIONS })));
     process.stderr.write(`broker: ${kind}; ${RECORDS} records of 200 B, ${KEYS} keys, ${PARTITIONS} partitions\n`);
     await fill(kafka, input);
-    const bare = await barePipe(kafka, input, `bench-out-bare-${stamp}`);
+    const bare = RECORDS / (await barePipe(kafka, input, `bench-out-bare-${stamp}`, RECORDS));
     const topo = await topology(kafka, admin, input, `bench-out-topo-${stamp}`);
     figure('streams.bare_kafkajs', Math.round(bare), 'records/s');
     figure('streams.topology', Math.round(topo), 'records/s');

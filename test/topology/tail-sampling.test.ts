@@ -65,6 +65,17 @@ describe('tail-sampling topology: completion', () => {
     expect(late.map((t) => [t.spans[0]?.spanId, t.decision.late])).toEqual([['0000000000000006', true]]);
   });
 
+  it('decides at the span limit exactly even inside one record; the rest of the record follows', async () => {
+    const h = await harness(KEEP_ALL);
+    await h.send([1, 2, 3, 4, 5, 6, 7].map((id) => span({ id, parent: 9, service: 'a', kind: 'internal' })));
+    const out = h.sampled();
+    expect(out.map((t) => [t.spans.length, t.decision.late])).toEqual([
+      [5, false],
+      [2, true],
+    ]);
+    expect(out[0]?.decision.reason).toMatch(/^span_limit/);
+  });
+
   it('decides at max_trace_age even while spans keep coming', async () => {
     const h = await harness(KEEP_ALL.replace('max_spans_per_trace: 5', 'max_spans_per_trace: 1000'));
     for (let i = 0; i < 6; i++) {

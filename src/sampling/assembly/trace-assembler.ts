@@ -137,7 +137,13 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
     const keys = record.value.map((span) => spanKey(traceId, span.spanId, span.kind));
     const seen = isNew ? [] : await Promise.all(keys.map((k) => this.spans.get(k)));
     const inRecord = new Set<string>();
+    const s = this.opts.sampling;
+    let rest = 0; // where the spans past a size limit start; they follow the decision
     for (const [i, span] of record.value.entries()) {
+      if (meta.spans >= s.maxSpansPerTrace || meta.bytes >= s.maxTraceBytes) {
+        rest = i;
+        break;
+      }
       const key = keys[i] as string;
       if (seen[i] !== undefined || inRecord.has(key)) {
         this.metrics.duplicateSpans.inc();
@@ -159,9 +165,12 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
       await this.deadlines.put(deadlineKey(meta.deadline, traceId), '');
     }
     await this.metas.put(traceId, meta);
-    const s = this.opts.sampling;
-    if (meta.spans >= s.maxSpansPerTrace) await this.decide(traceId, meta, 'span_limit', now);
-    else if (meta.bytes >= s.maxTraceBytes) await this.decide(traceId, meta, 'byte_limit', now);
+    const limit = meta.spans >= s.maxSpansPerTrace ? 'span_limit' : meta.bytes >= s.maxTraceBytes ? 'byte_limit' : undefined;
+    if (limit) {
+      // Decided at the limit exactly, mid-record if need be; the rest follows the decision.
+      const d = await this.decide(traceId, meta, limit, now);
+      if (rest > 0) await this.followDecision(traceId, record.value.slice(rest), d, now);
+    }
     this.publishGauges();
   }
 
@@ -220,7 +229,7 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
     now: number,
     indexed = true,
     preloaded?: { keys: string[]; spans: Span[] },
-  ): Promise<void> {
+  ): Promise<CachedDecision> {
     const { keys, spans } = preloaded ?? (await this.loadSpans(traceId));
     const d = this.sampler.evaluate(
       { traceId, spans, spanCount: meta.spans, byteSize: meta.bytes, firstArrivalMs: meta.first, lastArrivalMs: meta.last },
@@ -245,6 +254,7 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
     this.metrics.spansBuffered.add(-meta.spans);
     this.metrics.decisions.inc({ policy: d.policy, reason, sampled: String(d.sampled) });
     this.metrics.decisionLatencyMs.observe(now - meta.first);
+    return cached;
   }
 
   private async followDecision(traceId: string, spans: Span[], d: CachedDecision, now: number): Promise<void> {

@@ -7,11 +7,14 @@ import type { Processor, ProcessorContext, ProcessorSupplier } from '../../strea
 import { StreamRecord } from '../../streams/record.ts';
 import { createSampler, type Sampler } from '../decision.ts';
 import type { SamplingConfig } from '../config.ts';
-import { deadlineKey, dueBefore, expiryKey, INDEX_START, spanKey, spanPrefix, traceIdOfIndexKey } from './keys.ts';
+import { deadlineKey, dueBefore, INDEX_START, spanKey, spanPrefix, traceIdOfIndexKey } from './keys.ts';
 import { addSpan, completionReason, deadlineOf, newMeta, type CompletionReason, type TraceMeta } from './meta.ts';
 import type { SamplingMetrics } from './metrics.ts';
 import type { SpanCodec } from './span-codec.ts';
+import { DecisionCache, type CachedDecision } from './decision-cache.ts';
 import { WindowStore, windowRowSerde } from './window-store.ts';
+
+export type { CachedDecision } from './decision-cache.ts';
 
 /** Traces decided and decisions expired per punctuation at most. */
 const MAX_PER_TICK = 5_000;
@@ -26,16 +29,6 @@ export const STORES = {
   expiry: 'decision-expiry',
   windows: 'edge-metric-windows',
 } as const;
-
-/** A cached decision: late spans follow it until it expires. */
-export interface CachedDecision {
-  readonly sampled: boolean;
-  readonly policy: string;
-  readonly sampleRate: number;
-  readonly reason: string;
-  readonly decidedAtMs: number;
-  readonly expiresAtMs: number;
-}
 
 export interface AssemblyOptions {
   readonly sampling: SamplingConfig;
@@ -77,16 +70,13 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
   private spans!: KeyValueStore<string, Buffer>;
   private metas!: KeyValueStore<string, TraceMeta>;
   private deadlines!: KeyValueStore<string, string>;
-  private decisions!: KeyValueStore<string, CachedDecision>;
-  private expiry!: KeyValueStore<string, string>;
+  private decisions!: DecisionCache;
   private windows!: WindowStore;
   /**
-   * Ids of in-flight and of decided traces, held in memory so a new trace costs no RocksDB
-   * read. Both are bounded by limits that already exist (num_traces, decision cache size)
-   * and rebuilt from the stores on start.
+   * Ids of in-flight traces, held in memory so a new trace costs no RocksDB read; bounded
+   * by num_traces and rebuilt from the store on start.
    */
   private readonly inFlight = new Set<string>();
-  private readonly decided = new Set<string>();
   private bytesInFlight = 0;
   /** When this task (re)started: restored traces get one decision wait to catch up. */
   private initAt = 0;
@@ -107,15 +97,14 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
     this.spans = ctx.getStateStore(STORES.spans);
     this.metas = ctx.getStateStore(STORES.meta);
     this.deadlines = ctx.getStateStore(STORES.deadlines);
-    this.decisions = ctx.getStateStore(STORES.decisions);
-    this.expiry = ctx.getStateStore(STORES.expiry);
+    this.decisions = new DecisionCache(ctx.getStateStore(STORES.decisions), ctx.getStateStore(STORES.expiry), this.opts.sampling.decisionCache.maxEntries);
     this.windows = new WindowStore(ctx.getStateStore(STORES.windows), this.opts.windowMs);
     // Counters are derived from the stores, so they are right after a restore or restart.
     for await (const { key, value } of this.metas.all()) {
       this.inFlight.add(key);
       this.bytesInFlight += value.bytes;
     }
-    for await (const { key } of this.expiry.all()) this.decided.add(traceIdOfIndexKey(key));
+    await this.decisions.load();
     this.publishGauges();
     ctx.schedule(this.opts.tickMs, 'wall-clock', (now) => this.tick(now));
   }
@@ -123,7 +112,7 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
   async process(record: StreamRecord<string, Span[]>): Promise<void> {
     const traceId = record.key;
     const now = this.ctx.currentSystemTimeMs();
-    const cached = this.decided.has(traceId) ? await this.decisions.get(traceId) : undefined;
+    const cached = await this.decisions.get(traceId);
     if (cached) return this.followDecision(traceId, record.value, cached, now);
 
     let meta = this.inFlight.has(traceId) ? await this.metas.get(traceId) : undefined;
@@ -206,7 +195,7 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
         await this.decide(traceId, meta, completionReason(meta, now, this.times), now, false, loaded[j]);
       }
     }
-    await this.expireDecisions(now, MAX_PER_TICK);
+    await this.decisions.expire(now, MAX_PER_TICK);
     await this.flushWindows(now);
     this.publishGauges();
   }
@@ -245,7 +234,7 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
       expiresAtMs: now + this.opts.sampling.decisionCache.ttlMs,
     };
     if (d.sampled) await this.emit(traceId, spans, cached, false, now);
-    await this.cacheDecision(traceId, cached);
+    await this.decisions.put(traceId, cached);
     for (const k of keys) await this.spans.delete(k);
     await this.metas.delete(traceId);
     if (indexed) await this.deadlines.delete(deadlineKey(meta.indexedAt, traceId));
@@ -269,26 +258,6 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
     for (let i = 0; i < spans.length; i += n) {
       const value: SampledTrace = { traceId, spans: spans.slice(i, i + n), decision };
       await this.ctx.forward(new StreamRecord(traceId, value, now), this.opts.children.sampled);
-    }
-  }
-
-  private async cacheDecision(traceId: string, d: CachedDecision): Promise<void> {
-    const limit = this.opts.sampling.decisionCache.maxEntries;
-    if (this.decided.size >= limit) await this.expireDecisions(Infinity, this.decided.size - limit + 1);
-    await this.decisions.put(traceId, d);
-    await this.expiry.put(expiryKey(d.expiresAtMs, traceId), '');
-    this.decided.add(traceId);
-  }
-
-  /** Drops decisions past their TTL, or the `max` oldest when the cache is full. */
-  private async expireDecisions(now: number, max = Infinity): Promise<void> {
-    const upTo = Number.isFinite(now) ? dueBefore(now) : '9';
-    const expired: string[] = [];
-    for await (const { key } of this.expiry.range(INDEX_START, upTo, { limit: max })) expired.push(key);
-    for (const key of expired) {
-      await this.expiry.delete(key);
-      await this.decisions.delete(traceIdOfIndexKey(key));
-      this.decided.delete(traceIdOfIndexKey(key));
     }
   }
 
@@ -321,6 +290,6 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
     const task = { task: this.ctx.taskId };
     this.metrics.tracesInFlight.set(this.inFlight.size, task);
     this.metrics.bytesInFlight.set(this.bytesInFlight, task);
-    this.metrics.decisionsCached.set(this.decided.size, task);
+    this.metrics.decisionsCached.set(this.decisions.size, task);
   }
 }

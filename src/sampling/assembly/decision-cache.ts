@@ -1,0 +1,59 @@
+import type { KeyValueStore } from '../../state/store.ts';
+import { dueBefore, expiryKey, INDEX_START, traceIdOfIndexKey } from './keys.ts';
+
+/** A cached decision: late spans follow it until it expires. */
+export interface CachedDecision {
+  readonly sampled: boolean;
+  readonly policy: string;
+  readonly sampleRate: number;
+  readonly reason: string;
+  readonly decidedAtMs: number;
+  readonly expiresAtMs: number;
+}
+
+/**
+ * Trace id → decision in RocksDB, with an expiry index for the TTL and a bound on entries
+ * (the oldest go first). The ids are also held in memory — bounded by the same limit and
+ * rebuilt from the store on start — so a trace never decided costs no RocksDB read.
+ */
+export class DecisionCache {
+  private readonly ids = new Set<string>();
+
+  constructor(
+    private readonly decisions: KeyValueStore<string, CachedDecision>,
+    private readonly expiry: KeyValueStore<string, string>,
+    private readonly maxEntries: number,
+  ) {}
+
+  async load(): Promise<void> {
+    for await (const { key } of this.expiry.all()) this.ids.add(traceIdOfIndexKey(key));
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  async get(traceId: string): Promise<CachedDecision | undefined> {
+    return this.ids.has(traceId) ? this.decisions.get(traceId) : undefined;
+  }
+
+  async put(traceId: string, d: CachedDecision): Promise<void> {
+    if (this.ids.size >= this.maxEntries) await this.expire(Infinity, this.ids.size - this.maxEntries + 1);
+    await this.decisions.put(traceId, d);
+    await this.expiry.put(expiryKey(d.expiresAtMs, traceId), '');
+    this.ids.add(traceId);
+  }
+
+  /** Drops decisions past their TTL at `now`, at most `max` of them (the oldest first). */
+  async expire(now: number, max = Infinity): Promise<void> {
+    const upTo = Number.isFinite(now) ? dueBefore(now) : '9';
+    const expired: string[] = [];
+    for await (const { key } of this.expiry.range(INDEX_START, upTo, { limit: max })) expired.push(key);
+    for (const key of expired) {
+      const traceId = traceIdOfIndexKey(key);
+      await this.expiry.delete(key);
+      await this.decisions.delete(traceId);
+      this.ids.delete(traceId);
+    }
+  }
+}

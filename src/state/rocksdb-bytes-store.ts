@@ -1,6 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import RocksDB from 'rocksdb-native';
 
+/**
+ * Bounded memory per store: a task opens several RocksDB instances, so each gets small
+ * memtables, and index/filter blocks of flushed files live in the (bounded) block cache
+ * instead of being pinned — pinned blocks grow with the data on disk.
+ */
+const STORE_OPTIONS = {
+  writeBufferSize: 16 * 1024 * 1024,
+  maxWriteBufferNumber: 2,
+  tableCacheIndexAndFilterBlocks: true,
+  topLevelIndexPinningTier: 1, // FLUSHED_AND_SIMILAR: only L0-like, recently flushed files
+  partitionPinningTier: 1,
+  unpartitionedPinningTier: 1,
+};
+
 /** One RocksDB database holding raw bytes: the innermost store layer, one per store per task. */
 export class RocksBytesStore {
   private constructor(
@@ -10,7 +24,7 @@ export class RocksBytesStore {
 
   static async open(path: string): Promise<RocksBytesStore> {
     mkdirSync(path, { recursive: true });
-    const db = new RocksDB(path);
+    const db = new RocksDB(path, STORE_OPTIONS);
     try {
       await db.ready();
     } catch (err) {

@@ -1,22 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createQueryApp } from '../../src/query/app.ts';
 import type { JaegerTrace } from '../../src/query/jaeger-model.ts';
-import { openTestClickHouse, type TestClickHouse } from '../fixtures/clickhouse.ts';
-import { ids, loadQueryDataSet, MIN, queryDataSet, serve, type QueryDataSet } from '../fixtures/query.ts';
+import { ids, MIN, startQueryFixture, type QueryDataSet } from '../fixtures/query.ts';
 
-let ch: TestClickHouse;
+let fixture: Awaited<ReturnType<typeof startQueryFixture>>;
 let http: { url: string; close(): Promise<void> };
 let ds: QueryDataSet;
 
 beforeAll(async () => {
-  ch = await openTestClickHouse({ spansTtlDays: 0, errorTtlDays: 0 });
-  ds = queryDataSet(Date.now());
-  await loadQueryDataSet(ch, ds);
-  http = await serve(createQueryApp({ client: ch.client, database: 'tailstream', nowNs: () => ds.nowNs }));
+  fixture = await startQueryFixture();
+  ({ http, ds } = fixture);
 });
 afterAll(async () => {
-  await http?.close();
-  await ch?.close();
+  await fixture?.close();
 });
 
 async function get(path: string): Promise<{ status: number; body: { data: unknown; total: number; limit: number; errors: { code: number; msg: string }[] | null }; text: string }> {

@@ -65,7 +65,6 @@ export class WindowStore {
    */
   async takeClosed(nowMs: number, delayMs: number): Promise<{ edges: DependencyEdge[]; metrics: SpanMetrics[] }> {
     const firstOpen = windowStart(Math.max(0, nowMs - delayMs), this.windowMs);
-    // (with delayMs ≤ -windowMs the window holding `nowMs` itself is taken)
     const edges: DependencyEdge[] = [];
     const metrics: SpanMetrics[] = [];
     const er = edgeKeysBefore(firstOpen);

@@ -2,12 +2,14 @@
  * `npm run bench -- query`: load BENCH_SPANS (default 1 000 000) spans of the seeded
  * workload into a fresh embedded ClickHouse through the sink writer, then time the query
  * API over real HTTP: trace by id, and searches by service, service + tag, service +
- * duration. Prints `name value unit` lines; progress goes to stderr.
+ * duration (whole responses, 20 traces each; and the search step alone, `.ids`). Prints `name value unit` lines; progress goes to stderr.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createQueryApp } from '../src/query/app.ts';
+import { parseV1Search, searchParams } from '../src/query/params.ts';
+import { TraceReader } from '../src/query/reader.ts';
 import { openClickHouse } from '../src/sink/clickhouse.ts';
 import { migrate } from '../src/sink/migrate.ts';
 import { serve } from '../test/fixtures/query.ts';
@@ -17,6 +19,13 @@ const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? 200);
 
 function percentile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+function report(name: string, samples: number[]): void {
+  samples.sort((a, b) => a - b);
+  process.stderr.write(`[bench query] ${name}: ${samples.length} requests\n`);
+  console.log(`query.${name}.p50 ${percentile(samples, 0.5).toFixed(1)} ms`);
+  console.log(`query.${name}.p95 ${percentile(samples, 0.95).toFixed(1)} ms`);
 }
 
 async function time(url: string): Promise<number> {
@@ -61,14 +70,22 @@ export default async function bench(_args: string[]): Promise<void> {
         ['search_service_tag', (i) => `/api/traces?service=${services[i % 2]}&${from}&tags=${encodeURIComponent('{"http.response.status_code":"500"}')}&limit=20`],
         ['search_service_duration', (i) => `/api/traces?service=${services[i % services.length]}&${from}&minDuration=1s&limit=20`],
       ];
+      const reader = new TraceReader(client);
       for (const [name, path] of cases) {
         for (let i = 0; i < 5; i++) await time(http.url + path(i)); // warm-up
         const samples: number[] = [];
         for (let i = 0; i < REQUESTS; i++) samples.push(await time(http.url + path(i)));
-        samples.sort((a, b) => a - b);
-        process.stderr.write(`[bench query] ${name}: ${REQUESTS} requests\n`);
-        console.log(`query.${name}.p50 ${percentile(samples, 0.5).toFixed(1)} ms`);
-        console.log(`query.${name}.p95 ${percentile(samples, 0.95).toFixed(1)} ms`);
+        report(name, samples);
+        if (!name.startsWith('search')) continue;
+        // The search step alone (trace ids, as Jaeger's FindTraceIDs), without fetching the traces.
+        const ids: number[] = [];
+        for (let i = 0; i < REQUESTS; i++) {
+          const q = parseV1Search(searchParams(path(i)), BigInt(Date.now()) * 1_000_000n);
+          const t0 = performance.now();
+          await reader.findTraceIds(q);
+          ids.push(performance.now() - t0);
+        }
+        report(`${name}.ids`, ids);
       }
     } finally {
       await http.close();

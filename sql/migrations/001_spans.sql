@@ -10,6 +10,11 @@
 -- a Kafka replay that re-batches spans differently gets new tokens, and the replacing
 -- engine collapses those copies on merge (readers that must be exact use LIMIT 1 BY).
 --
+-- Granules of 2048 rows rather than 8192: a trace's spans sit in one granule per service,
+-- and reading a granule costs every one of the ~50 columns, so smaller granules make trace
+-- reads and newest-first searches cheaper (measured on 1.45 M spans: searches 37 -> 6 ms,
+-- 20 traces by id 229 -> 138 ms) for a primary index that stays a few MB.
+--
 -- Retention: trace_error decides the class (the whole trace had an error), so all spans
 -- of a trace expire together. The spans_ttl placeholder is rendered by migrate(): empty when both
 -- TTLs are 0.
@@ -88,5 +93,5 @@ PARTITION BY toDate(start_time)
 PRIMARY KEY (service_name, start_time)
 ORDER BY (service_name, start_time, trace_id, span_id)
 {{spans_ttl}}
-SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 8192
+SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 2048
 ;

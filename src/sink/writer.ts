@@ -61,7 +61,7 @@ export class ClickHouseWriter {
   }
 
   /**
-   * Insert `rows` (JSONEachRow objects) into `table`, retrying retriable failures with
+   * Insert `rows` (JSONEachRow-shaped objects, all with the same keys) into `table`, retrying retriable failures with
    * exponential backoff. Resolves once ClickHouse acknowledged the batch (only then may
    * the caller commit its input offsets); rejects with a ClickHouseSinkError otherwise.
    */
@@ -69,8 +69,9 @@ export class ClickHouseWriter {
     if (!TABLE.test(table)) throw new ClickHouseSinkError('INVALID_ARGUMENT', `invalid table name ${JSON.stringify(table)}`);
     if (dedupToken === '') throw new ClickHouseSinkError('INVALID_ARGUMENT', 'an empty dedup token would disable deduplication');
     if (rows.length === 0) return;
-    const target = `${table} SETTINGS insert_deduplicate = 1, deduplicate_blocks_in_dependent_materialized_views = 1, insert_deduplication_token = ${quote(dedupToken)}`;
-    await this.retrying(`insert into ${table}`, { table, rows: rows.length }, () => this.#client.insert({ table: target, values: rows as object[], format: 'JSONEachRow' }));
+    const { columns, values } = positional(table, rows);
+    const target = `${table} ${columnList(columns)} SETTINGS insert_deduplicate = 1, deduplicate_blocks_in_dependent_materialized_views = 1, insert_deduplication_token = ${quote(dedupToken)}`;
+    await this.retrying(`insert into ${table}`, { table, rows: rows.length }, () => this.#client.insert({ table: target, values, format: 'JSONCompactEachRow' }));
     this.metrics.inserts++;
     this.metrics.rows += rows.length;
   }
@@ -111,4 +112,31 @@ export class ClickHouseWriter {
 /** A ClickHouse string literal. */
 function quote(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** `(a, b, ...)` with each name in backquotes (`events.time` names a Nested sub-column). */
+export function columnList(columns: readonly string[]): string {
+  return `(${columns.map((c) => `\`${c.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``).join(', ')})`;
+}
+
+/**
+ * Rows as JSONCompactEachRow arrays under one column list: ClickHouse parses them about
+ * twice as fast as keyed objects (measured on chdb: 30 k vs 13–16 k span rows/s into a
+ * Null table), since no key is looked up per value. Every row must have the first
+ * row's keys; a row that differs is a bug in the row builder, reported rather than
+ * inserted with shifted columns.
+ */
+export function positional(table: string, rows: readonly object[]): { columns: string[]; values: unknown[][] } {
+  const columns = Object.keys(rows[0] as object);
+  const values = rows.map((row, i) => {
+    const r = row as Record<string, unknown>;
+    if (Object.keys(r).length !== columns.length) {
+      throw new ClickHouseSinkError('INVALID_ARGUMENT', `row ${i} for ${table} has columns ${Object.keys(r).join(',')}, expected ${columns.join(',')}`);
+    }
+    return columns.map((c) => {
+      if (!(c in r)) throw new ClickHouseSinkError('INVALID_ARGUMENT', `row ${i} for ${table} lacks column ${c}`);
+      return r[c];
+    });
+  });
+  return { columns, values };
 }

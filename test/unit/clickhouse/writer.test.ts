@@ -28,8 +28,17 @@ function writer(client: InsertClient, sleeps: number[], maxRetries = 3): ClickHo
 describe('ClickHouseWriter', () => {
   it('puts the dedup token and MV dedup in the INSERT itself', async () => {
     const { client, calls } = fakeClient([]);
-    await writer(client, []).insert('tailstream.spans', [{ a: 1 }], "p0:1-9'x");
-    expect(calls[0]?.table).toBe("tailstream.spans SETTINGS insert_deduplicate = 1, deduplicate_blocks_in_dependent_materialized_views = 1, insert_deduplication_token = 'p0:1-9\\'x'");
+    await writer(client, []).insert('tailstream.spans', [{ a: 1, 'events.time': ['t'] }], "p0:1-9'x");
+    expect(calls[0]?.table).toBe("tailstream.spans (`a`, `events.time`) SETTINGS insert_deduplicate = 1, deduplicate_blocks_in_dependent_materialized_views = 1, insert_deduplication_token = 'p0:1-9\\'x'");
+  });
+
+  it('sends rows positionally under one column list, and refuses rows of another shape', async () => {
+    const { client, calls } = fakeClient([]);
+    await writer(client, []).insert('edges', [{ a: 1, b: 'x' }, { b: 'y', a: 2 }], 't');
+    expect(calls[0]?.values).toEqual([[1, 'x'], [2, 'y']]);
+    await expect(writer(client, []).insert('edges', [{ a: 1, b: 'x' }, { a: 2 }], 't')).rejects.toThrow(/row 1 for edges has columns a, expected a,b/);
+    await expect(writer(client, []).insert('edges', [{ a: 1, b: 'x' }, { a: 2, c: 3 }], 't')).rejects.toThrow(/row 1 for edges lacks column b/);
+    expect(calls).toHaveLength(1);
   });
 
   it('retries unreachable ClickHouse with capped exponential backoff and counts it', async () => {

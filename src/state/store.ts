@@ -20,6 +20,8 @@ export interface StateStore {
  */
 export interface KeyValueStore<K, V> extends StateStore {
   get(key: K): Promise<V | undefined>;
+  /** Values of `keys` in their order; the misses are read from disk in one batch. */
+  getMany(keys: readonly K[]): Promise<Array<V | undefined>>;
   put(key: K, value: V): Promise<void>;
   delete(key: K): Promise<void>;
   /** Puts and deletes (value undefined) applied together. */

@@ -59,6 +59,29 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
     return stored === undefined ? undefined : this.valueSerde.deserialize(stored);
   }
 
+  async getMany(keys: readonly K[]): Promise<Array<V | undefined>> {
+    const out: Array<V | undefined> = new Array<V | undefined>(keys.length).fill(undefined);
+    const misses: Buffer[] = [];
+    const missAt: number[] = [];
+    keys.forEach((key, i) => {
+      const k = this.keySerde.serialize(key);
+      const cached = this.lookupCache(k.toString('latin1'));
+      if (cached === undefined) {
+        misses.push(k);
+        missAt.push(i);
+      } else if (cached !== null) {
+        out[i] = this.valueSerde.deserialize(cached);
+      }
+    });
+    if (misses.length > 0) {
+      const stored = await this.inner.getMany(misses);
+      stored.forEach((v, j) => {
+        if (v !== undefined) out[missAt[j] as number] = this.valueSerde.deserialize(v);
+      });
+    }
+    return out;
+  }
+
   async put(key: K, value: V): Promise<void> {
     this.record(this.keySerde.serialize(key).toString('latin1'), this.valueSerde.serialize(value));
   }

@@ -124,7 +124,7 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
     }
     const fresh: Span[] = [];
     const keys = record.value.map((span) => spanKey(traceId, span.spanId, span.kind));
-    const seen = isNew ? [] : await Promise.all(keys.map((k) => this.spans.get(k)));
+    const seen = isNew ? [] : await this.spans.getMany(keys);
     const inRecord = new Set<string>();
     const s = this.opts.sampling;
     let rest = 0; // where the spans past a size limit start; they follow the decision
@@ -172,7 +172,7 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
       // Reads for a slice of due traces go to RocksDB together; decisions then run in order
       // (they share the window store, so they must not interleave).
       const slice = due.slice(i, i + READ_AHEAD).map((key) => ({ key, traceId: traceIdOfIndexKey(key) }));
-      const metas = await Promise.all(slice.map((e) => this.metas.get(e.traceId)));
+      const metas = await this.metas.getMany(slice.map((e) => e.traceId));
       const ready: { traceId: string; meta: TraceMeta }[] = [];
       for (const [j, { key, traceId }] of slice.entries()) {
         const meta = metas[j];

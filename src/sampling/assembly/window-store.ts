@@ -34,7 +34,7 @@ export class WindowStore {
       rows.set(k, seen ? mergeEdges(seen, row) : row);
     }
     const entries = [...rows];
-    const stored = await Promise.all(entries.map(([k]) => this.store.get(k)));
+    const stored = await this.store.getMany(entries.map(([k]) => k));
     for (const [i, [k, row]] of entries.entries()) {
       const prev = stored[i] as DependencyEdge | undefined;
       await this.store.put(k, prev ? mergeEdges(prev, row) : row);
@@ -50,7 +50,7 @@ export class WindowStore {
       rows.set(k, seen ? mergeMetrics(seen, row) : row);
     }
     const entries = [...rows];
-    const stored = await Promise.all(entries.map(([k]) => this.store.get(k)));
+    const stored = await this.store.getMany(entries.map(([k]) => k));
     for (const [i, [k, row]] of entries.entries()) {
       const prev = stored[i] as SpanMetrics | undefined;
       await this.store.put(k, prev ? mergeMetrics(prev, row) : row);

@@ -59,6 +59,15 @@ describe.each([
     expect(await store.get('t2|a')).toBeUndefined();
   });
 
+  it('gets many in key order, mixing cache hits, cached deletes, disk and misses', async () => {
+    await store.put('t1|a', 'cached');
+    await store.delete('t1|c');
+    const want = ['t3|x', 'nope', 't1|a', 't1|c', 't2|a', 't1|b'];
+    expect(await store.getMany(want)).toEqual(['v:t3|x', undefined, 'cached', undefined, 'v:t2|a', 'v:t1|b']);
+    expect(await store.getMany(['t2|a'])).toEqual(['v:t2|a']);
+    expect(await store.getMany([])).toEqual([]);
+  });
+
   it('scans a prefix in key order, merging uncommitted puts and deletes', async () => {
     await store.put('t1|bb', 'mid');
     await store.delete('t1|a');

@@ -5,7 +5,7 @@
  * RAW_EVERY-th batch) and the OTel
  * Collector exporter's schema loaded with the same spans; bytes per span on disk; and each
  * sql/queries/*.sql query on both schemas (median of 5).
- * Usage: BENCH_SPANS=1000000 npm run bench -- clickhouse [spans]
+ * Usage: BENCH_SPANS=1000000 [BENCH_KEEP=1] npm run bench -- clickhouse [spans]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -145,6 +145,7 @@ export default async function clickhouse(args: string[]): Promise<void> {
     }
   } finally {
     await client.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env['BENCH_KEEP'] === '1') progress(`kept the data directory for BENCH_DATA_DIR=${dir} npm run bench -- query`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -2,11 +2,14 @@
  * `npm run bench -- query`: load BENCH_SPANS (default 1 000 000) spans of the seeded
  * workload into a fresh embedded ClickHouse through the sink writer, then time the query
  * API over real HTTP: trace by id, and searches by service, service + tag, service +
- * duration (whole responses, 20 traces each; and the search step alone, `.ids`). Prints `name value unit` lines; progress goes to stderr.
+ * duration (whole responses, 20 traces each; and the search step alone, `.ids`).
+ * BENCH_DATA_DIR=<dir> queries a data directory the clickhouse bench kept (BENCH_KEEP=1)
+ * instead of loading one, so a 10 M run loads once. Prints `name value unit` lines; progress goes to stderr.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { createQueryApp } from '../src/query/app.ts';
 import { parseV1Search, searchParams } from '../src/query/params.ts';
 import { TraceReader } from '../src/query/reader.ts';
@@ -36,33 +39,50 @@ async function time(url: string): Promise<number> {
   return performance.now() - t0;
 }
 
-export default async function bench(_args: string[]): Promise<void> {
+/** Loads BENCH_SPANS spans into a fresh data directory; trace ids in start order and the first start. */
+async function freshData(client: ClickHouseClient, database: string): Promise<{ ids: readonly string[]; startMs: number }> {
   const target = Number(process.env['BENCH_SPANS'] ?? 1_000_000);
-  const dir = mkdtempSync(join(tmpdir(), 'tailstream-bench-query-'));
-  const client = await openClickHouse({ dataDir: dir, database: 'tailstream' });
+  await migrate(client, { database, spansTtlDays: 0, errorTtlDays: 0 });
+  const traces = Math.ceil(target / 20) + 100; // ~23 spans a trace; the span cap stops early
+  // Spread over the last ~hour at the workload's default 100 traces/s scaled to fit.
+  const startMs = Date.now() - Math.ceil(traces / 100) * 1000 - 60_000;
+  const t0 = performance.now();
+  let last = 0;
+  const loaded = await loadWorkload(client, {
+    seed: 42, traces, spans: target, startMs, batchSpans: 50_000,
+    progress: (n) => {
+      if (n - last >= 100_000 || n >= target) {
+        last = n;
+        process.stderr.write(`[bench query] loaded ${n} spans (${Math.round(n / ((performance.now() - t0) / 1000))} spans/s)\n`);
+      }
+    },
+  });
+  const loadSec = (performance.now() - t0) / 1000;
+  console.log(`query.load.spans ${loaded.spans} spans`);
+  console.log(`query.load.rate ${Math.round(loaded.spans / loadSec)} spans/s`);
+  return { ids: loaded.traceIds, startMs };
+}
+
+/** A data directory the clickhouse bench kept (BENCH_KEEP=1): its trace ids and first start. */
+async function keptData(client: ClickHouseClient): Promise<{ ids: readonly string[]; startMs: number }> {
+  const rs = await client.query({ query: 'SELECT count() AS spans, toUnixTimestamp64Milli(min(start_time)) AS first FROM spans', format: 'JSONEachRow' });
+  const [stats] = await rs.json<{ spans: string; first: string }>();
+  const ids = await (await client.query({ query: 'SELECT trace_id FROM traces GROUP BY trace_id ORDER BY cityHash64(trace_id) LIMIT 20000', format: 'JSONEachRow' })).json<{ trace_id: string }>();
+  if (stats === undefined || ids.length === 0) throw new Error('BENCH_DATA_DIR holds no spans: run BENCH_KEEP=1 npm run bench -- clickhouse first');
+  console.log(`query.load.spans ${stats.spans} spans`);
+  return { ids: ids.map((r) => r.trace_id), startMs: Number(stats.first) };
+}
+
+export default async function bench(_args: string[]): Promise<void> {
+  const kept = process.env['BENCH_DATA_DIR'];
+  const dir = kept ?? mkdtempSync(join(tmpdir(), 'tailstream-bench-query-'));
+  const database = kept === undefined ? 'tailstream' : 'bench';
+  const client = await openClickHouse({ dataDir: dir, database });
   try {
-    await migrate(client, { database: 'tailstream', spansTtlDays: 0, errorTtlDays: 0 });
-    const traces = Math.ceil(target / 20) + 100; // ~23 spans a trace; the span cap stops early
-    // Spread over the last ~hour at the workload's default 100 traces/s scaled to fit.
-    const startMs = Date.now() - Math.ceil(traces / 100) * 1000 - 60_000;
-    const t0 = performance.now();
-    let last = 0;
-    const loaded = await loadWorkload(client, {
-      seed: 42, traces, spans: target, startMs, batchSpans: 50_000,
-      progress: (n) => {
-        if (n - last >= 100_000 || n >= target) {
-          last = n;
-          process.stderr.write(`[bench query] loaded ${n} spans (${Math.round(n / ((performance.now() - t0) / 1000))} spans/s)\n`);
-        }
-      },
-    });
-    const loadSec = (performance.now() - t0) / 1000;
-    console.log(`query.load.spans ${loaded.spans} spans`);
-    console.log(`query.load.rate ${Math.round(loaded.spans / loadSec)} spans/s`);
-    const http = await serve(createQueryApp({ client, database: 'tailstream' }));
+    const { ids, startMs } = kept === undefined ? await freshData(client, database) : await keptData(client);
+    const http = await serve(createQueryApp({ client, database }));
     try {
-      const ids = loaded.traceIds;
-      const from = `start=${(startMs - 60_000) * 1000}&end=${Date.now() * 1000}`;
+      const from = `start=${(startMs - 60_000) * 1000}&end=${(Date.now() + 86_400_000) * 1000}`; // a kept data set may run ahead of the clock
       const services = ['frontend', 'api-gateway', 'catalog', 'checkout', 'payment'];
       const cases: Array<[string, (i: number) => string]> = [
         ['trace_by_id', (i) => `/api/traces/${ids[(i * 7919) % ids.length]}`],
@@ -78,20 +98,20 @@ export default async function bench(_args: string[]): Promise<void> {
         report(name, samples);
         if (!name.startsWith('search')) continue;
         // The search step alone (trace ids, as Jaeger's FindTraceIDs), without fetching the traces.
-        const ids: number[] = [];
+        const searchOnly: number[] = [];
         for (let i = 0; i < REQUESTS; i++) {
           const q = parseV1Search(searchParams(path(i)), BigInt(Date.now()) * 1_000_000n);
           const t0 = performance.now();
           await reader.findTraceIds(q);
-          ids.push(performance.now() - t0);
+          searchOnly.push(performance.now() - t0);
         }
-        report(`${name}.ids`, ids);
+        report(`${name}.ids`, searchOnly);
       }
     } finally {
       await http.close();
     }
   } finally {
     await client.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (kept === undefined) rmSync(dir, { recursive: true, force: true });
   }
 }

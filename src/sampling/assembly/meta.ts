@@ -1,4 +1,5 @@
 import { durationNanos, isRoot, StatusCode, type Span } from '../../model/span.ts';
+import { EMPTY_SPAN_FILTER } from './span-filter.ts';
 
 /** Per-trace bookkeeping while a trace is in flight (the spans themselves live in RocksDB). */
 export interface TraceMeta {
@@ -15,10 +16,12 @@ export interface TraceMeta {
   deadline: number;
   /** Where its deadline-index entry sits; the index is moved lazily (see TraceAssembler). */
   indexedAt: number;
+  /** Bloom filter of the stored span keys (span-filter.ts); absent in older metadata. */
+  spanFilter?: string;
 }
 
 export function newMeta(now: number): TraceMeta {
-  return { first: now, last: now, spans: 0, bytes: 0, rootAt: null, error: false, maxDurationNs: '0', deadline: now, indexedAt: now };
+  return { first: now, last: now, spans: 0, bytes: 0, rootAt: null, error: false, maxDurationNs: '0', deadline: now, indexedAt: now, spanFilter: EMPTY_SPAN_FILTER };
 }
 
 export function addSpan(meta: TraceMeta, span: Span, bytes: number, now: number): void {

@@ -8,6 +8,7 @@ import { StreamRecord } from '../../streams/record.ts';
 import { createSampler, type Sampler } from '../decision.ts';
 import type { SamplingConfig } from '../config.ts';
 import { deadlineKey, dueBefore, INDEX_START, spanKey, spanPrefix, traceIdOfIndexKey } from './keys.ts';
+import { SpanFilter } from './span-filter.ts';
 import { addSpan, completionReason, deadlineOf, newMeta, type CompletionReason, type TraceMeta } from './meta.ts';
 import type { SamplingMetrics } from './metrics.ts';
 import type { SpanCodec } from './span-codec.ts';
@@ -124,7 +125,16 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
     }
     const fresh: Span[] = [];
     const keys = record.value.map((span) => spanKey(traceId, span.spanId, span.kind));
-    const seen = isNew ? [] : await this.spans.getMany(keys);
+    // Only keys the trace's filter may hold are read back (a retried span is stored once).
+    const filter = new SpanFilter(meta.spanFilter);
+    const seen: Array<unknown> = [];
+    if (!isNew) {
+      const maybe = keys.flatMap((k, i) => (filter.mayContain(k) ? [i] : []));
+      if (maybe.length > 0) {
+        const got = await this.spans.getMany(maybe.map((i) => keys[i] as string));
+        maybe.forEach((i, j) => (seen[i] = got[j]));
+      }
+    }
     const inRecord = new Set<string>();
     const s = this.opts.sampling;
     let rest = 0; // where the spans past a size limit start; they follow the decision
@@ -139,12 +149,14 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
         continue;
       }
       inRecord.add(key);
+      filter.add(key);
       const bytes = this.codec.encode(span);
       await this.spans.put(key, bytes);
       addSpan(meta, span, bytes.length, now);
       this.bytesInFlight += bytes.length;
       fresh.push(span);
     }
+    meta.spanFilter = filter.encode();
     this.metrics.spansBuffered.add(fresh.length);
     await this.windows.addSpanMetrics(deriveSpanMetrics(fresh));
     meta.deadline = deadlineOf(meta, this.times);

@@ -6,6 +6,7 @@
  * Collector exporter's schema loaded with the same spans; bytes per span on disk; and each
  * sql/queries/*.sql query on both schemas (median of 5).
  * Usage: BENCH_SPANS=1000000 [BENCH_KEEP=1] npm run bench -- clickhouse [spans]
+ *        BENCH_DATA_DIR=<kept dir> npm run bench -- clickhouse   (queries only, on kept data)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,7 +66,51 @@ async function bytesPerSpan(client: ClickHouseClient, tables: string[], spans: n
   return Number((await rs.json<{ b: string }>())[0]?.b) / spans;
 }
 
+interface QuerySubject {
+  readonly traceId: string;
+  readonly service: string;
+  readonly key: string;
+  readonly value: string;
+  /** Where the loaded data starts: the "last N hours" windows reach back to it. */
+  readonly startMs: number;
+}
+
+/** Each sql/queries query on our schema and on otel_traces, median of 5. */
+async function runQueries(client: ClickHouseClient, q: QuerySubject): Promise<void> {
+  const window = { start: Math.floor(q.startMs / 3_600_000) * 3600 - 3600, end: Math.ceil(Date.now() / 3_600_000) * 3600 + 3600 };
+  const params: Record<string, unknown> = {
+    trace_id: q.traceId, service: q.service, hours: Math.ceil((Date.now() - q.startMs) / 3_600_000) + 1, limit: 20,
+    start: window.start, end: window.end, key: q.key, value: q.value,
+  };
+  for (const name of QUERY_NAMES) {
+    print(`query_${name}`, await median5(client, loadQuery(name), params), 'ms');
+    const otel = OTEL_QUERIES[name];
+    if (otel !== undefined) print(`otel_query_${name}`, await median5(client, otel, params), 'ms');
+  }
+}
+
+/** BENCH_DATA_DIR: the queries again on a data set an earlier run kept (BENCH_KEEP=1). */
+async function rerunQueries(dir: string): Promise<void> {
+  const client = await openClickHouse({ dataDir: dir, database: 'bench' });
+  try {
+    const rs = await client.query({
+      query: `SELECT trace_id, service_name, mapKeys(attributes_string)[1] AS key, mapValues(attributes_string)[1] AS value,
+                     toUnixTimestamp64Milli(start_time) AS start_ms
+              FROM spans WHERE notEmpty(attributes_string) ORDER BY start_time LIMIT 1`,
+      format: 'JSONEachRow',
+    });
+    const [row] = await rs.json<{ trace_id: string; service_name: string; key: string; value: string; start_ms: string }>();
+    if (row === undefined) throw new Error(`BENCH_DATA_DIR=${dir} holds no spans`);
+    print('spans', Number((await (await client.query({ query: 'SELECT count() AS n FROM spans', format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n), 'spans');
+    await runQueries(client, { traceId: row.trace_id, service: row.service_name, key: row.key, value: row.value, startMs: Number(row.start_ms) });
+  } finally {
+    await client.close();
+  }
+}
+
 export default async function clickhouse(args: string[]): Promise<void> {
+  const kept = process.env['BENCH_DATA_DIR'];
+  if (kept !== undefined) return rerunQueries(kept);
   const total = Number(args[0] ?? process.env['BENCH_SPANS'] ?? 1_000_000);
   const dir = mkdtempSync(join(tmpdir(), 'bench-clickhouse-'));
   const client = await openClickHouse({ dataDir: dir, database: 'bench' });
@@ -133,16 +178,10 @@ export default async function clickhouse(args: string[]): Promise<void> {
 
     const s = sample as Span;
     const attr = s.attributes.find((a) => a.value.type === 'string') ?? s.resource.attributes[0];
-    const window = { start: Math.floor(startMs / 3_600_000) * 3600 - 3600, end: Math.ceil(Date.now() / 3_600_000) * 3600 + 3600 };
-    const params: Record<string, unknown> = {
-      trace_id: s.traceId, service: serviceName(s), hours: 2, limit: 20, start: window.start, end: window.end,
+    await runQueries(client, {
+      traceId: s.traceId, service: serviceName(s), startMs,
       key: attr?.key ?? '', value: attr && attr.value.type === 'string' ? attr.value.value : '',
-    };
-    for (const name of QUERY_NAMES) {
-      print(`query_${name}`, await median5(client, loadQuery(name), params), 'ms');
-      const otel = OTEL_QUERIES[name];
-      if (otel !== undefined) print(`otel_query_${name}`, await median5(client, otel, params), 'ms');
-    }
+    });
   } finally {
     await client.close();
     if (process.env['BENCH_KEEP'] === '1') progress(`kept the data directory for BENCH_DATA_DIR=${dir} npm run bench -- query`);

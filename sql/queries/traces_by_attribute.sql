@@ -2,6 +2,8 @@
 -- key = value, e.g. http.route = /checkout; newest first. The attribute filter runs on
 -- spans, where the bloom filters over map keys and values skip granules; the summary
 -- comes from the traces index.
+-- Two steps: the newest matching trace ids, then the summary (span-id sets merged) for
+-- those few only.
 -- Params: key String, value String, hours UInt32, limit UInt32.
 SELECT
     trace_id,
@@ -13,12 +15,17 @@ SELECT
     uniqExactMerge(span_count) AS span_total,
     uniqExactMerge(error_count) AS error_total
 FROM traces
-WHERE start_time >= now64(9) - toIntervalHour({hours:UInt32})
-  AND trace_id IN (
-      SELECT trace_id FROM spans
-      WHERE start_time >= now64(9) - toIntervalHour({hours:UInt32})
-        AND (attributes_string[{key:String}] = {value:String}
-             OR resource_attributes_string[{key:String}] = {value:String}))
+WHERE trace_id IN (
+    SELECT trace_id
+    FROM traces
+    WHERE start_time >= now64(9) - toIntervalHour({hours:UInt32})
+      AND trace_id IN (
+          SELECT trace_id FROM spans
+          WHERE start_time >= now64(9) - toIntervalHour({hours:UInt32})
+            AND (attributes_string[{key:String}] = {value:String}
+                 OR resource_attributes_string[{key:String}] = {value:String}))
+    GROUP BY trace_id
+    ORDER BY min(start_time) DESC, trace_id
+    LIMIT {limit:UInt32})
 GROUP BY trace_id
 ORDER BY trace_start DESC, trace_id
-LIMIT {limit:UInt32}

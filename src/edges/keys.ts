@@ -59,14 +59,14 @@ export function metricWindowPrefix(windowStartMs: number): string {
   return `${METRIC_KEY_PREFIX}${encodeWindow(windowStartMs)}|`;
 }
 
-/** Edge keys of every window starting before `windowStartMs`: the closed windows. */
-export function edgeKeysBefore(windowStartMs: number): KeyRange {
-  return { from: EDGE_KEY_PREFIX, to: `${EDGE_KEY_PREFIX}${encodeWindow(windowStartMs)}` };
+/** Edge keys of every window starting before `windowStartMs` (and at or after `fromMs`): the closed windows. */
+export function edgeKeysBefore(windowStartMs: number, fromMs = 0): KeyRange {
+  return { from: `${EDGE_KEY_PREFIX}${encodeWindow(fromMs)}`, to: `${EDGE_KEY_PREFIX}${encodeWindow(windowStartMs)}` };
 }
 
-/** Metrics keys of every window starting before `windowStartMs`. */
-export function metricKeysBefore(windowStartMs: number): KeyRange {
-  return { from: METRIC_KEY_PREFIX, to: `${METRIC_KEY_PREFIX}${encodeWindow(windowStartMs)}` };
+/** Metrics keys of every window starting before `windowStartMs` (and at or after `fromMs`). */
+export function metricKeysBefore(windowStartMs: number, fromMs = 0): KeyRange {
+  return { from: `${METRIC_KEY_PREFIX}${encodeWindow(fromMs)}`, to: `${METRIC_KEY_PREFIX}${encodeWindow(windowStartMs)}` };
 }
 
 /** Inverse of {@link edgeKey}; undefined for anything edgeKey cannot have produced. */

@@ -41,6 +41,12 @@ export interface Processor<KIn = unknown, VIn = unknown, KOut = unknown, VOut = 
    * commit, and the task rolls back to its last commit.
    */
   commit?(): Promise<void>;
+  /**
+   * The task went back to its last commit (a failed commit or a lost partition): the
+   * stores hold their committed state again, and a processor drops what it keeps in
+   * memory about them (marks, counters) so the two agree.
+   */
+  rolledBack?(): void;
   close?(): void | Promise<void>;
 }
 

@@ -214,6 +214,7 @@ export class StreamTask {
   rollback(): void {
     this.outputs = [];
     for (const s of this.stores.values()) s.rollback();
+    for (const p of this.processors.values()) p.rolledBack?.();
     this.commitNeeded = false;
     this.commitRequested = false;
   }

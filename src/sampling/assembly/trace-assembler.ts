@@ -110,6 +110,10 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
     ctx.schedule(this.opts.tickMs, 'wall-clock', (now) => this.tick(now));
   }
 
+  rolledBack(): void {
+    this.windows.rescanAll();
+  }
+
   async process(record: StreamRecord<string, Span[]>): Promise<void> {
     const traceId = record.key;
     const now = this.ctx.currentSystemTimeMs();

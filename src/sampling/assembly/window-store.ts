@@ -20,15 +20,29 @@ export const windowRowSerde: Serde<WindowRow> = {
  * read and one write per distinct row, not per span.
  */
 export class WindowStore {
+  /**
+   * Windows before this were taken, so a scan for closed windows starts here: taken rows
+   * leave tombstones at the front of the key range until RocksDB compacts them, and a scan
+   * from the prefix would step over all of them on every tick (it slowed a long run from
+   * thousands of spans/s to hundreds). A row written below it (a late span) lowers it.
+   */
+  private scanFromMs = 0;
+
   constructor(
     private readonly store: KeyValueStore<string, WindowRow>,
     private readonly windowMs: number,
   ) {}
 
+  /** After a rollback taken rows are back in the store: scan from the start again. */
+  rescanAll(): void {
+    this.scanFromMs = 0;
+  }
+
   async addEdges(observations: readonly EdgeObservation[]): Promise<void> {
     const rows = new Map<string, DependencyEdge>();
     for (const o of observations) {
       const row = edgeFromObservation(o, this.windowMs);
+      this.scanFromMs = Math.min(this.scanFromMs, row.windowStartMs);
       const k = edgeKey(row);
       const seen = rows.get(k);
       rows.set(k, seen ? mergeEdges(seen, row) : row);
@@ -45,6 +59,7 @@ export class WindowStore {
     const rows = new Map<string, SpanMetrics>();
     for (const o of observations) {
       const row = metricFromObservation(o, this.windowMs);
+      this.scanFromMs = Math.min(this.scanFromMs, row.windowStartMs);
       const k = metricKey(row);
       const seen = rows.get(k);
       rows.set(k, seen ? mergeMetrics(seen, row) : row);
@@ -67,16 +82,18 @@ export class WindowStore {
     const firstOpen = windowStart(Math.max(0, nowMs - delayMs), this.windowMs);
     const edges: DependencyEdge[] = [];
     const metrics: SpanMetrics[] = [];
-    const er = edgeKeysBefore(firstOpen);
+    const from = Math.min(this.scanFromMs, firstOpen);
+    const er = edgeKeysBefore(firstOpen, from);
     for await (const { key, value } of this.store.range(er.from, er.to)) {
       edges.push(value as DependencyEdge);
       await this.store.delete(key);
     }
-    const mr = metricKeysBefore(firstOpen);
+    const mr = metricKeysBefore(firstOpen, from);
     for await (const { key, value } of this.store.range(mr.from, mr.to)) {
       metrics.push(value as SpanMetrics);
       await this.store.delete(key);
     }
+    this.scanFromMs = Math.max(this.scanFromMs, firstOpen);
     return { edges, metrics };
   }
 }

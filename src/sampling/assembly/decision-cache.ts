@@ -1,5 +1,5 @@
 import type { KeyValueStore } from '../../state/store.ts';
-import { dueBefore, expiryKey, INDEX_START, traceIdOfIndexKey } from './keys.ts';
+import { dueBefore, expiryKey, IndexScanMark, traceIdOfIndexKey } from './keys.ts';
 
 /** A cached decision: late spans follow it until it expires. */
 export interface CachedDecision {
@@ -18,6 +18,7 @@ export interface CachedDecision {
  */
 export class DecisionCache {
   private readonly ids = new Set<string>();
+  private readonly mark = new IndexScanMark();
 
   constructor(
     private readonly decisions: KeyValueStore<string, CachedDecision>,
@@ -40,15 +41,23 @@ export class DecisionCache {
   async put(traceId: string, d: CachedDecision): Promise<void> {
     if (this.ids.size >= this.maxEntries) await this.expire(Infinity, this.ids.size - this.maxEntries + 1);
     await this.decisions.put(traceId, d);
-    await this.expiry.put(expiryKey(d.expiresAtMs, traceId), '');
+    const key = expiryKey(d.expiresAtMs, traceId);
+    await this.expiry.put(key, '');
+    this.mark.put(key);
     this.ids.add(traceId);
+  }
+
+  /** After a rollback: expired entries may be back in the index. */
+  rescanAll(): void {
+    this.mark.reset();
   }
 
   /** Drops decisions past their TTL at `now`, at most `max` of them (the oldest first). */
   async expire(now: number, max = Infinity): Promise<void> {
     const upTo = Number.isFinite(now) ? dueBefore(now) : '9';
     const expired: string[] = [];
-    for await (const { key } of this.expiry.range(INDEX_START, upTo, { limit: max })) expired.push(key);
+    for await (const { key } of this.expiry.range(this.mark.from, upTo, { limit: max })) expired.push(key);
+    if (expired.length < max) this.mark.advance(upTo);
     for (const key of expired) {
       const traceId = traceIdOfIndexKey(key);
       await this.expiry.delete(key);

@@ -22,3 +22,27 @@ export const INDEX_START = `${pad(0)}|`;
 export function traceIdOfIndexKey(key: string): string {
   return key.slice(14);
 }
+
+/**
+ * Where a time-ordered index (deadlines, decision expiries) is live: every entry below
+ * `from` was taken, so scans start here instead of stepping over the tombstones those
+ * takes left (RocksDB keeps them until compaction, and a scan from the start paid for all
+ * of them on every tick). A key put below it lowers it; a rollback resets it.
+ */
+export class IndexScanMark {
+  from = INDEX_START;
+
+  /** Call for every key put into the index. */
+  put(key: string): void {
+    if (key < this.from) this.from = key;
+  }
+
+  /** After a scan that took every entry below `upTo`. */
+  advance(upTo: string): void {
+    if (upTo > this.from) this.from = upTo;
+  }
+
+  reset(): void {
+    this.from = INDEX_START;
+  }
+}

@@ -7,7 +7,7 @@ import type { Processor, ProcessorContext, ProcessorSupplier } from '../../strea
 import { StreamRecord } from '../../streams/record.ts';
 import { createSampler, type Sampler } from '../decision.ts';
 import type { SamplingConfig } from '../config.ts';
-import { deadlineKey, dueBefore, INDEX_START, spanKey, spanPrefix, traceIdOfIndexKey } from './keys.ts';
+import { deadlineKey, dueBefore, IndexScanMark, spanKey, spanPrefix, traceIdOfIndexKey } from './keys.ts';
 import { SpanFilter } from './span-filter.ts';
 import { addSpan, completionReason, deadlineOf, newMeta, type CompletionReason, type TraceMeta } from './meta.ts';
 import type { SamplingMetrics } from './metrics.ts';
@@ -78,6 +78,8 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
    * by num_traces and rebuilt from the store on start.
    */
   private readonly inFlight = new Set<string>();
+  /** Where the deadline index is live (see IndexScanMark). */
+  private readonly deadlineMark = new IndexScanMark();
   private bytesInFlight = 0;
   /** When this task (re)started: restored traces get one decision wait to catch up. */
   private initAt = 0;
@@ -112,6 +114,14 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
 
   rolledBack(): void {
     this.windows.rescanAll();
+    this.decisions.rescanAll();
+    this.deadlineMark.reset();
+  }
+
+  private async indexDeadline(ms: number, traceId: string): Promise<void> {
+    const key = deadlineKey(ms, traceId);
+    await this.deadlines.put(key, '');
+    this.deadlineMark.put(key);
   }
 
   async process(record: StreamRecord<string, Span[]>): Promise<void> {
@@ -167,7 +177,7 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
     if (isNew || meta.deadline < meta.indexedAt) {
       if (!isNew) await this.deadlines.delete(deadlineKey(meta.indexedAt, traceId));
       meta.indexedAt = meta.deadline;
-      await this.deadlines.put(deadlineKey(meta.deadline, traceId), '');
+      await this.indexDeadline(meta.deadline, traceId);
     }
     await this.metas.put(traceId, meta);
     const limit = meta.spans >= s.maxSpansPerTrace ? 'span_limit' : meta.bytes >= s.maxTraceBytes ? 'byte_limit' : undefined;
@@ -183,7 +193,8 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
   private async tick(now: number): Promise<void> {
     const due: string[] = [];
     // Bounded per tick: a backlog is worked off over the next ticks, not in one long pause.
-    for await (const { key } of this.deadlines.range(INDEX_START, dueBefore(now), { limit: MAX_PER_TICK })) due.push(key);
+    for await (const { key } of this.deadlines.range(this.deadlineMark.from, dueBefore(now), { limit: MAX_PER_TICK })) due.push(key);
+    if (due.length < MAX_PER_TICK) this.deadlineMark.advance(dueBefore(now));
     for (let i = 0; i < due.length; i += READ_AHEAD) {
       // Reads for a slice of due traces go to RocksDB together; decisions then run in order
       // (they share the window store, so they must not interleave).
@@ -200,7 +211,7 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
         if (at > now) {
           // Spans arrived since it was indexed (or the task just took it over): move the entry.
           meta.indexedAt = at;
-          await this.deadlines.put(deadlineKey(at, traceId), '');
+          await this.indexDeadline(at, traceId);
           await this.metas.put(traceId, meta);
           continue;
         }
@@ -285,7 +296,7 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
     const over = () => this.inFlight.size >= this.opts.sampling.numTraces || this.bytesInFlight >= this.opts.maxBytesInFlight;
     while (over()) {
       let victim: string | undefined;
-      for await (const { key } of this.deadlines.range(INDEX_START, undefined, { limit: 1 })) victim = key;
+      for await (const { key } of this.deadlines.range(this.deadlineMark.from, undefined, { limit: 1 })) victim = key;
       if (victim === undefined) return;
       const traceId = traceIdOfIndexKey(victim);
       const meta = await this.metas.get(traceId);

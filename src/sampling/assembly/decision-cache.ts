@@ -54,6 +54,7 @@ export class DecisionCache {
 
   /** Drops decisions past their TTL at `now`, at most `max` of them (the oldest first). */
   async expire(now: number, max = Infinity): Promise<void> {
+    if (this.ids.size === 0) return;
     const upTo = Number.isFinite(now) ? dueBefore(now) : '9';
     const expired: string[] = [];
     for await (const { key } of this.expiry.range(this.mark.from, upTo, { limit: max })) expired.push(key);

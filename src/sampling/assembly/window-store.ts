@@ -83,6 +83,9 @@ export class WindowStore {
     const edges: DependencyEdge[] = [];
     const metrics: SpanMetrics[] = [];
     const from = Math.min(this.scanFromMs, firstOpen);
+    // Nothing closed since the last scan and no late row below it: no iterator at all
+    // (opening one costs a seek through the current window's overwritten versions).
+    if (from >= firstOpen) return { edges, metrics };
     const er = edgeKeysBefore(firstOpen, from);
     for await (const { key, value } of this.store.range(er.from, er.to)) {
       edges.push(value as DependencyEdge);

@@ -37,8 +37,8 @@ function arg(args: readonly string[], name: string, dflt: string): string {
 
 const ASSEMBLY = { tickMs: 100, windowMs: 60_000, windowFlushDelayMs: 10_000, outputChunkSpans: 1000 } as const;
 
-function topology(applicationId: string, topics: TailSamplingTopics, yaml: string, serdes: PipelineSerdes, metrics: SamplingMetrics) {
-  return build({ applicationId, topics, sampling: parseSamplingConfigText(yaml), assembly: { ...ASSEMBLY, maxBytesInFlight: 4 * 1024 ** 3 }, serdes, metrics });
+function topology(applicationId: string, topics: TailSamplingTopics, yaml: string, serdes: PipelineSerdes, metrics: SamplingMetrics, maxBytesInFlight = 4 * 1024 ** 3) {
+  return build({ applicationId, topics, sampling: parseSamplingConfigText(yaml), assembly: { ...ASSEMBLY, maxBytesInFlight }, serdes, metrics });
 }
 
 /** Raw-spans records of a seeded workload: one Avro SpanBatch per trace per export request. */
@@ -141,7 +141,8 @@ async function memory(serdes: PipelineSerdes, target: number): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-sampling-mem-'));
   const broker = new InMemoryBroker(1, 10_000_000);
   const runtime = new LocalRuntime({ broker, stateDir, changelogs: false, logger });
-  await runtime.add('bench-memory', topology('bench-memory', DEFAULT_TOPICS, yaml, serdes, metrics));
+  // ~800 buffered bytes a span: the byte limit must not decide traces early (10 M ≈ 8 GB).
+  await runtime.add('bench-memory', topology('bench-memory', DEFAULT_TOPICS, yaml, serdes, metrics, Math.max(4 * 1024 ** 3, target * 2048)));
   global.gc?.();
   const baseline = process.memoryUsage().rss;
   let peak = baseline;

@@ -298,6 +298,9 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
       let victim: string | undefined;
       for await (const { key } of this.deadlines.range(this.deadlineMark.from, undefined, { limit: 1 })) victim = key;
       if (victim === undefined) return;
+      // Every entry below the victim is gone: the next search starts here, not at the
+      // front of the victims' tombstones (that made each eviction cost all earlier ones).
+      this.deadlineMark.advance(victim);
       const traceId = traceIdOfIndexKey(victim);
       const meta = await this.metas.get(traceId);
       await this.deadlines.delete(victim);

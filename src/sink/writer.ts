@@ -61,9 +61,10 @@ export class ClickHouseWriter {
   }
 
   /**
-   * Insert `rows` (JSONEachRow-shaped objects, all with the same keys) into `table`, retrying retriable failures with
-   * exponential backoff. Resolves once ClickHouse acknowledged the batch (only then may
-   * the caller commit its input offsets); rejects with a ClickHouseSinkError otherwise.
+   * Insert `rows` (JSONEachRow-shaped objects, all with the same keys) into `table`,
+   * retrying retriable failures with exponential backoff. Resolves once ClickHouse
+   * acknowledged the batch (only then may the caller commit its input offsets); rejects
+   * with a ClickHouseSinkError otherwise.
    */
   async insert(table: string, rows: readonly object[], dedupToken: string): Promise<void> {
     if (!TABLE.test(table)) throw new ClickHouseSinkError('INVALID_ARGUMENT', `invalid table name ${JSON.stringify(table)}`);

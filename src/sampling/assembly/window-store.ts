@@ -23,8 +23,8 @@ export class WindowStore {
   /**
    * Windows before this were taken, so a scan for closed windows starts here: taken rows
    * leave tombstones at the front of the key range until RocksDB compacts them, and a scan
-   * from the prefix would step over all of them on every tick (it slowed a long run from
-   * thousands of spans/s to hundreds). A row written below it (a late span) lowers it.
+   * from the prefix would step over all of them on every tick. A row written below it (a
+   * late span) lowers it.
    */
   private scanFromMs = 0;
 
@@ -83,8 +83,8 @@ export class WindowStore {
     const edges: DependencyEdge[] = [];
     const metrics: SpanMetrics[] = [];
     const from = Math.min(this.scanFromMs, firstOpen);
-    // Nothing closed since the last scan and no late row below it: no iterator at all
-    // (opening one costs a seek through the current window's overwritten versions).
+    // Nothing closed since the last scan and no late row below it: the range is empty, so
+    // no iterator is opened at all.
     if (from >= firstOpen) return { edges, metrics };
     const er = edgeKeysBefore(firstOpen, from);
     for await (const { key, value } of this.store.range(er.from, er.to)) {

@@ -1,19 +1,17 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { startMockBroker, type MockBroker } from '../test/broker/mock-broker.ts';
-import { FifoTopicAdmin, KafkaTopicAdmin, type TopicAdmin } from '../src/streams/topic-admin.ts';
+import { startKafkaCluster, type KafkaCluster } from '../test/broker/kafka-broker.ts';
+import { KafkaTopicAdmin, type TopicAdmin } from '../src/streams/topic-admin.ts';
 
-/** The broker a benchmark runs on: KAFKA_BROKERS if set, else a fresh mock cluster. */
+/** The broker a benchmark runs on: KAFKA_BROKERS if set, else a fresh Apache Kafka node. */
 export async function benchBroker(): Promise<{ kafka: Kafka; admin: TopicAdmin; stop: () => Promise<void>; kind: string }> {
   const external = process.env['KAFKA_BROKERS'];
-  let mock: MockBroker | undefined;
-  if (!external) {
-    process.stderr.write('starting the librdkafka mock broker...\n');
-    mock = await startMockBroker();
-  }
-  const brokers = (external ?? (mock as MockBroker).bootstrap).split(',');
+  let cluster: KafkaCluster | undefined;
+  if (!external) cluster = await startKafkaCluster({ heapMb: 1024 });
+  const brokers = (external ?? (cluster as KafkaCluster).bootstrap).split(',');
   const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });
-  const admin = mock ? new FifoTopicAdmin(kafka, mock.controlFifo) : new KafkaTopicAdmin(kafka);
-  return { kafka, admin, stop: async () => mock?.stop(), kind: mock ? 'librdkafka-mock' : 'kafka' };
+  const kind = cluster ? cluster.label : `external kafka ${external}`;
+  process.stdout.write(`broker: ${kind}\n`);
+  return { kafka, admin: new KafkaTopicAdmin(kafka), stop: async () => cluster?.stop(), kind };
 }
 
 /** Sum of high watermarks: how many records a topic holds. */

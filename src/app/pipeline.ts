@@ -16,7 +16,7 @@ import { migrate } from '../sink/migrate.ts';
 import { InMemoryBroker } from '../streams/in-memory-broker.ts';
 import { KafkaRuntime } from '../streams/kafka-runtime.ts';
 import { LocalRuntime } from '../streams/local-runtime.ts';
-import { FifoTopicAdmin, KafkaTopicAdmin, type TopicAdmin } from '../streams/topic-admin.ts';
+import { KafkaTopicAdmin, type TopicAdmin } from '../streams/topic-admin.ts';
 import type { Topology } from '../streams/topology.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { build as buildSink } from '../../topologies/clickhouse-sink.ts';
@@ -175,7 +175,7 @@ async function startOnKafka({ config, sampling, sink, registry, logger, spanBatc
       else kafkaLog.warn(message, rest);
     },
   });
-  const admin: TopicAdmin = k.topicControlFifo ? new FifoTopicAdmin(kafka, k.topicControlFifo) : new KafkaTopicAdmin(kafka);
+  const admin: TopicAdmin = new KafkaTopicAdmin(kafka);
   const partitions = 6;
   const t = config.topics;
   await admin.ensureTopics([t.rawSpans, t.sampledSpans, t.dependencyEdges, t.spanMetrics, t.deadLetter].map((topic) => ({ topic, partitions })));

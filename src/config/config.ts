@@ -12,7 +12,7 @@ import { DEFAULT_TOPICS, type TailSamplingTopics } from '../../topologies/tail-s
  */
 export interface AppConfig {
   /** Set → Kafka runtime; unset → everything in-process (embedded). */
-  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string; readonly topicControlFifo?: string } | undefined;
+  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string } | undefined;
   readonly schemaRegistryUrl: string | undefined;
   readonly clickhouse: {
     /** Set → ClickHouse server; unset → embedded chdb under dataDir/clickhouse. */
@@ -93,9 +93,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError(`${env['TAILSTREAM_CONFIG'] ?? 'sampling config'}: ${(err as Error).message}`);
   }
   const dataDir = resolve(env['DATA_DIR'] ?? './data');
-  const fifo = env['KAFKA_TOPIC_CONTROL_FIFO'];
   const config: AppConfig = {
-    kafka: brokers && brokers.length > 0 ? { brokers, clientId: env['KAFKA_CLIENT_ID'] ?? 'tailstream', ...(fifo ? { topicControlFifo: fifo } : {}) } : undefined,
+    kafka: brokers && brokers.length > 0 ? { brokers, clientId: env['KAFKA_CLIENT_ID'] ?? 'tailstream' } : undefined,
     schemaRegistryUrl: env['SCHEMA_REGISTRY_URL'] || undefined,
     clickhouse: {
       url: env['CLICKHOUSE_URL'] || undefined,

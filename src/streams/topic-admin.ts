@@ -1,4 +1,3 @@
-import { openSync, writeSync, closeSync } from 'node:fs';
 import type { Admin, Kafka } from 'kafkajs';
 
 export interface TopicSpec {
@@ -9,9 +8,8 @@ export interface TopicSpec {
 }
 
 /**
- * Creates topics. Production uses kafkajs admin; the librdkafka mock has no CreateTopics
- * API, so tests create topics through its control FIFO. Both wait until the topic's
- * metadata shows every partition.
+ * Creates the topics a topology needs (sources, sinks, changelogs, repartition topics) and
+ * waits until every partition has a leader.
  */
 export interface TopicAdmin {
   ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
@@ -44,37 +42,6 @@ export class KafkaTopicAdmin implements TopicAdmin {
             configEntries: s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
           })),
         });
-      }
-    } finally {
-      await admin.disconnect();
-    }
-  }
-}
-
-/** Test broker: writes `create <topic> <partitions>` to the mock's control FIFO. */
-export class FifoTopicAdmin implements TopicAdmin {
-  constructor(
-    private readonly kafka: Kafka,
-    private readonly fifoPath: string,
-  ) {}
-
-  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const missing = await missingTopics(admin, specs);
-      if (missing.length === 0) return;
-      const fd = openSync(this.fifoPath, 'w');
-      try {
-        for (const s of missing) writeSync(fd, `create ${s.topic} ${s.partitions}\n`);
-      } finally {
-        closeSync(fd);
-      }
-      for (let attempt = 0; ; attempt++) {
-        const topics = new Set(await admin.listTopics());
-        if (missing.every((s) => topics.has(s.topic))) return;
-        if (attempt > 100) throw new Error(`topics not created via ${this.fifoPath}: ${missing.map((s) => s.topic).join(', ')}`);
-        await new Promise((r) => setTimeout(r, 20));
       }
     } finally {
       await admin.disconnect();

@@ -1,23 +1,23 @@
-import { startMockBroker, type MockBroker } from './mock-broker.ts';
+import { startKafkaCluster, type KafkaCluster } from './kafka-broker.ts';
 
-let broker: MockBroker | undefined;
+let cluster: KafkaCluster | undefined;
 
 /**
- * Vitest global setup: integration tests need a Kafka-protocol broker. With KAFKA_BROKERS
- * set they use that cluster unchanged; otherwise we build (once) and start librdkafka's
- * mock cluster and hand its address and control FIFO to the test workers through env.
+ * Vitest global setup: integration tests need a Kafka broker. With KAFKA_BROKERS set they
+ * use that cluster unchanged; otherwise we start Apache Kafka (jars from Maven Central,
+ * fetched once) and hand its address to the test workers through env.
  */
 export async function setup(): Promise<void> {
   if (process.env['KAFKA_BROKERS']) {
     console.log(`[broker] using KAFKA_BROKERS=${process.env['KAFKA_BROKERS']}`);
+    process.env['TEST_BROKER_LABEL'] ??= 'external kafka';
     return;
   }
-  broker = await startMockBroker();
-  process.env['KAFKA_BROKERS'] = broker.bootstrap;
-  process.env['KAFKA_TOPIC_CONTROL_FIFO'] = broker.controlFifo;
-  console.log(`[broker] librdkafka mock cluster at ${broker.bootstrap} (log ${broker.logFile})`);
+  cluster = await startKafkaCluster({ log: (l) => console.log(l) });
+  process.env['KAFKA_BROKERS'] = cluster.bootstrap;
+  process.env['TEST_BROKER_LABEL'] = cluster.label;
 }
 
 export async function teardown(): Promise<void> {
-  await broker?.stop();
+  await cluster?.stop();
 }

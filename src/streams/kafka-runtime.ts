@@ -36,6 +36,12 @@ interface TaskSlot {
   readonly producer?: Producer;
   /** Next offset to commit per source topic. */
   readonly positions: Map<string, string>;
+  /**
+   * Exactly-once: the committed offset per source topic, read after this task's producer
+   * fenced the previous owner. Records below it were committed by that owner (its last
+   * transaction can land after our consumer fetched its start offset) and are skipped.
+   */
+  readonly committed: ReadonlyMap<string, bigint>;
 }
 
 /**
@@ -152,8 +158,13 @@ export class KafkaRuntime {
     this.logger.debug('batch', { topic: batch.topic, partition: batch.partition, records: batch.messages.length });
     const slot = this.slots.get(batch.partition);
     if (!slot) return; // not ours (anymore): kafkajs re-fetches after the rebalance
+    const committed = slot.committed.get(batch.topic);
     for (const m of batch.messages) {
       if (!isRunning() || isStale()) break;
+      if (committed !== undefined && BigInt(m.offset) < committed) {
+        resolveOffset(m.offset);
+        continue;
+      }
       const headers: Record<string, Buffer> = {};
       for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[k] = Buffer.isBuffer(v) ? v : Buffer.from(String(v));
       await slot.task.process(batch.topic, batch.partition, m.offset, { key: m.key, value: m.value, timestamp: Number(m.timestamp), headers });
@@ -198,15 +209,20 @@ export class KafkaRuntime {
 
   private async rewindToCommitted(): Promise<void> {
     const consumer = this.consumer as Consumer;
+    for (const { topic, partition, offset } of await this.committedOffsets()) {
+      if (this.slots.has(partition)) consumer.seek({ topic, partition, offset: offset === '-1' ? '-2' : offset });
+    }
+  }
+
+  /** The group's committed offset of every source partition ('-1' where none). */
+  private async committedOffsets(): Promise<OffsetsToCommit> {
     const admin = this.opts.kafka.admin();
     await admin.connect();
     try {
       const topics = this.opts.topology.sourceTopics();
-      for (const { topic, partitions } of await admin.fetchOffsets({ groupId: this.opts.applicationId, topics })) {
-        for (const { partition, offset } of partitions) {
-          if (this.slots.has(partition)) consumer.seek({ topic, partition, offset: offset === '-1' ? '-2' : offset });
-        }
-      }
+      return (await admin.fetchOffsets({ groupId: this.opts.applicationId, topics })).flatMap(({ topic, partitions }) =>
+        partitions.map(({ partition, offset }) => ({ topic, partition, offset })),
+      );
     } finally {
       await admin.disconnect();
     }
@@ -224,7 +240,7 @@ export class KafkaRuntime {
     const want = this.assigned;
     for (const n of [...this.slots.keys()]) await this.closeTask(n);
     const plans: RestorePlan[] = [];
-    const opened: TaskSlot[] = [];
+    const opened: { task: StreamTask; producer?: Producer }[] = [];
     for (const partition of [...want].sort((a, b) => a - b)) {
       const task = new StreamTask({
         applicationId: this.opts.applicationId,
@@ -245,15 +261,22 @@ export class KafkaRuntime {
         });
         await producer.connect(); // InitProducerId fences a zombie owner of this partition
       }
-      opened.push(producer ? { task, producer, positions: new Map() } : { task, positions: new Map() });
+      opened.push(producer ? { task, producer } : { task });
     }
+    // After every new producer fenced its partition's previous owner: that owner's last
+    // transaction has completed, so the committed offsets are final.
+    const committed = this.guarantee === 'exactly_once' ? await this.committedOffsets() : [];
+    const slots: TaskSlot[] = opened.map(({ task, producer }) => {
+      const mine = new Map(committed.filter((o) => o.partition === task.id && o.offset !== '-1').map((o) => [o.topic, BigInt(o.offset)]));
+      return producer ? { task, producer, positions: new Map(), committed: mine } : { task, positions: new Map(), committed: mine };
+    });
     const started = this.clock.now();
-    await restoreChangelogs(this.opts.kafka, plans, (plan, entries, last) => this.taskOf(opened, plan.partition).restore(plan.store, entries, last), {
+    await restoreChangelogs(this.opts.kafka, plans, (plan, entries, last) => this.taskOf(slots, plan.partition).restore(plan.store, entries, last), {
       logger: this.logger,
       metrics: this.metrics,
       ...(heartbeat ? { heartbeat } : {}),
     });
-    for (const slot of opened) {
+    for (const slot of slots) {
       await slot.task.init();
       this.slots.set(slot.task.id, slot);
     }

@@ -1,10 +1,11 @@
 /**
  * `npm start`: the whole pipeline in one process. With no settings it is embedded —
  * in-process topologies, RocksDB and ClickHouse (chdb) under ./data; KAFKA_BROKERS and
- * CLICKHOUSE_URL move it onto a cluster with the same code.
+ * CLICKHOUSE_URL move it onto a cluster with the same code, and TAILSTREAM_ROLES (ingest,
+ * query, workers; default all) splits it across processes of the same image.
  */
 import { ConfigError, loadConfig } from './config/config.ts';
-import { startPipeline } from './app/pipeline.ts';
+import { startPipeline, type Pipeline } from './app/pipeline.ts';
 import { createLogger } from './util/log.ts';
 
 const logger = createLogger('tailstream');
@@ -21,25 +22,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  process.stderr.write(`tailstream: starting (${config.kafka ? `Kafka at ${config.kafka.brokers.join(',')}` : 'embedded'}; data in ${config.dataDir}) ...\n`);
+  const roles = [...config.roles].join(',');
+  process.stderr.write(`tailstream: starting ${roles} (${config.kafka ? `Kafka at ${config.kafka.brokers.join(',')}` : 'embedded'}; data in ${config.dataDir}) ...\n`);
   const pipeline = await startPipeline(config, logger);
-  const host = 'localhost';
-  const db = config.clickhouse.database;
-  process.stdout.write(
-    [
-      '',
-      `tailstream is running (${pipeline.mode === 'embedded' ? 'embedded: in-process topologies, RocksDB and ClickHouse under ' + config.dataDir : 'on Kafka'})`,
-      '',
-      `  send OTLP/HTTP traces to   http://${host}:${pipeline.ports.otlp}/v1/traces   (protobuf or JSON)`,
-      `  send Zipkin v2 spans to    http://${host}:${pipeline.ports.zipkin}/api/v2/spans`,
-      `  search and view traces     http://${host}:${pipeline.ports.query}/            (Jaeger API under /api)`,
-      `  query with SQL             curl -s localhost:${pipeline.ports.query}/sql --data 'SELECT service_name, count() FROM ${db}.spans GROUP BY 1'`,
-      `  metrics                    http://${host}:${pipeline.ports.query}/metrics`,
-      '',
-      '  no traffic yet? in another terminal: npm run demo',
-      '',
-    ].join('\n'),
-  );
+  process.stdout.write(banner(pipeline, config.dataDir, config.clickhouse.database));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -55,6 +41,26 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** What this process serves: only the lines of the roles it runs. */
+function banner(pipeline: Pipeline, dataDir: string, db: string): string {
+  const host = 'localhost';
+  const { otlp, zipkin, query } = pipeline.ports;
+  const where = pipeline.mode === 'embedded' ? 'embedded: in-process topologies, RocksDB and ClickHouse under ' + dataDir : 'on Kafka';
+  const lines = ['', `tailstream is running (${where}; roles ${[...pipeline.roles].join(',')})`, ''];
+  if (otlp !== undefined) lines.push(`  send OTLP/HTTP traces to   http://${host}:${otlp}/v1/traces   (protobuf or JSON)`);
+  if (zipkin !== undefined) lines.push(`  send Zipkin v2 spans to    http://${host}:${zipkin}/api/v2/spans`);
+  if (query !== undefined) {
+    lines.push(
+      `  search and view traces     http://${host}:${query}/            (Jaeger API under /api)`,
+      `  query with SQL             curl -s localhost:${query}/sql --data 'SELECT service_name, count() FROM ${db}.spans GROUP BY 1'`,
+      `  metrics                    http://${host}:${query}/metrics`,
+    );
+  }
+  if (pipeline.topologies.length > 0) lines.push(`  stream topologies          ${pipeline.topologies.join(', ')}`);
+  if (pipeline.mode === 'embedded') lines.push('', '  no traffic yet? in another terminal: npm run demo');
+  return [...lines, '', ''].join('\n');
 }
 
 main().catch((err: unknown) => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
-import type { AppConfig } from '../config/config.ts';
+import type { AppConfig, Role } from '../config/config.ts';
 import { createOtlpHttpApp } from '../ingest/http-otlp.ts';
 import { createZipkinApp } from '../ingest/http-zipkin.ts';
 import { KafkaSpanPublisher } from '../ingest/kafka-publisher.ts';
@@ -26,25 +26,35 @@ import type { AvroSerde } from '../serde/avro-serde.ts';
 import { EmbeddedSpanPublisher } from './embedded-publisher.ts';
 import { startQueryServer } from './query-server.ts';
 
-/** The running pipeline: receivers, topologies, ClickHouse and the query server. */
+/**
+ * The running pipeline: what its roles start of receivers (ingest), query server (query),
+ * topologies (workers) and ClickHouse (query or workers).
+ */
 export interface Pipeline {
   readonly mode: 'embedded' | 'kafka';
-  readonly ports: { readonly otlp: number; readonly zipkin: number; readonly query: number };
-  readonly clickhouse: ClickHouseClient;
+  readonly roles: ReadonlySet<Role>;
+  /** Bound ports; none for a role this process does not run. */
+  readonly ports: { readonly otlp?: number; readonly zipkin?: number; readonly query?: number };
+  /** Application ids of the topologies running here (none without the workers role). */
+  readonly topologies: readonly string[];
+  /** Undefined for an ingest-only process, which never touches ClickHouse. */
+  readonly clickhouse: ClickHouseClient | undefined;
   readonly registry: MetricsRegistry;
   stop(): Promise<void>;
 }
 
 interface Runtimes {
-  readonly publisher: SpanPublisher;
+  /** Undefined without the ingest role. */
+  readonly publisher: SpanPublisher | undefined;
+  readonly topologies: readonly string[];
   stop(): Promise<void>;
 }
 
 /** What either runtime set-up needs. */
 interface Parts {
   readonly config: AppConfig;
-  readonly sampling: Topology;
-  readonly sink: Topology;
+  /** Undefined without the workers role. */
+  readonly topologies: { readonly sampling: Topology; readonly sink: Topology } | undefined;
   readonly registry: MetricsRegistry;
   readonly logger: Logger;
   readonly spanBatch: AvroSerde<Span[]>;
@@ -62,17 +72,66 @@ export function openConfiguredClickHouse(config: AppConfig): Promise<ClickHouseC
 }
 
 /**
- * Starts everything in one process. Without Kafka settings the topologies run on the
- * in-process runtime and ClickHouse is chdb under the data directory: `npm start` and go.
+ * Starts this process's roles (all three by default). Without Kafka settings the topologies
+ * run on the in-process runtime and ClickHouse is chdb under the data directory: `npm start`
+ * and go. With Kafka, TAILSTREAM_ROLES splits the pipeline across processes.
  */
 export async function startPipeline(config: AppConfig, logger: Logger = createLogger('tailstream')): Promise<Pipeline> {
+  const { roles } = config;
   const registry = new MetricsRegistry();
   const serdes = await createPipelineSerdes(createAvroRegistry(config.schemaRegistryUrl));
   const ch = config.clickhouse;
-  const clickhouse = await openConfiguredClickHouse(config);
-  const applied = await migrate(clickhouse, { database: ch.database, spansTtlDays: ch.spansTtlDays, errorTtlDays: ch.errorTtlDays });
-  logger.info('clickhouse ready', { target: ch.url ?? join(config.dataDir, 'clickhouse'), migrationsApplied: applied.applied });
+  let clickhouse: ClickHouseClient | undefined;
+  if (roles.has('query') || roles.has('workers')) {
+    clickhouse = await openConfiguredClickHouse(config);
+    const applied = await migrate(clickhouse, { database: ch.database, spansTtlDays: ch.spansTtlDays, errorTtlDays: ch.errorTtlDays });
+    logger.info('clickhouse ready', { target: ch.url ?? join(config.dataDir, 'clickhouse'), migrationsApplied: applied.applied });
+  }
+  const topologies = roles.has('workers') && clickhouse ? buildTopologies(config, serdes, clickhouse, registry, logger) : undefined;
+  const parts: Parts = { config, topologies, registry, logger, spanBatch: serdes.spanBatch };
+  const runtimes = config.kafka ? await startOnKafka(parts) : await startEmbedded(parts);
 
+  const servers: Partial<Record<'otlp' | 'zipkin' | 'query', Listening>> = {};
+  const closeAll = async (): Promise<void> => {
+    for (const s of Object.values(servers)) await s.close().catch(() => undefined);
+    await runtimes.stop();
+    await clickhouse?.close();
+  };
+  try {
+    const { publisher } = runtimes;
+    if (publisher) {
+      servers.otlp = await listen(createOtlpHttpApp({ publisher }), config.ports.otlp, config.host);
+      servers.zipkin = await listen(createZipkinApp({ publisher }), config.ports.zipkin, config.host);
+    }
+    if (roles.has('query') && clickhouse) {
+      servers.query = await startQueryServer({ clickhouse, database: ch.database, registry, port: config.ports.query, host: config.host });
+    }
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+  return {
+    mode: config.kafka ? 'kafka' : 'embedded',
+    roles,
+    ports: { otlp: servers.otlp?.port, zipkin: servers.zipkin?.port, query: servers.query?.port },
+    topologies: runtimes.topologies,
+    clickhouse,
+    registry,
+    stop: async () => {
+      await closeAll();
+      logger.info('pipeline stopped');
+    },
+  };
+}
+
+/** The workers' two topologies: tail sampling, and the sink into ClickHouse. */
+function buildTopologies(
+  config: AppConfig,
+  serdes: Awaited<ReturnType<typeof createPipelineSerdes>>,
+  clickhouse: ClickHouseClient,
+  registry: MetricsRegistry,
+  logger: Logger,
+): NonNullable<Parts['topologies']> {
   const metrics = samplingMetrics(registry);
   const sampling = buildTailSampling({
     applicationId: config.applicationIds.sampling,
@@ -87,42 +146,19 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
     topics: config.topics,
     serdes,
     client: clickhouse,
-    database: ch.database,
+    database: config.clickhouse.database,
     batchRows: config.sink.batchRows,
     flushIntervalMs: config.sink.flushIntervalMs,
     registry,
     logger: logger.child('sink'),
   });
-  const parts: Parts = { config, sampling, sink, registry, logger, spanBatch: serdes.spanBatch };
-  const runtimes = config.kafka ? await startOnKafka(parts) : await startEmbedded(parts);
-
-  const servers: Listening[] = [];
-  try {
-    servers.push(await listen(createOtlpHttpApp({ publisher: runtimes.publisher }), config.ports.otlp, config.host));
-    servers.push(await listen(createZipkinApp({ publisher: runtimes.publisher }), config.ports.zipkin, config.host));
-    servers.push(await startQueryServer({ clickhouse, database: ch.database, registry, port: config.ports.query, host: config.host }));
-  } catch (err) {
-    for (const s of servers) await s.close();
-    await runtimes.stop();
-    await clickhouse.close();
-    throw err;
-  }
-  const [otlp, zipkin, query] = servers as [Listening, Listening, Listening];
-  return {
-    mode: config.kafka ? 'kafka' : 'embedded',
-    ports: { otlp: otlp.port, zipkin: zipkin.port, query: query.port },
-    clickhouse,
-    registry,
-    stop: async () => {
-      for (const s of servers) await s.close().catch(() => undefined);
-      await runtimes.stop();
-      await clickhouse.close();
-      logger.info('pipeline stopped');
-    },
-  };
+  return { sampling, sink };
 }
 
-async function startEmbedded({ config, sampling, sink, registry, logger, spanBatch }: Parts): Promise<Runtimes> {
+/** Embedded: every role in this process (config refuses a split without Kafka). */
+async function startEmbedded({ config, topologies, registry, logger, spanBatch }: Parts): Promise<Runtimes> {
+  if (!topologies) throw new Error('embedded mode runs every role; TAILSTREAM_ROLES without KAFKA_BROKERS should have been refused by config');
+  const { sampling, sink } = topologies;
   const broker = new InMemoryBroker(1);
   const runtime = new LocalRuntime({ broker, stateDir: join(config.dataDir, 'state'), registry, logger: logger.child('streams'), changelogs: false });
   await runtime.add(config.applicationIds.sampling, sampling);
@@ -154,6 +190,7 @@ async function startEmbedded({ config, sampling, sink, registry, logger, spanBat
   const publisher = new EmbeddedSpanPublisher(broker, config.topics.rawSpans, spanBatch, config.embeddedMaxQueuedRecords, pump);
   return {
     publisher,
+    topologies: [config.applicationIds.sampling, config.applicationIds.sink],
     stop: async () => {
       clearInterval(timer);
       await running;
@@ -162,7 +199,10 @@ async function startEmbedded({ config, sampling, sink, registry, logger, spanBat
   };
 }
 
-async function startOnKafka({ config, sampling, sink, registry, logger, spanBatch }: Parts): Promise<Runtimes> {
+/** Kafka: receivers publish to raw-spans (ingest), topologies consume it (workers); query needs no Kafka. */
+async function startOnKafka({ config, topologies, registry, logger, spanBatch }: Parts): Promise<Runtimes> {
+  const ingest = config.roles.has('ingest');
+  if (!ingest && !topologies) return { publisher: undefined, topologies: [], stop: async () => undefined };
   const k = config.kafka as NonNullable<AppConfig['kafka']>;
   const kafkaLog = logger.child('kafkajs');
   const kafka = new Kafka({
@@ -180,17 +220,21 @@ async function startOnKafka({ config, sampling, sink, registry, logger, spanBatc
   const t = config.topics;
   await admin.ensureTopics([t.rawSpans, t.sampledSpans, t.dependencyEdges, t.spanMetrics, t.deadLetter].map((topic) => ({ topic, partitions })));
   const common = { kafka, topicAdmin: admin, stateDir: join(config.dataDir, 'state'), processingGuarantee: config.processingGuarantee, registry };
-  const samplingRt = new KafkaRuntime({ ...common, applicationId: config.applicationIds.sampling, topology: sampling, logger: logger.child('sampling') });
-  const sinkRt = new KafkaRuntime({ ...common, applicationId: config.applicationIds.sink, topology: sink, logger: logger.child('sink') });
-  await samplingRt.start();
-  await sinkRt.start();
-  const publisher = new KafkaSpanPublisher(kafka, spanBatch, { topic: t.rawSpans });
+  const ids = config.applicationIds;
+  const runtimes = topologies
+    ? [
+        new KafkaRuntime({ ...common, applicationId: ids.sampling, topology: topologies.sampling, logger: logger.child('sampling') }),
+        new KafkaRuntime({ ...common, applicationId: ids.sink, topology: topologies.sink, logger: logger.child('sink') }),
+      ]
+    : [];
+  for (const rt of runtimes) await rt.start();
+  const publisher = ingest ? new KafkaSpanPublisher(kafka, spanBatch, { topic: t.rawSpans }) : undefined;
   return {
     publisher,
+    topologies: topologies ? [ids.sampling, ids.sink] : [],
     stop: async () => {
-      await samplingRt.stop();
-      await sinkRt.stop();
-      await publisher.close?.();
+      for (const rt of runtimes) await rt.stop();
+      await publisher?.close?.();
     },
   };
 }

@@ -10,7 +10,13 @@ import { DEFAULT_TOPICS, type TailSamplingTopics } from '../../topologies/tail-s
  * (TAILSTREAM_CONFIG) that also holds the sampling policies. Every key has a default that
  * works embedded. Only this module reads the environment.
  */
+/** What one process runs; one image serves each (see TAILSTREAM_ROLES and docker-compose.yml). */
+export type Role = 'ingest' | 'query' | 'workers';
+export const ROLES: readonly Role[] = ['ingest', 'query', 'workers'];
+
 export interface AppConfig {
+  /** ingest: OTLP/Zipkin receivers → raw-spans; query: Jaeger API, /sql, /metrics; workers: the topologies. */
+  readonly roles: ReadonlySet<Role>;
   /** Set → Kafka runtime; unset → everything in-process (embedded). */
   readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string } | undefined;
   readonly schemaRegistryUrl: string | undefined;
@@ -78,6 +84,30 @@ function readFileConfig(path: string | undefined): Record<string, unknown> {
   return doc as Record<string, unknown>;
 }
 
+/**
+ * TAILSTREAM_ROLES, default all three. Split roles only make sense across processes that
+ * share a cluster: embedded raw-spans and chdb live inside one process, so anything less
+ * than all roles needs KAFKA_BROKERS, and query apart from workers needs CLICKHOUSE_URL.
+ */
+export function parseRoles(env: Env): ReadonlySet<Role> {
+  const raw = env['TAILSTREAM_ROLES'];
+  if (raw === undefined || raw.trim() === '') return new Set(ROLES);
+  const roles = new Set<Role>();
+  for (const part of raw.split(',').map((r) => r.trim())) {
+    if (!(ROLES as readonly string[]).includes(part)) {
+      throw new ConfigError(`TAILSTREAM_ROLES: unknown role "${part}" in "${raw}" (known: ${ROLES.join(', ')})`);
+    }
+    roles.add(part as Role);
+  }
+  if (roles.size < ROLES.length && !env['KAFKA_BROKERS']?.trim()) {
+    throw new ConfigError(`TAILSTREAM_ROLES: "${raw}" splits the pipeline across processes, which needs KAFKA_BROKERS (embedded topics live in one process)`);
+  }
+  if (roles.has('query') !== roles.has('workers') && !env['CLICKHOUSE_URL']) {
+    throw new ConfigError(`TAILSTREAM_ROLES: "${raw}" runs query and workers in different processes, which needs CLICKHOUSE_URL (embedded chdb lives in one process)`);
+  }
+  return roles;
+}
+
 /** Parses the environment (and the file it names) once; the result is frozen. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const file = readFileConfig(env['TAILSTREAM_CONFIG']);
@@ -94,6 +124,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
   const dataDir = resolve(env['DATA_DIR'] ?? './data');
   const config: AppConfig = {
+    roles: parseRoles(env),
     kafka: brokers && brokers.length > 0 ? { brokers, clientId: env['KAFKA_CLIENT_ID'] ?? 'tailstream' } : undefined,
     schemaRegistryUrl: env['SCHEMA_REGISTRY_URL'] || undefined,
     clickhouse: {

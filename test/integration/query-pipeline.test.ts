@@ -23,7 +23,7 @@ beforeAll(async () => {
     OTLP_HTTP_PORT: '0', ZIPKIN_PORT: '0', QUERY_PORT: '0', SAMPLING_TICK_MS: '50', SINK_FLUSH_MS: '100', TTL_DAYS: '0', ERROR_TTL_DAYS: '0',
   });
   pipeline = await startPipeline(config, createLogger('e2e', 'warn'));
-  http = await serve(createQueryApp({ client: pipeline.clickhouse, database: config.clickhouse.database }));
+  http = await serve(createQueryApp({ client: pipeline.clickhouse!, database: config.clickhouse.database }));
 });
 afterAll(async () => {
   await http?.close();

@@ -51,6 +51,35 @@ describe('loadConfig', () => {
   });
 });
 
+describe('TAILSTREAM_ROLES', () => {
+  const cluster = { KAFKA_BROKERS: 'kafka:9092', CLICKHOUSE_URL: 'http://clickhouse:8123' };
+
+  it.each([
+    [{}, ['ingest', 'query', 'workers']],
+    [{ ...cluster, TAILSTREAM_ROLES: '' }, ['ingest', 'query', 'workers']],
+    [{ ...cluster, TAILSTREAM_ROLES: 'ingest,query' }, ['ingest', 'query']],
+    [{ ...cluster, TAILSTREAM_ROLES: ' workers ' }, ['workers']],
+    [{ KAFKA_BROKERS: 'kafka:9092', TAILSTREAM_ROLES: 'ingest' }, ['ingest']],
+    [{ KAFKA_BROKERS: 'kafka:9092', TAILSTREAM_ROLES: 'workers,ingest,query' }, ['ingest', 'query', 'workers']],
+  ])('%j runs %j', (env, roles) => {
+    expect([...loadConfig(env).roles].sort()).toEqual(roles);
+  });
+
+  it.each([
+    [{ ...cluster, TAILSTREAM_ROLES: 'ingest,sink' }, 'TAILSTREAM_ROLES: unknown role "sink" in "ingest,sink" (known: ingest, query, workers)'],
+    [{ ...cluster, TAILSTREAM_ROLES: 'ingest,,query' }, 'TAILSTREAM_ROLES: unknown role ""'],
+    // Embedded raw-spans lives in the process: an ingest-only process would acknowledge spans nobody reads.
+    [{ TAILSTREAM_ROLES: 'ingest' }, 'TAILSTREAM_ROLES: "ingest" splits the pipeline across processes, which needs KAFKA_BROKERS'],
+    [{ CLICKHOUSE_URL: 'http://clickhouse:8123', TAILSTREAM_ROLES: 'query,workers' }, 'needs KAFKA_BROKERS'],
+    // A query process on its own chdb would never see what the workers write.
+    [{ KAFKA_BROKERS: 'kafka:9092', TAILSTREAM_ROLES: 'ingest,query' }, 'TAILSTREAM_ROLES: "ingest,query" runs query and workers in different processes, which needs CLICKHOUSE_URL'],
+    [{ KAFKA_BROKERS: 'kafka:9092', TAILSTREAM_ROLES: 'workers' }, 'needs CLICKHOUSE_URL'],
+  ])('rejects %j naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
+
 describe('read-only SQL endpoint', () => {
   it.each([
     ['SELECT 1', undefined],

@@ -98,8 +98,10 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
 
   const servers: Listening[] = [];
   try {
-    servers.push(await listen(createOtlpHttpApp({ publisher: runtimes.publisher }), config.ports.otlp, config.host));
-    servers.push(await listen(createZipkinApp({ publisher: runtimes.publisher }), config.ports.zipkin, config.host));
+    // Spans the tables' TTL would delete on arrival are rejected at the door, not acknowledged.
+    const ingest = { publisher: runtimes.publisher, retention: { spansDays: ch.spansTtlDays, errorDays: ch.errorTtlDays } };
+    servers.push(await listen(createOtlpHttpApp(ingest), config.ports.otlp, config.host));
+    servers.push(await listen(createZipkinApp(ingest), config.ports.zipkin, config.host));
     servers.push(await startQueryServer({ clickhouse, database: ch.database, registry, port: config.ports.query, host: config.host }));
   } catch (err) {
     for (const s of servers) await s.close();

@@ -2,7 +2,7 @@
 -- trace_id_ts gives the trace's time bounds first, so the spans scan touches only the
 -- day partitions and primary-key ranges of that trace, then the trace_id bloom filter.
 -- LIMIT 1 BY hides copies a re-batched Kafka replay wrote before the replacing merge
--- collapsed them: only rows identical in every span column (the decision columns aside)
+-- collapsed them: only rows identical in every span field (content_hash, migration 007)
 -- are one span; two spans that share a span id but differ (a buggy client) both show.
 -- Params: trace_id String (32 lowercase hex).
 WITH
@@ -12,4 +12,4 @@ SELECT *
 FROM spans
 WHERE trace_id = {trace_id:String} AND start_time >= lo AND start_time <= hi
 ORDER BY start_time, span_id
-LIMIT 1 BY span_id, sipHash128(* EXCEPT (policy, sample_rate, late, has_error, trace_error))
+LIMIT 1 BY span_id, content_hash

@@ -60,4 +60,4 @@ SELECT *
 FROM spans
 WHERE trace_id IN {ids:Array(String)} AND start_time >= lo AND start_time <= hi
 ORDER BY trace_id, start_time, span_id
-LIMIT 1 BY trace_id, span_id, sipHash128(* EXCEPT (policy, sample_rate, late, has_error, trace_error))`;
+LIMIT 1 BY trace_id, span_id, content_hash`;

@@ -114,6 +114,20 @@ describe('OTLP/HTTP body failures are google.rpc.Status, never an HTML page', ()
   });
 });
 
+describe('a failure nobody expected is a 500 without its stack', () => {
+  const broken: SpanPublisher = { publish: () => Promise.reject(new Error('disk on fire at /srv/secret/path')) };
+
+  it.each(['otlp', 'zipkin'] as const)('%s: a publisher bug → 500 "internal error"', async (kind) => {
+    const base = await serve(kind, { publisher: broken });
+    const [path, body] = kind === 'otlp' ? ['/v1/traces', encodeOtlpJson(randomSpans(1, 1, { simple: true }))] : ['/api/v2/spans', JSON.stringify([{ traceId: 'ab'.repeat(8), id: '12'.repeat(8), name: 'x', timestamp: 1, duration: 2 }])];
+    const r = await post(base + path, body, { 'content-type': JSON_TYPE });
+    expect(r.status).toBe(500);
+    expect(r.text).toContain('internal error');
+    expect(r.text).not.toContain('/srv/secret');
+    expectNoPageNoStack(r.text);
+  });
+});
+
 describe('Zipkin body failures are plain messages', () => {
   it('corrupt gzip → 400 text naming the body, no page, no stack', async () => {
     const base = await serve('zipkin');

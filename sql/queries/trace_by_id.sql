@@ -1,8 +1,9 @@
 -- All spans of one trace (trace view, Jaeger /api/traces/:id); map rows with rowToSpan().
 -- trace_id_ts gives the trace's time bounds first, so the spans scan touches only the
 -- day partitions and primary-key ranges of that trace, then the trace_id bloom filter.
--- LIMIT 1 BY span_id hides copies a re-batched Kafka replay wrote before the replacing
--- merge collapsed them.
+-- LIMIT 1 BY hides copies a re-batched Kafka replay wrote before the replacing merge
+-- collapsed them: only rows identical in every span field (content_hash, migration 007)
+-- are one span; two spans that share a span id but differ (a buggy client) both show.
 -- Params: trace_id String (32 lowercase hex).
 WITH
     (SELECT min(start) FROM trace_id_ts WHERE trace_id = {trace_id:String}) AS lo,
@@ -11,4 +12,4 @@ SELECT *
 FROM spans
 WHERE trace_id = {trace_id:String} AND start_time >= lo AND start_time <= hi
 ORDER BY start_time, span_id
-LIMIT 1 BY span_id
+LIMIT 1 BY span_id, content_hash

@@ -100,8 +100,10 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
   try {
     const { publisher } = runtimes;
     if (publisher) {
-      servers.otlp = await listen(createOtlpHttpApp({ publisher }), config.ports.otlp, config.host);
-      servers.zipkin = await listen(createZipkinApp({ publisher }), config.ports.zipkin, config.host);
+      // Spans the tables' TTL would delete on arrival are rejected at the door, not acknowledged.
+      const ingest = { publisher, retention: { spansDays: ch.spansTtlDays, errorDays: ch.errorTtlDays } };
+      servers.otlp = await listen(createOtlpHttpApp(ingest), config.ports.otlp, config.host);
+      servers.zipkin = await listen(createZipkinApp(ingest), config.ports.zipkin, config.host);
     }
     if (roles.has('query') && clickhouse) {
       servers.query = await startQueryServer({ clickhouse, database: ch.database, registry, port: config.ports.query, host: config.host });

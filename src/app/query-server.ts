@@ -3,6 +3,8 @@ import express from 'express';
 import { listen, type Listening } from '../ingest/server.ts';
 import type { MetricsRegistry } from '../metrics/registry.ts';
 import { createQueryApp } from '../query/app.ts';
+import { jsonFallbacks } from '../query/fallback.ts';
+import { createLogger } from '../util/log.ts';
 import { sqlEndpoint } from './sql-endpoint.ts';
 
 export interface QueryServerOptions {
@@ -16,6 +18,7 @@ export interface QueryServerOptions {
 /** Port 16686 (Jaeger's): the Jaeger-compatible query API and UI, read-only SQL, Prometheus metrics and health. */
 export async function startQueryServer(opts: QueryServerOptions): Promise<Listening> {
   const app = express();
+  app.disable('x-powered-by');
   app.get('/healthz', async (_req, res) => {
     try {
       await opts.clickhouse.query({ query: 'SELECT 1', format: 'JSONEachRow' });
@@ -29,5 +32,7 @@ export async function startQueryServer(opts: QueryServerOptions): Promise<Listen
   });
   app.use(sqlEndpoint(opts.clickhouse));
   app.use(createQueryApp({ client: opts.clickhouse, database: opts.database }));
+  // Errors of /sql (a malformed JSON body) and of anything else mounted here: JSON, no stack.
+  app.use(...jsonFallbacks(createLogger('query-server')));
   return listen(app, opts.port, opts.host);
 }

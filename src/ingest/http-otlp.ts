@@ -1,18 +1,19 @@
 /**
  * OTLP/HTTP trace receiver (`POST /v1/traces`, protobuf or JSON, optionally gzip), with the
  * spec's responses: 200 + ExportTraceServiceResponse (partialSuccess when spans were
- * rejected), 400 + google.rpc.Status, 413, 415, and 429 / 503 with Retry-After.
+ * rejected), 400 + google.rpc.Status (also when no span was acceptable), 413, 415, and
+ * 429 / 503 with Retry-After. Every failure, 404 and 500 included, is a Status.
  */
 import express from 'express';
 import type { Request, Response } from 'express';
 import { RawSpansDecoder } from './decode.ts';
 import { ExportTraceServiceResponse, RpcStatus } from './otlp-descriptor.ts';
-import { bodyErrorHandler, mediaType, publishSpans, rawBody, rejectionMessage, type Failure, type IngestHttpOptions } from './http-common.ts';
+import { finalHandlers, ingestBody, mediaType, rawBody, rejectionMessage, type Failure, type IngestHttpOptions } from './http-common.ts';
 
 const PROTO = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
 /** google.rpc.Code for each HTTP status we send. */
-const RPC_CODE: Readonly<Record<number, number>> = { 400: 3, 413: 3, 415: 3, 429: 8, 503: 14, 500: 13 };
+const RPC_CODE: Readonly<Record<number, number>> = { 400: 3, 404: 5, 405: 12, 413: 3, 415: 3, 429: 8, 503: 14, 500: 13 };
 
 function sendFailure(req: Request, res: Response, f: Failure): void {
   if (f.retryAfter !== undefined) res.set('Retry-After', String(f.retryAfter));
@@ -49,13 +50,11 @@ export function createOtlpHttpApp(opts: IngestHttpOptions): express.Express {
     rawBody(opts),
     async (req, res) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const result = decoder.decodeBytes(body, undefined, mediaType(req) === PROTO ? 'otlp_proto' : 'otlp_json');
-      if (!result.ok) return sendFailure(req, res, { status: 400, message: result.error });
-      const failure = await publishSpans(opts.publisher, result.spans);
-      if (failure) return sendFailure(req, res, failure);
-      sendSuccess(req, res, result.rejected.length, result.rejected.length > 0 ? rejectionMessage(result.rejected) : '');
+      const out = await ingestBody(opts, decoder, body, mediaType(req) === PROTO ? 'otlp_proto' : 'otlp_json');
+      if (!out.ok) return sendFailure(req, res, out.failure);
+      sendSuccess(req, res, out.rejected.length, out.rejected.length > 0 ? rejectionMessage(out.rejected) : '');
     },
   );
-  app.use(bodyErrorHandler(sendFailure));
+  app.use(...finalHandlers('/v1/traces', sendFailure));
   return app;
 }

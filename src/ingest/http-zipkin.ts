@@ -1,11 +1,12 @@
 /**
  * Zipkin v2 receiver (`POST /api/v2/spans`, JSON, optionally gzip). 202 like Zipkin itself;
- * rejected spans are reported in a JSON body (Zipkin has no partial-success field).
+ * rejected spans are reported in a JSON body (Zipkin has no partial-success field); a body
+ * with no acceptable span is a 400. Failures are plain-text messages, never a page.
  */
 import express from 'express';
 import type { Request, Response } from 'express';
 import { RawSpansDecoder } from './decode.ts';
-import { bodyErrorHandler, mediaType, publishSpans, rawBody, rejectionMessage, type Failure, type IngestHttpOptions } from './http-common.ts';
+import { finalHandlers, ingestBody, mediaType, rawBody, rejectionMessage, type Failure, type IngestHttpOptions } from './http-common.ts';
 
 function sendFailure(_req: Request, res: Response, f: Failure): void {
   if (f.retryAfter !== undefined) res.set('Retry-After', String(f.retryAfter));
@@ -27,14 +28,12 @@ export function createZipkinApp(opts: IngestHttpOptions): express.Express {
     rawBody(opts),
     async (req, res) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const result = decoder.decodeBytes(body, undefined, 'zipkin_json');
-      if (!result.ok) return sendFailure(req, res, { status: 400, message: result.error });
-      const failure = await publishSpans(opts.publisher, result.spans);
-      if (failure) return sendFailure(req, res, failure);
-      if (result.rejected.length === 0) res.status(202).end();
-      else res.status(202).json({ rejectedSpans: result.rejected.length, errorMessage: rejectionMessage(result.rejected) });
+      const out = await ingestBody(opts, decoder, body, 'zipkin_json');
+      if (!out.ok) return sendFailure(req, res, out.failure);
+      if (out.rejected.length === 0) res.status(202).end();
+      else res.status(202).json({ rejectedSpans: out.rejected.length, errorMessage: rejectionMessage(out.rejected) });
     },
   );
-  app.use(bodyErrorHandler(sendFailure));
+  app.use(...finalHandlers('/api/v2/spans', sendFailure));
   return app;
 }

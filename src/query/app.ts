@@ -3,6 +3,7 @@ import express from 'express';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { assertIdentifier } from '../sink/template.ts';
 import { createLogger, type Logger } from '../util/log.ts';
+import { jsonFallbacks } from './fallback.ts';
 import { TraceReader } from './reader.ts';
 import { jaegerV1Routes } from './routes-v1.ts';
 import { jaegerV3Routes } from './routes-v3.ts';
@@ -38,5 +39,6 @@ export function createQueryApp(opts: QueryAppOptions): express.Express {
   app.get(['/', '/search', '/map'], (_req, res) => res.sendFile('index.html', { root: UI_DIR }));
   // Jaeger's trace links (/trace/<id>) open the trace view.
   app.get('/trace/:traceId', (req, res) => res.redirect(302, `/#/trace/${encodeURIComponent(String(req.params['traceId']))}`));
+  app.use(...jsonFallbacks(deps.log));
   return app;
 }

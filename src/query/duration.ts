@@ -10,6 +10,15 @@ const UNIT_NS: Readonly<Record<string, bigint>> = {
 };
 const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
+/** Go's largest Duration (int64 ns, ~292 years): past it Go says "invalid duration", and a UInt64 parameter would wrap. */
+export const MAX_DURATION_NS = 9_223_372_036_854_775_807n;
+
+/** A 400 naming `param` when `ns` does not fit a Go Duration. */
+export function checkDurationRange(param: string, text: string, ns: bigint): bigint {
+  if (ns > MAX_DURATION_NS) throw invalidParam(param, `duration ${JSON.stringify(text)} is out of range (at most ${MAX_DURATION_NS}ns, about 292 years)`);
+  return ns;
+}
+
 /** Nanoseconds of `text`; throws a 400 naming `param` when it is not a duration. */
 export function parseDuration(param: string, text: string): bigint {
   const s = text.trim();
@@ -23,7 +32,7 @@ export function parseDuration(param: string, text: string): bigint {
     PART.lastIndex = at;
     const m = PART.exec(body);
     if (!m) throw invalidParam(param, `not a duration ${JSON.stringify(text)} (use a number with a unit: ns, us, ms, s, m, h — e.g. 1.2ms)`);
-    total += scaled(m[1] as string, UNIT_NS[m[2] as string] as bigint);
+    total = checkDurationRange(param, text, total + scaled(m[1] as string, UNIT_NS[m[2] as string] as bigint));
     at = PART.lastIndex;
   }
   return total;

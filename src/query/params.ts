@@ -1,4 +1,4 @@
-import { parseDuration } from './duration.ts';
+import { checkDurationRange, parseDuration } from './duration.ts';
 import { invalidParam } from './errors.ts';
 import { parseTagPair, parseTags, type TagFilter } from './tags.ts';
 import { DEFAULT_LIMIT, DEFAULT_LOOKBACK_NS, MAX_LIMIT, SPAN_KINDS, type SpanKindName, type TraceQuery } from './trace-query.ts';
@@ -54,7 +54,8 @@ export function parseV1Search(p: URLSearchParams, nowNs: bigint): TraceQuery {
   const startText = single(p, 'start');
   const lookback = single(p, 'lookback');
   const back = lookback === undefined || lookback === 'custom' ? DEFAULT_LOOKBACK_NS : lookbackNs(lookback);
-  const startNs = startText === undefined ? endNs - back : integer('start', startText, 0n, MAX_US) * 1000n;
+  // A lookback past the epoch starts at the epoch (ClickHouse's DateTime64 cannot go far before it).
+  const startNs = startText === undefined ? (endNs > back ? endNs - back : 0n) : integer('start', startText, 0n, MAX_US) * 1000n;
   if (startNs > endNs) throw invalidParam('start', 'must not be after end');
   return withDurations({ service, tags, startNs, endNs, limit: limit('limit', single(p, 'limit')), ...opt('operation', single(p, 'operation')) },
     p, 'minDuration', 'maxDuration');
@@ -97,7 +98,7 @@ export function parseV3Search(p: URLSearchParams): TraceQuery {
 /** Jaeger UI's lookback values: Go durations plus whole days (`2d`). */
 function lookbackNs(text: string): bigint {
   const days = /^(\d+)d$/.exec(text);
-  return days ? BigInt(days[1] as string) * 86_400_000_000_000n : parseDuration('lookback', text);
+  return days ? checkDurationRange('lookback', text, BigInt(days[1] as string) * 86_400_000_000_000n) : parseDuration('lookback', text);
 }
 
 function withDurations(q: TraceQuery, p: URLSearchParams, minName: string, maxName: string): TraceQuery {

@@ -1,5 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { invalidParam, notFound, QueryError } from './errors.ts';
+import { clientErrorStatus } from './fallback.ts';
 import { parseTraceId } from './ids.ts';
 import { toJaegerTrace } from './jaeger-json.ts';
 import type { JaegerResponse } from './jaeger-model.ts';
@@ -79,7 +80,7 @@ export function jaegerV1Routes(deps: RouteDeps): Router {
     ok(res, links, links.length);
   });
 
-  r.use('/api', (_req, _res, next) => next(notFound('endpoint')));
+  r.use('/api', (req, _res, next) => next(notFound(`endpoint ${req.originalUrl.split('?')[0] ?? ''}`)));
   r.use('/api', (err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const e = asQueryError(err, deps.log);
     const body: JaegerResponse<null> = { data: null, total: 0, limit: 0, offset: 0, errors: [{ code: e.status, msg: e.message }] };
@@ -88,9 +89,14 @@ export function jaegerV1Routes(deps: RouteDeps): Router {
   return r;
 }
 
-/** QueryErrors keep their status; anything else is logged and becomes a 500. */
+/**
+ * QueryErrors and Express's client errors (a bad percent-escape) keep their status;
+ * anything else is logged and becomes a 500.
+ */
 export function asQueryError(err: unknown, log: Logger): { status: number; message: string; grpcCode: number } {
   if (err instanceof QueryError) return { status: err.status, message: err.message, grpcCode: err.status === 404 ? 5 : 3 };
+  const status = clientErrorStatus(err);
+  if (status !== undefined) return { status, message: err instanceof Error ? err.message : String(err), grpcCode: status === 404 ? 5 : 3 };
   log.error('query failed', {}, err);
   return { status: 500, message: err instanceof Error ? err.message : String(err), grpcCode: 13 };
 }

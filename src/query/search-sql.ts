@@ -50,7 +50,8 @@ SETTINGS read_in_order_use_buffering = 0`;
 /**
  * Every span of the given traces. trace_id_ts bounds the time range first (partition and
  * primary-key pruning), then the trace_id bloom filter; LIMIT 1 BY hides copies a replay
- * wrote before the replacing merge collapsed them (as sql/queries/trace_by_id.sql does).
+ * wrote before the replacing merge collapsed them, but not different spans that share a
+ * span id (as sql/queries/trace_by_id.sql does).
  */
 export const TRACES_BY_IDS_SQL = `WITH
     (SELECT min(start) FROM trace_id_ts WHERE trace_id IN {ids:Array(String)}) AS lo,
@@ -59,4 +60,4 @@ SELECT *
 FROM spans
 WHERE trace_id IN {ids:Array(String)} AND start_time >= lo AND start_time <= hi
 ORDER BY trace_id, start_time, span_id
-LIMIT 1 BY trace_id, span_id`;
+LIMIT 1 BY trace_id, span_id, content_hash`;

@@ -41,6 +41,17 @@ export function ensureKafkaJars(log: (line: string) => void = (l) => process.std
   return lib;
 }
 
+/**
+ * A random KRaft cluster id (base64url of 16 bytes). Like Kafka's Uuid.randomUuid it never
+ * starts with '-': StorageTool would read such an id as an option and print its usage.
+ */
+export function newClusterId(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -137,7 +148,7 @@ export async function startKafkaCluster(opts: KafkaClusterOptions = {}): Promise
   const dir = mkdtempSync(join(tmpdir(), 'tailstream-kafka-'));
   const ports: { port: number; controller: number }[] = [];
   for (let i = 0; i < count; i++) ports.push({ port: await freePort(), controller: await freePort() });
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = newClusterId();
   const classpath = join(lib, '*');
   const jvm = [`-Xms${Math.min(256, heapMb)}m`, `-Xmx${heapMb}m`, '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${join(here, 'log4j2.properties')}`];
 

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
       `  send OTLP/HTTP traces to   http://${host}:${pipeline.ports.otlp}/v1/traces   (protobuf or JSON)`,
       `  send Zipkin v2 spans to    http://${host}:${pipeline.ports.zipkin}/api/v2/spans`,
       `  search and view traces     http://${host}:${pipeline.ports.query}/            (Jaeger API under /api)`,
-      `  query with SQL             curl -s localhost:${pipeline.ports.query}/sql --data 'SELECT service_name, count() FROM ${db}.spans GROUP BY 1'`,
+      `  query with SQL             curl -s localhost:${pipeline.ports.query}/sql${config.sql.token ? ` -H "Authorization: Bearer $SQL_TOKEN"` : ''} --data 'SELECT service_name, count() FROM ${db}.spans GROUP BY 1'`,
       `  metrics                    http://${host}:${pipeline.ports.query}/metrics`,
       '',
       '  no traffic yet? in another terminal: npm run demo',

@@ -4,6 +4,7 @@ import { listen, type Listening } from '../ingest/server.ts';
 import type { MetricsRegistry } from '../metrics/registry.ts';
 import { createQueryApp } from '../query/app.ts';
 import { sqlEndpoint } from './sql-endpoint.ts';
+import { SqlSession, type SqlSessionOptions } from './sql/session.ts';
 
 export interface QueryServerOptions {
   readonly clickhouse: ClickHouseClient;
@@ -11,6 +12,8 @@ export interface QueryServerOptions {
   readonly registry: MetricsRegistry;
   readonly port: number;
   readonly host: string;
+  /** `POST /sql`: its own engine connection and limits, and the token it requires if any. */
+  readonly sql: SqlSessionOptions & { readonly token: string | undefined };
 }
 
 /** Port 16686 (Jaeger's): the Jaeger-compatible query API and UI, read-only SQL, Prometheus metrics and health. */
@@ -27,7 +30,18 @@ export async function startQueryServer(opts: QueryServerOptions): Promise<Listen
   app.get('/metrics', (_req, res) => {
     res.type('text/plain; version=0.0.4').send(opts.registry.exposition());
   });
-  app.use(sqlEndpoint(opts.clickhouse));
+  const session = new SqlSession(opts.sql);
+  app.use(sqlEndpoint({ session, token: opts.sql.token }));
   app.use(createQueryApp({ client: opts.clickhouse, database: opts.database }));
-  return listen(app, opts.port, opts.host);
+  const listening = await listen(app, opts.port, opts.host).catch(async (err: unknown) => {
+    await session.close();
+    throw err;
+  });
+  return {
+    ...listening,
+    close: async () => {
+      await listening.close();
+      await session.close();
+    },
+  };
 }

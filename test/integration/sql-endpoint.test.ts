@@ -139,22 +139,47 @@ describe('POST /sql refuses every escape with a reason', () => {
   });
 });
 
+const RUNAWAY = 'SELECT sum(sipHash64(number)) FROM numbers(1e12)';
+
+/** Polls the engine's process list until the runaway query runs (or `settled` says it ended). */
+async function seenRunning(settled: () => boolean): Promise<boolean> {
+  while (!settled()) {
+    const running = await ch.rows<{ n: string }>("SELECT count() AS n FROM system.processes WHERE query LIKE '%sum(sipHash64(number))%' AND query LIKE '%readonly = 1%' AND query NOT LIKE '%system.processes%'");
+    if (running[0]?.n !== '0') return true;
+  }
+  return false;
+}
+
 describe('POST /sql runs under hard limits on its own connection', () => {
   it('cuts a runaway query at SQL_TIMEOUT_MS while /api/services keeps answering', async () => {
     let settled = false;
-    const runaway = post('SELECT sum(sipHash64(number)) FROM numbers(1e12)').finally(() => {
+    const runaway = post(RUNAWAY).finally(() => {
       settled = true;
     });
-    // Wait until the engine runs it (polling its process list, bounded by the query's own limit).
-    let seen = false;
-    while (!seen && !settled) {
-      const running = await ch.rows<{ n: string }>("SELECT count() AS n FROM system.processes WHERE query LIKE '%sipHash64(number)%' AND query NOT LIKE '%system.processes%'");
-      seen = running[0]?.n !== '0';
-    }
-    expect(seen && !settled, 'the runaway query was seen running').toBe(true);
+    expect((await seenRunning(() => settled)) && !settled, 'the runaway query was seen running').toBe(true);
     expect(await services()).toEqual(SERVICES);
     expect(settled, '/api/services answered while the runaway query ran').toBe(false);
     expectRefused(await runaway, /query stopped at its limit \(SQL_TIMEOUT_MS\): Timeout exceeded/);
+  });
+
+  it('keeps running a query whose client left until SQL_TIMEOUT_MS ends it (chdb cannot cancel), one at a time', async () => {
+    const gone = new AbortController();
+    let settled = false;
+    const left = fetch(`${base}/sql`, { method: 'POST', body: RUNAWAY, signal: gone.signal }).catch(() => undefined).finally(() => {
+      settled = true;
+    });
+    expect(await seenRunning(() => settled)).toBe(true);
+    gone.abort();
+    await left;
+    let r = await post('SELECT 1 AS x');
+    expect(r.status, r.text).toBe(429);
+    expect(r.body.error).toMatch(/one query at a time/);
+    expect(await services()).toEqual(SERVICES);
+    while (r.status === 429) {
+      await new Promise((done) => setTimeout(done, 20));
+      r = await post('SELECT 1 AS x');
+    }
+    expect(r.body.rows).toEqual([{ x: 1 }]);
   });
 
   it('cuts a memory hog at SQL_MAX_MEMORY_BYTES', async () => {

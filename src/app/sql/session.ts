@@ -146,7 +146,8 @@ function literal(s: string): string {
 function engineRefusal(err: unknown, what: string | undefined): SqlOutcome {
   const type = typeof (err as { type?: unknown }).type === 'string' ? (err as { type: string }).type : undefined;
   const raw = err instanceof Error ? err.message : String(err);
-  const message = raw.split(/\n\s*Stack trace/i)[0]?.trim().slice(0, 2000) ?? '';
+  // No stack trace, and not our own formatQuery wrapper echoing the query back.
+  const message = (raw.split(/\n\s*Stack trace/i)[0] ?? '').replace(/[\s.:]*In scope SELECT formatQuerySingleLine\([\s\S]*$/, '').trim().slice(0, 2000);
   const variable = type === undefined ? undefined : LIMIT_VARIABLES[type];
   const error = variable ? `query stopped at its limit (${variable}): ${message}` : what ? `${what}: ${message}` : message;
   return { ok: false, status: 400, error, ...(type ? { code: type } : {}) };

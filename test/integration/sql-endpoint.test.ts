@@ -204,6 +204,17 @@ describe('POST /sql runs under hard limits on its own connection', () => {
   });
 });
 
+describe('POST /sql without its engine', () => {
+  it('answers 503 with JSON when ClickHouse cannot be reached', async () => {
+    const sql = { open: () => openSeparateClickHouse({ url: 'http://127.0.0.1:1', database: 'tailstream', requestTimeoutMs: 2000 }), database: 'tailstream', limits, cancellable: true, token: undefined, logger: createLogger('sql', 'error') };
+    const s = await startQueryServer({ clickhouse: ch.client, database: 'tailstream', registry: new MetricsRegistry(), port: 0, host: '127.0.0.1', sql });
+    servers.push(s);
+    const r = await post('SELECT 1 AS x', {}, `http://127.0.0.1:${s.port}`);
+    expect(r.status, r.text).toBe(503);
+    expect(r.body.error).toMatch(/^\/sql cannot reach ClickHouse: .*ECONNREFUSED/);
+  });
+});
+
 describe('who may use POST /sql', () => {
   it('with SQL_TOKEN set, needs Authorization: Bearer <token>', async () => {
     const url = `http://127.0.0.1:${(await serve('127.0.0.1', 's3cret')).port}`;

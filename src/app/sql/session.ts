@@ -18,7 +18,7 @@ export interface SqlSessionOptions {
 
 export type SqlOutcome =
   | { readonly ok: true; readonly rows: Record<string, unknown>[]; readonly truncated: boolean; readonly elapsedMs: number }
-  | { readonly ok: false; readonly status: 400 | 429; readonly error: string; readonly code?: string };
+  | { readonly ok: false; readonly status: 400 | 429 | 503; readonly error: string; readonly code?: string };
 
 type Step<T> = { ok: true; value: T } | { ok: false; outcome: SqlOutcome };
 
@@ -43,6 +43,10 @@ export class SqlSession {
     this.#busy = true;
     try {
       return await this.#run(sql, signal);
+    } catch (err) {
+      // Opening the connection or reading the engine's table functions failed: not the query's fault.
+      this.opts.logger.warn('/sql could not reach the engine', {}, err);
+      return { ok: false, status: 503, error: `/sql cannot reach ClickHouse: ${err instanceof Error ? err.message : String(err)}` };
     } finally {
       this.#busy = false;
     }
@@ -148,7 +152,9 @@ function engineRefusal(err: unknown, what: string | undefined): SqlOutcome {
   const raw = err instanceof Error ? err.message : String(err);
   // No stack trace, and not our own formatQuery wrapper echoing the query back.
   const message = (raw.split(/\n\s*Stack trace/i)[0] ?? '').replace(/[\s.:]*In scope SELECT formatQuerySingleLine\([\s\S]*$/, '').trim().slice(0, 2000);
-  const variable = type === undefined ? undefined : LIMIT_VARIABLES[type];
+  // Not an engine error (no ClickHouse error type): the engine was not reached.
+  if (type === undefined) return { ok: false, status: 503, error: `/sql cannot reach ClickHouse: ${message}` };
+  const variable = LIMIT_VARIABLES[type];
   const error = variable ? `query stopped at its limit (${variable}): ${message}` : what ? `${what}: ${message}` : message;
-  return { ok: false, status: 400, error, ...(type ? { code: type } : {}) };
+  return { ok: false, status: 400, error, code: type };
 }

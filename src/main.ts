@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const roles = [...config.roles].join(',');
   process.stderr.write(`tailstream: starting ${roles} (${config.kafka ? `Kafka at ${config.kafka.brokers.join(',')}` : 'embedded'}; data in ${config.dataDir}) ...\n`);
   const pipeline = await startPipeline(config, logger);
-  process.stdout.write(banner(pipeline, config.dataDir, config.clickhouse.database));
+  process.stdout.write(banner(pipeline, config.dataDir, config.clickhouse.database, config.sql.token !== undefined));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
 }
 
 /** What this process serves: only the lines of the roles it runs. */
-function banner(pipeline: Pipeline, dataDir: string, db: string): string {
+function banner(pipeline: Pipeline, dataDir: string, db: string, token: boolean): string {
   const host = 'localhost';
   const { otlp, zipkin, query } = pipeline.ports;
   const where = pipeline.mode === 'embedded' ? 'embedded: in-process topologies, RocksDB and ClickHouse under ' + dataDir : 'on Kafka';
@@ -54,7 +54,7 @@ function banner(pipeline: Pipeline, dataDir: string, db: string): string {
   if (query !== undefined) {
     lines.push(
       `  search and view traces     http://${host}:${query}/            (Jaeger API under /api)`,
-      `  query with SQL             curl -s localhost:${query}/sql --data 'SELECT service_name, count() FROM ${db}.spans GROUP BY 1'`,
+      `  query with SQL             curl -s localhost:${query}/sql${token ? ` -H "Authorization: Bearer $SQL_TOKEN"` : ''} --data 'SELECT service_name, count() FROM ${db}.spans GROUP BY 1'`,
       `  metrics                    http://${host}:${query}/metrics`,
     );
   }

@@ -11,7 +11,7 @@ import { MetricsRegistry } from '../metrics/registry.ts';
 import { samplingMetrics } from '../sampling/assembly/metrics.ts';
 import { createPipelineSerdes } from '../sampling/pipeline-serdes.ts';
 import { createAvroRegistry } from '../serde/avro-serde.ts';
-import { openClickHouse } from '../sink/clickhouse.ts';
+import { openClickHouse, openSeparateClickHouse, type ClickHouseOptions } from '../sink/clickhouse.ts';
 import { migrate } from '../sink/migrate.ts';
 import { InMemoryBroker } from '../streams/in-memory-broker.ts';
 import { KafkaRuntime } from '../streams/kafka-runtime.ts';
@@ -62,13 +62,17 @@ interface Parts {
 
 /** The configured ClickHouse: a server with CLICKHOUSE_URL, else chdb under the data directory. */
 export function openConfiguredClickHouse(config: AppConfig): Promise<ClickHouseClient> {
+  return openClickHouse(clickHouseOptions(config));
+}
+
+function clickHouseOptions(config: AppConfig): ClickHouseOptions {
   const ch = config.clickhouse;
-  return openClickHouse({
+  return {
     ...(ch.url ? { url: ch.url } : { dataDir: join(config.dataDir, 'clickhouse') }),
     database: ch.database,
     ...(ch.username ? { username: ch.username } : {}),
     ...(ch.password ? { password: ch.password } : {}),
-  });
+  };
 }
 
 /**
@@ -106,7 +110,15 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
       servers.zipkin = await listen(createZipkinApp(ingest), config.ports.zipkin, config.host);
     }
     if (roles.has('query') && clickhouse) {
-      servers.query = await startQueryServer({ clickhouse, database: ch.database, registry, port: config.ports.query, host: config.host });
+      const sql = {
+        open: () => openSeparateClickHouse(clickHouseOptions(config)),
+        database: ch.database,
+        limits: config.sql.limits,
+        cancellable: ch.url !== undefined,
+        token: config.sql.token,
+        logger: logger.child('sql'),
+      };
+      servers.query = await startQueryServer({ clickhouse, database: ch.database, registry, port: config.ports.query, host: config.host, sql });
     }
   } catch (err) {
     await closeAll();

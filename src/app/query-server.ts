@@ -6,6 +6,7 @@ import { createQueryApp } from '../query/app.ts';
 import { jsonFallbacks } from '../query/fallback.ts';
 import { createLogger } from '../util/log.ts';
 import { sqlEndpoint } from './sql-endpoint.ts';
+import { SqlSession, type SqlSessionOptions } from './sql/session.ts';
 
 export interface QueryServerOptions {
   readonly clickhouse: ClickHouseClient;
@@ -13,6 +14,8 @@ export interface QueryServerOptions {
   readonly registry: MetricsRegistry;
   readonly port: number;
   readonly host: string;
+  /** `POST /sql`: its own engine connection and limits, and the token it requires if any. */
+  readonly sql: SqlSessionOptions & { readonly token: string | undefined };
 }
 
 /** Port 16686 (Jaeger's): the Jaeger-compatible query API and UI, read-only SQL, Prometheus metrics and health. */
@@ -30,9 +33,20 @@ export async function startQueryServer(opts: QueryServerOptions): Promise<Listen
   app.get('/metrics', (_req, res) => {
     res.type('text/plain; version=0.0.4').send(opts.registry.exposition());
   });
-  app.use(sqlEndpoint(opts.clickhouse));
+  const session = new SqlSession(opts.sql);
+  app.use(sqlEndpoint({ session, token: opts.sql.token }));
   app.use(createQueryApp({ client: opts.clickhouse, database: opts.database }));
   // Errors of /sql (a malformed JSON body) and of anything else mounted here: JSON, no stack.
   app.use(...jsonFallbacks(createLogger('query-server')));
-  return listen(app, opts.port, opts.host);
+  const listening = await listen(app, opts.port, opts.host).catch(async (err: unknown) => {
+    await session.close();
+    throw err;
+  });
+  return {
+    ...listening,
+    close: async () => {
+      await listening.close();
+      await session.close();
+    },
+  };
 }

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseSamplingConfig, type SamplingConfig } from '../sampling/config.ts';
+import type { SqlLimits } from '../app/sql/limits.ts';
 import type { ProcessingGuarantee } from '../streams/kafka-runtime.ts';
 import { DEFAULT_TOPICS, type TailSamplingTopics } from '../../topologies/tail-sampling.ts';
 
@@ -46,6 +48,11 @@ export interface AppConfig {
   readonly sink: { readonly batchRows: number; readonly flushIntervalMs: number };
   /** Records waiting in the embedded in-memory raw-spans topic before ingest answers 429. */
   readonly embeddedMaxQueuedRecords: number;
+  readonly sql: {
+    /** Set → `/sql` needs `Authorization: Bearer <token>`; unset → it answers loopback clients only. */
+    readonly token: string | undefined;
+    readonly limits: SqlLimits;
+  };
 }
 
 export class ConfigError extends Error {
@@ -152,6 +159,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     sink: { batchRows: int(env, 'SINK_BATCH_ROWS', 10_000, 1), flushIntervalMs: int(env, 'SINK_FLUSH_MS', 1_000, 1) },
     embeddedMaxQueuedRecords: int(env, 'EMBEDDED_MAX_QUEUED_RECORDS', 100_000, 1),
+    sql: {
+      token: env['SQL_TOKEN'] || undefined,
+      limits: {
+        timeoutMs: int(env, 'SQL_TIMEOUT_MS', 10_000, 1),
+        maxMemoryBytes: int(env, 'SQL_MAX_MEMORY_BYTES', 512 * 1024 * 1024, 1),
+        maxRowsToRead: int(env, 'SQL_MAX_ROWS_TO_READ', 1_000_000_000, 1),
+        maxResultRows: int(env, 'SQL_MAX_RESULT_ROWS', 10_000, 1),
+        maxResultBytes: int(env, 'SQL_MAX_RESULT_BYTES', 64 * 1024 * 1024, 1),
+        // Half the cores: a heavy query leaves the rest to the pipeline.
+        maxThreads: int(env, 'SQL_MAX_THREADS', Math.max(1, Math.floor(availableParallelism() / 2)), 1),
+      },
+    },
   };
   return deepFreeze(config);
 }

@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { assertIdentifier } from './template.ts';
 
@@ -28,26 +28,50 @@ const COMMON_SETTINGS = { output_format_json_quote_64bit_integers: 1 } as const;
 export async function openClickHouse(opts: ClickHouseOptions): Promise<ClickHouseClient> {
   const database = assertIdentifier(opts.database, 'database');
   if (opts.url !== undefined) {
-    const auth = { username: opts.username ?? 'default', password: opts.password ?? '' };
-    const timeout = opts.requestTimeoutMs ?? 30_000;
-    const boot = createClient({ url: opts.url, ...auth, request_timeout: timeout });
+    const boot = createClient({ url: opts.url, ...auth(opts), request_timeout: opts.requestTimeoutMs ?? 30_000 });
     try {
       await boot.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
     } finally {
       await boot.close();
     }
-    return createClient({ url: opts.url, ...auth, database, request_timeout: timeout, clickhouse_settings: COMMON_SETTINGS });
+  } else if (opts.dataDir === undefined) {
+    throw new Error('openClickHouse needs a url (server) or a dataDir (embedded chdb)');
   }
-  if (opts.dataDir === undefined) throw new Error('openClickHouse needs a url (server) or a dataDir (embedded chdb)');
-  const client = createClient({ connection: chdbConnection(opts.dataDir), clickhouse_settings: COMMON_SETTINGS });
-  try {
+  return openConnection(opts, COMMON_SETTINGS, async (client) => {
     await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+  });
+}
+
+/**
+ * A client on a connection of its own, for work that must not share engine session state
+ * with the pipeline (read-only `/sql`): on chdb a second native connection to the same
+ * data directory, whose `SET`/`USE`, buffered output and per-connection lock are its own.
+ * The database must exist (open the main client with `openClickHouse` first). No default
+ * settings: the caller sends its own with each query.
+ */
+export function openSeparateClickHouse(opts: ClickHouseOptions): Promise<ClickHouseClient> {
+  return openConnection(opts, {}, async () => undefined);
+}
+
+async function openConnection(opts: ClickHouseOptions, settings: ClickHouseSettings, prepare: (c: ClickHouseClient) => Promise<void>): Promise<ClickHouseClient> {
+  const database = assertIdentifier(opts.database, 'database');
+  if (opts.url !== undefined) {
+    return createClient({ url: opts.url, ...auth(opts), database, request_timeout: opts.requestTimeoutMs ?? 30_000, clickhouse_settings: settings });
+  }
+  if (opts.dataDir === undefined) throw new Error('a ClickHouse connection needs a url (server) or a dataDir (embedded chdb)');
+  const client = createClient({ connection: chdbConnection(opts.dataDir), clickhouse_settings: settings });
+  try {
+    await prepare(client);
     await client.command({ query: `USE ${database}` });
   } catch (err) {
     await client.close();
     throw err;
   }
   return client;
+}
+
+function auth(opts: ClickHouseOptions): { username: string; password: string } {
+  return { username: opts.username ?? 'default', password: opts.password ?? '' };
 }
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;

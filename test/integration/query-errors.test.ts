@@ -1,3 +1,6 @@
+import { loadConfig } from '../../src/config/config.ts';
+import { openSeparateClickHouse } from '../../src/sink/clickhouse.ts';
+import { createLogger } from '../../src/util/log.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startQueryServer } from '../../src/app/query-server.ts';
 import type { Listening } from '../../src/ingest/server.ts';
@@ -39,7 +42,8 @@ beforeAll(async () => {
   // A replay of the first batch under another dedup token: byte-identical copies must still collapse.
   await writer.insert('spans', traceRows([serverKind, child], decision), 'errors-test|replay');
   expect((await ch.rows<{ n: string }>(`SELECT count() AS n FROM spans WHERE trace_id = '${TRACE}'`))[0]?.n).toBe('5');
-  server = await startQueryServer({ clickhouse: ch.client, database: 'tailstream', registry: new MetricsRegistry(), port: 0, host: '127.0.0.1' });
+  const sql = { open: () => openSeparateClickHouse({ dataDir: ch.dir, database: 'tailstream' }), database: 'tailstream', limits: loadConfig({}).sql.limits, cancellable: false, token: undefined, logger: createLogger('sql', 'error') };
+  server = await startQueryServer({ clickhouse: ch.client, database: 'tailstream', registry: new MetricsRegistry(), port: 0, host: '127.0.0.1', sql });
   base = `http://127.0.0.1:${server.port}`;
 });
 afterAll(async () => {

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/config/config.ts';
-import { refuseSql } from '../../../src/app/sql-endpoint.ts';
 
 const file = (text: string) => {
   const p = join(mkdtempSync(join(tmpdir(), 'cfg-')), 'tailstream.yaml');
@@ -80,20 +79,18 @@ describe('TAILSTREAM_ROLES', () => {
   });
 });
 
-describe('read-only SQL endpoint', () => {
-  it.each([
-    ['SELECT 1', undefined],
-    ['with x as (select 1) select * from x;', undefined],
-    ['SHOW TABLES', undefined],
-    ['INSERT INTO spans VALUES (1)', /read-only/],
-    ['DROP TABLE spans', /read-only/],
-    ["SELECT 1; DROP TABLE spans", /one statement/],
-    ["SELECT ';' AS semicolon", undefined],
-    ['SELECT 1 SETTINGS readonly = 0', /SETTINGS/],
-    ['', /empty/],
-  ])('%s', (sql, refusal) => {
-    const r = refuseSql(sql);
-    if (refusal === undefined) expect(r).toBeUndefined();
-    else expect(r).toMatch(refusal);
+describe('/sql settings', () => {
+  it('needs no token by default and has limits that leave room for the pipeline', () => {
+    const c = loadConfig({});
+    expect(c.sql.token).toBeUndefined();
+    expect(c.sql.limits).toMatchObject({ timeoutMs: 10_000, maxResultRows: 10_000, maxMemoryBytes: 512 * 1024 * 1024 });
+    expect(c.sql.limits.maxThreads).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reads SQL_TOKEN and the SQL_* limits, naming a bad one', () => {
+    const c = loadConfig({ SQL_TOKEN: 't0ken', SQL_TIMEOUT_MS: '2500', SQL_MAX_THREADS: '1' });
+    expect(c.sql.token).toBe('t0ken');
+    expect(c.sql.limits).toMatchObject({ timeoutMs: 2500, maxThreads: 1 });
+    expect(() => loadConfig({ SQL_TIMEOUT_MS: '0' })).toThrow('SQL_TIMEOUT_MS: expected an integer ≥ 1, got "0"');
   });
 });

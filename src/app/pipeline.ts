@@ -61,15 +61,24 @@ export function openConfiguredClickHouse(config: AppConfig): Promise<ClickHouseC
   });
 }
 
+export interface PipelineOptions {
+  /**
+   * An open ClickHouse client to use instead of the configured one (e.g. a fault test's);
+   * the caller closes it. Its session's default database must be `config.clickhouse.database`.
+   */
+  readonly clickhouse?: ClickHouseClient;
+}
+
 /**
  * Starts everything in one process. Without Kafka settings the topologies run on the
  * in-process runtime and ClickHouse is chdb under the data directory: `npm start` and go.
  */
-export async function startPipeline(config: AppConfig, logger: Logger = createLogger('tailstream')): Promise<Pipeline> {
+export async function startPipeline(config: AppConfig, logger: Logger = createLogger('tailstream'), opts: PipelineOptions = {}): Promise<Pipeline> {
   const registry = new MetricsRegistry();
   const serdes = await createPipelineSerdes(createAvroRegistry(config.schemaRegistryUrl));
   const ch = config.clickhouse;
-  const clickhouse = await openConfiguredClickHouse(config);
+  const clickhouse = opts.clickhouse ?? (await openConfiguredClickHouse(config));
+  const closeClickHouse = (): Promise<void> => (opts.clickhouse ? Promise.resolve() : clickhouse.close());
   const applied = await migrate(clickhouse, { database: ch.database, spansTtlDays: ch.spansTtlDays, errorTtlDays: ch.errorTtlDays });
   logger.info('clickhouse ready', { target: ch.url ?? join(config.dataDir, 'clickhouse'), migrationsApplied: applied.applied });
 
@@ -104,7 +113,7 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
   } catch (err) {
     for (const s of servers) await s.close();
     await runtimes.stop();
-    await clickhouse.close();
+    await closeClickHouse();
     throw err;
   }
   const [otlp, zipkin, query] = servers as [Listening, Listening, Listening];
@@ -116,7 +125,7 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
     stop: async () => {
       for (const s of servers) await s.close().catch(() => undefined);
       await runtimes.stop();
-      await clickhouse.close();
+      await closeClickHouse();
       logger.info('pipeline stopped');
     },
   };

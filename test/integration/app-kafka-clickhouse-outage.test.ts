@@ -40,15 +40,20 @@ describe(`the Kafka pipeline (${testBrokerLabel()}) while ClickHouse is unreacha
       SINK_FLUSH_MS: '200',
       WINDOW_FLUSH_DELAY_MS: '-60000',
     });
+    const started = Date.now();
     const ch = await openSwitchableClickHouse();
     const logs: string[] = [];
     // The app's own ClickHouse path (client, migrations, sink, query server) over the switchable connection.
     const pipeline = await startPipeline(config, createLogger('outage-app', 'warn', (l) => logs.push(l)), { clickhouse: ch.client });
+    console.log(`[outage-app] pipeline started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const t0 = Date.now();
+    const phase = (what: string) => console.log(`[outage-app] ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
     const state = () => `refused: ${ch.refused()}; logs: ${logs.slice(-4).join('\n')}`;
     try {
       const first = await sendCheckoutTraces(pipeline.ports.otlp, 4);
       await waitForWholeTraces(pipeline.ports.query, sentShapes(first.spans), 60_000, state);
 
+      phase('first traces whole; ClickHouse down');
       ch.down();
       const decidedBefore = total(pipeline.registry, 'tailstream_sampling_decisions_total');
       const during = await sendCheckoutTraces(pipeline.ports.otlp, 8, 4);
@@ -59,10 +64,12 @@ describe(`the Kafka pipeline (${testBrokerLabel()}) while ClickHouse is unreacha
       await until('the sink to be refused by ClickHouse again after the decisions', async () => (ch.refused() > refusedAt ? true : undefined), 30_000, state);
       expect(await ch.count(`SELECT count() FROM tailstream.spans WHERE trace_id IN (${[...sentShapes(during.spans).keys()].map((id) => `'${id}'`).join(',')})`)).toBe(0);
 
+      phase('outage traces decided and refused by ClickHouse; ClickHouse up');
       ch.up();
       const all = sentShapes([...first.spans, ...during.spans]);
-      const traces = await waitForWholeTraces(pipeline.ports.query, all, 60_000, state);
+      const traces = await waitForWholeTraces(pipeline.ports.query, all, 90_000, state);
       for (const [traceId, t] of traces) expect(jaegerShape(t), `trace ${traceId}`).toEqual(all.get(traceId));
+      phase('every trace whole');
       const spans = first.spans.length + during.spans.length;
       expect(await ch.count('SELECT count() FROM tailstream.spans'), 'span rows (a doubled batch would show)').toBe(spans);
       expect(await ch.count('SELECT uniqExact(trace_id) FROM tailstream.traces')).toBe(12);
@@ -71,5 +78,5 @@ describe(`the Kafka pipeline (${testBrokerLabel()}) while ClickHouse is unreacha
       await ch.close();
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 240_000); // each wait is bounded and named; alone ~30 s, next to another pipeline on 2 busy cores ~80 s
 });

@@ -75,19 +75,27 @@ function clickHouseOptions(config: AppConfig): ClickHouseOptions {
   };
 }
 
+export interface PipelineOptions {
+  /**
+   * An open ClickHouse client to use instead of the configured one (e.g. a fault test's);
+   * the caller closes it. Its session's default database must be `config.clickhouse.database`.
+   */
+  readonly clickhouse?: ClickHouseClient;
+}
+
 /**
  * Starts this process's roles (all three by default). Without Kafka settings the topologies
  * run on the in-process runtime and ClickHouse is chdb under the data directory: `npm start`
  * and go. With Kafka, TAILSTREAM_ROLES splits the pipeline across processes.
  */
-export async function startPipeline(config: AppConfig, logger: Logger = createLogger('tailstream')): Promise<Pipeline> {
+export async function startPipeline(config: AppConfig, logger: Logger = createLogger('tailstream'), opts: PipelineOptions = {}): Promise<Pipeline> {
   const { roles } = config;
   const registry = new MetricsRegistry();
   const serdes = await createPipelineSerdes(createAvroRegistry(config.schemaRegistryUrl));
   const ch = config.clickhouse;
   let clickhouse: ClickHouseClient | undefined;
   if (roles.has('query') || roles.has('workers')) {
-    clickhouse = await openConfiguredClickHouse(config);
+    clickhouse = opts.clickhouse ?? (await openConfiguredClickHouse(config));
     const applied = await migrate(clickhouse, { database: ch.database, spansTtlDays: ch.spansTtlDays, errorTtlDays: ch.errorTtlDays });
     logger.info('clickhouse ready', { target: ch.url ?? join(config.dataDir, 'clickhouse'), migrationsApplied: applied.applied });
   }
@@ -99,7 +107,7 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
   const closeAll = async (): Promise<void> => {
     for (const s of Object.values(servers)) await s.close().catch(() => undefined);
     await runtimes.stop();
-    await clickhouse?.close();
+    if (!opts.clickhouse) await clickhouse?.close();
   };
   try {
     const { publisher } = runtimes;

@@ -147,7 +147,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     host: env['HOST'] ?? '0.0.0.0',
     processingGuarantee: guarantee,
     applicationIds: { sampling: env['SAMPLING_APP_ID'] ?? 'tailstream-sampling', sink: env['SINK_APP_ID'] ?? 'tailstream-sink' },
-    topics: DEFAULT_TOPICS,
+    topics: prefixed(env['KAFKA_TOPIC_PREFIX'] ?? ''),
     sampling,
     assembly: {
       tickMs: int(env, 'SAMPLING_TICK_MS', 500, 1),
@@ -173,6 +173,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
   };
   return deepFreeze(config);
+}
+
+/** The pipeline's topics, each name prefixed (e.g. per tenant or per test run on a shared cluster). */
+function prefixed(prefix: string): TailSamplingTopics {
+  if (!/^[A-Za-z0-9._-]*$/.test(prefix)) throw new ConfigError(`KAFKA_TOPIC_PREFIX: only letters, digits, '.', '_' and '-' are allowed in topic names, got "${prefix}"`);
+  const t = DEFAULT_TOPICS;
+  return { rawSpans: prefix + t.rawSpans, deadLetter: prefix + t.deadLetter, sampledSpans: prefix + t.sampledSpans, dependencyEdges: prefix + t.dependencyEdges, spanMetrics: prefix + t.spanMetrics };
 }
 
 function deepFreeze<T>(o: T): T {

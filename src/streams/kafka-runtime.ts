@@ -41,7 +41,7 @@ interface TaskSlot {
    * fenced the previous owner. Records below it were committed by that owner (its last
    * transaction can land after our consumer fetched its start offset) and are skipped.
    */
-  readonly committed: ReadonlyMap<string, bigint>;
+  readonly committed: Map<string, bigint>;
 }
 
 /**
@@ -67,6 +67,9 @@ export class KafkaRuntime {
   private lock: Promise<void> = Promise.resolve();
   private stopped = false;
   private failure: Error | undefined;
+  /** Consecutive retriable failures to start the assigned tasks, and when to try again. */
+  private taskStartFailures = 0;
+  private retryTasksAt = 0;
 
   constructor(private readonly opts: KafkaRuntimeOptions) {
     this.registry = opts.registry ?? new MetricsRegistry();
@@ -232,56 +235,85 @@ export class KafkaRuntime {
    * Applies a new assignment. kafkajs rewinds every partition to its committed offset after
    * a rebalance and has no revocation callback, so every task goes back to its last commit:
    * tasks are closed (uncommitted work dropped) and the new set opened and restored from
-   * their checkpoints; only the changelog delta is read.
+   * their checkpoints; only the changelog delta is read. A retriable failure to start them
+   * (e.g. the ClickHouse sink cannot read its batch intents while ClickHouse is down) is
+   * retried with backoff instead of stopping the runtime; the partitions wait meanwhile.
    */
   private async reconcile(heartbeat?: () => Promise<void>): Promise<void> {
-    if (!this.assignmentChanged || !this.assigned) return;
+    if (!this.assignmentChanged || !this.assigned || this.clock.now() < this.retryTasksAt) return;
     this.assignmentChanged = false;
-    const want = this.assigned;
     for (const n of [...this.slots.keys()]) await this.closeTask(n);
+    try {
+      await this.openTasks(this.assigned, heartbeat);
+      this.taskStartFailures = 0;
+    } catch (err) {
+      for (const n of [...this.slots.keys()]) await this.closeTask(n);
+      this.metrics.tasks.set(0, { app: this.opts.applicationId });
+      if ((err as { retriable?: unknown }).retriable !== true) throw err;
+      const delayMs = Math.min(5_000, 250 * 2 ** this.taskStartFailures++);
+      this.retryTasksAt = this.clock.now() + delayMs;
+      this.assignmentChanged = true;
+      this.logger.warn('tasks could not start: retrying', { partitions: [...this.assigned].sort((a, b) => a - b), retryInMs: delayMs }, err);
+    }
+  }
+
+  /** Opens, restores and initialises the tasks of `want`; on failure closes what it opened that the caller cannot see. */
+  private async openTasks(want: ReadonlySet<number>, heartbeat?: () => Promise<void>): Promise<void> {
     const plans: RestorePlan[] = [];
-    const opened: { task: StreamTask; producer?: Producer }[] = [];
-    for (const partition of [...want].sort((a, b) => a - b)) {
-      const task = new StreamTask({
-        applicationId: this.opts.applicationId,
-        topology: this.opts.topology,
-        taskId: partition,
-        stateDir: this.opts.stateDir,
-        clock: this.clock,
-        metrics: this.metrics,
-        logger: this.logger,
-      });
-      plans.push(...(await task.open()));
-      let producer: Producer | undefined;
-      if (this.guarantee === 'exactly_once') {
-        producer = this.opts.kafka.producer({
-          transactionalId: `${this.opts.applicationId}-${partition}`,
-          idempotent: true,
-          maxInFlightRequests: 1,
+    const opened: TaskSlot[] = [];
+    const discard = async (slot: TaskSlot): Promise<void> => {
+      await slot.task.close().catch(() => undefined);
+      await slot.producer?.disconnect().catch(() => undefined);
+    };
+    try {
+      for (const partition of [...want].sort((a, b) => a - b)) {
+        const task = new StreamTask({
+          applicationId: this.opts.applicationId,
+          topology: this.opts.topology,
+          taskId: partition,
+          stateDir: this.opts.stateDir,
+          clock: this.clock,
+          metrics: this.metrics,
+          logger: this.logger,
         });
-        await producer.connect(); // InitProducerId fences a zombie owner of this partition
+        const producer =
+          this.guarantee === 'exactly_once'
+            ? this.opts.kafka.producer({ transactionalId: `${this.opts.applicationId}-${partition}`, idempotent: true, maxInFlightRequests: 1 })
+            : undefined;
+        const slot: TaskSlot = producer ? { task, producer, positions: new Map(), committed: new Map() } : { task, positions: new Map(), committed: new Map() };
+        try {
+          plans.push(...(await task.open()));
+          await producer?.connect(); // InitProducerId fences a zombie owner of this partition
+        } catch (err) {
+          await discard(slot);
+          throw err;
+        }
+        opened.push(slot);
       }
-      opened.push(producer ? { task, producer } : { task });
+      if (this.guarantee === 'exactly_once') {
+        // Every new producer has fenced its partition's previous owner: that owner's last
+        // transaction has completed, so the committed offsets are final.
+        for (const o of await this.committedOffsets()) {
+          const slot = opened.find((x) => x.task.id === o.partition);
+          if (slot && o.offset !== '-1') slot.committed.set(o.topic, BigInt(o.offset));
+        }
+      }
+      const started = this.clock.now();
+      await restoreChangelogs(this.opts.kafka, plans, (plan, entries, last) => this.taskOf(opened, plan.partition).restore(plan.store, entries, last), {
+        logger: this.logger,
+        metrics: this.metrics,
+        ...(heartbeat ? { heartbeat } : {}),
+      });
+      for (const slot of opened) {
+        await slot.task.init();
+        this.slots.set(slot.task.id, slot);
+      }
+      this.metrics.tasks.set(this.slots.size, { app: this.opts.applicationId });
+      this.logger.info('tasks ready', { partitions: [...this.slots.keys()], restoreMs: this.clock.now() - started });
+    } catch (err) {
+      for (const slot of opened) if (!this.slots.has(slot.task.id)) await discard(slot);
+      throw err;
     }
-    // After every new producer fenced its partition's previous owner: that owner's last
-    // transaction has completed, so the committed offsets are final.
-    const committed = this.guarantee === 'exactly_once' ? await this.committedOffsets() : [];
-    const slots: TaskSlot[] = opened.map(({ task, producer }) => {
-      const mine = new Map(committed.filter((o) => o.partition === task.id && o.offset !== '-1').map((o) => [o.topic, BigInt(o.offset)]));
-      return producer ? { task, producer, positions: new Map(), committed: mine } : { task, positions: new Map(), committed: mine };
-    });
-    const started = this.clock.now();
-    await restoreChangelogs(this.opts.kafka, plans, (plan, entries, last) => this.taskOf(slots, plan.partition).restore(plan.store, entries, last), {
-      logger: this.logger,
-      metrics: this.metrics,
-      ...(heartbeat ? { heartbeat } : {}),
-    });
-    for (const slot of slots) {
-      await slot.task.init();
-      this.slots.set(slot.task.id, slot);
-    }
-    this.metrics.tasks.set(this.slots.size, { app: this.opts.applicationId });
-    this.logger.info('tasks ready', { partitions: [...this.slots.keys()], restoreMs: this.clock.now() - started });
   }
 
   private taskOf(slots: readonly TaskSlot[], partition: number): StreamTask {

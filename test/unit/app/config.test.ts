@@ -33,9 +33,23 @@ describe('loadConfig', () => {
     expect(c.assembly.windowFlushDelayMs).toBe(8000);
   });
 
+  it('prefixes every pipeline topic with KAFKA_TOPIC_PREFIX and takes the application ids', () => {
+    const c = loadConfig({ KAFKA_TOPIC_PREFIX: 'tenant-a.', SAMPLING_APP_ID: 'a-sampling', SINK_APP_ID: 'a-sink' });
+    expect(c.topics).toEqual({
+      rawSpans: 'tenant-a.raw-spans',
+      deadLetter: 'tenant-a.raw-spans.dlq',
+      sampledSpans: 'tenant-a.sampled-spans',
+      dependencyEdges: 'tenant-a.dependency-edges',
+      spanMetrics: 'tenant-a.span-metrics',
+    });
+    expect(c.applicationIds).toEqual({ sampling: 'a-sampling', sink: 'a-sink' });
+    expect(loadConfig({}).topics.rawSpans).toBe('raw-spans');
+  });
+
   it.each([
     [{ OTLP_HTTP_PORT: 'http' }, 'OTLP_HTTP_PORT: expected an integer ≥ 0, got "http"'],
     [{ PROCESSING_GUARANTEE: 'maybe' }, 'PROCESSING_GUARANTEE: expected at_least_once or exactly_once, got "maybe"'],
+    [{ KAFKA_TOPIC_PREFIX: 'a b/' }, 'KAFKA_TOPIC_PREFIX: only letters, digits'],
     [{ TAILSTREAM_CONFIG: '/nonexistent/tailstream.yaml' }, 'TAILSTREAM_CONFIG: cannot read /nonexistent/tailstream.yaml'],
   ])('rejects %j with a message naming the setting', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -13,6 +13,7 @@ import { createPipelineSerdes } from '../sampling/pipeline-serdes.ts';
 import { createAvroRegistry } from '../serde/avro-serde.ts';
 import { openClickHouse } from '../sink/clickhouse.ts';
 import { migrate } from '../sink/migrate.ts';
+import { registerCompressionCodecs } from '../streams/compression.ts';
 import { InMemoryBroker } from '../streams/in-memory-broker.ts';
 import { KafkaRuntime } from '../streams/kafka-runtime.ts';
 import { LocalRuntime } from '../streams/local-runtime.ts';
@@ -165,6 +166,7 @@ async function startEmbedded({ config, sampling, sink, registry, logger, spanBat
 async function startOnKafka({ config, sampling, sink, registry, logger, spanBatch }: Parts): Promise<Runtimes> {
   const k = config.kafka as NonNullable<AppConfig['kafka']>;
   const kafkaLog = logger.child('kafkajs');
+  registerCompressionCodecs();
   const kafka = new Kafka({
     clientId: k.clientId,
     brokers: [...k.brokers],

@@ -5,6 +5,7 @@
  */
 import type { Kafka, Producer } from 'kafkajs';
 import type { Span } from '../model/span.ts';
+import { registerCompressionCodecs } from '../streams/compression.ts';
 import type { AvroSerde } from '../serde/avro-serde.ts';
 import { SPAN_BATCH_CONTENT_TYPE } from './decode.ts';
 import { PublishError } from './errors.ts';

@@ -186,7 +186,7 @@ async function startOnKafka({ config, sampling, sink, registry, logger, spanBatc
   const sinkRt = new KafkaRuntime({ ...common, applicationId: config.applicationIds.sink, topology: sink, logger: logger.child('sink') });
   await samplingRt.start();
   await sinkRt.start();
-  const publisher = new KafkaSpanPublisher(kafka, spanBatch, { topic: t.rawSpans });
+  const publisher = new KafkaSpanPublisher(kafka, spanBatch, { topic: t.rawSpans, compression: k.compression });
   return {
     publisher,
     stop: async () => {

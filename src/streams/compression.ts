@@ -5,9 +5,13 @@
  * consumer that cannot decompress a batch cannot read past it.
  */
 import { compress as zstdCompress, decompress as zstdDecompress } from '@cloudpss/zstd';
-import { CompressionCodecs, CompressionTypes } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import { compressFrame as lz4CompressFrame, decompressFrame as lz4DecompressFrame } from 'lz4-napi';
 import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappy';
+import type { KafkaCompression } from './compression-names.ts';
+
+// kafkajs is CommonJS and Node's ESM loader cannot see these two among its named exports.
+const { CompressionCodecs, CompressionTypes } = kafkajs;
 
 /** What kafkajs calls with a batch's records (an Encoder; we only need its bytes). */
 export interface CodecInput {
@@ -77,6 +81,17 @@ export const kafkaCodecs: Readonly<Record<CodecName, KafkaCodec>> = {
     decompress: async (data) => asBuffer(zstdDecompress(data)),
   }),
 };
+
+/** The kafkajs attribute for a compression name. */
+export function compressionType(name: KafkaCompression): number {
+  switch (name) {
+    case 'none': return CompressionTypes.None;
+    case 'gzip': return CompressionTypes.GZIP;
+    case 'snappy': return CompressionTypes.Snappy;
+    case 'lz4': return CompressionTypes.LZ4;
+    case 'zstd': return CompressionTypes.ZSTD;
+  }
+}
 
 /**
  * Registers the codecs in kafkajs's process-wide table (kafkajs has no per-client option).

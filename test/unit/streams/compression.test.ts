@@ -17,7 +17,7 @@ const batch = (): Buffer => Buffer.from(Array.from({ length: 5000 }, (_, i) => `
 
 /** snappy-java's stream format: magic, version 1, compatible version 1, then length-prefixed blocks. */
 function xerial(blocks: readonly Buffer[]): Buffer {
-  const parts = [Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00, 0, 0, 0, 1, 0, 0, 0, 1])];
+  const parts: Buffer[] = [Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00, 0, 0, 0, 1, 0, 0, 0, 1])];
   for (const block of blocks) {
     const length = Buffer.alloc(4);
     length.writeInt32BE(block.length);

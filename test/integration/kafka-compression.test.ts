@@ -83,9 +83,12 @@ let java: JavaKafkaClient;
 const dirs: string[] = [];
 beforeAll(async () => {
   console.log(`[kafka-compression] broker: ${testBrokerLabel()}`);
-  java = await JavaKafkaClient.compile();
+  java = await JavaKafkaClient.start();
 });
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(async () => {
+  await java?.stop();
+  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
 
 // First in the file: kafkajs's codec table is process-wide, and this test must see it bare.
 it('the stream runtime reads input the Java producer compressed with every codec, registering the codecs itself', async () => {

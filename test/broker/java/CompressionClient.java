@@ -1,3 +1,5 @@
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,23 +12,34 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.*;
 
 /**
- * Apache Kafka's own Java client, for the compression tests: records are lines of
- * "base64(key) base64(value)"; each command ends by printing the topic's bytes on disk.
- *   produce BOOTSTRAP TOPIC CODEC FILE    sends FILE's records with compression.type=CODEC
- *   consume BOOTSTRAP TOPIC COUNT FILE    reads COUNT records from the start into FILE
- *   logsize BOOTSTRAP TOPIC
+ * Apache Kafka's own Java client, for the compression tests. `CompressionClient BOOTSTRAP`
+ * reads commands from stdin, one a line, and answers each with one line ("ok ..." or
+ * "error ..."), so one JVM serves a whole test file. Records are lines of
+ * "base64(key) base64(value)"; every answer ends with the topic's bytes on disk.
+ *   produce TOPIC CODEC FILE    sends FILE's records with compression.type=CODEC
+ *   consume TOPIC COUNT FILE    reads COUNT records from the start of every partition into FILE
  */
 public class CompressionClient {
   public static void main(String[] a) throws Exception {
-    switch (a[0]) {
-      case "produce" -> produce(a[1], a[2], a[3], Path.of(a[4]));
-      case "consume" -> consume(a[1], a[2], Integer.parseInt(a[3]), Path.of(a[4]));
-      case "logsize" -> System.out.println("logsize=" + logSize(a[1], a[2]));
-      default -> throw new IllegalArgumentException("unknown command " + a[0]);
+    String bootstrap = a[0];
+    var in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    System.out.println("ready");
+    for (String line; (line = in.readLine()) != null; ) {
+      String[] c = line.split(" ");
+      try {
+        String answer = switch (c[0]) {
+          case "produce" -> produce(bootstrap, c[1], c[2], Path.of(c[3]));
+          case "consume" -> consume(bootstrap, c[1], Integer.parseInt(c[2]), Path.of(c[3]));
+          default -> throw new IllegalArgumentException("unknown command " + c[0]);
+        };
+        System.out.println("ok " + answer + " logsize=" + logSize(bootstrap, c[1]));
+      } catch (Exception e) {
+        System.out.println("error " + String.valueOf(e).replace('\n', ' '));
+      }
     }
   }
 
-  static void produce(String bootstrap, String topic, String codec, Path file) throws Exception {
+  static String produce(String bootstrap, String topic, String codec, Path file) throws Exception {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, codec);
@@ -43,10 +56,10 @@ public class CompressionClient {
       }
       producer.flush();
     }
-    System.out.println("produced=" + n + " logsize=" + logSize(bootstrap, topic));
+    return "produced=" + n;
   }
 
-  static void consume(String bootstrap, String topic, int count, Path file) throws Exception {
+  static String consume(String bootstrap, String topic, int count, Path file) throws Exception {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -65,7 +78,7 @@ public class CompressionClient {
       }
     }
     Files.write(file, out, StandardCharsets.UTF_8);
-    System.out.println("consumed=" + out.size() + " logsize=" + logSize(bootstrap, topic));
+    return "consumed=" + out.size();
   }
 
   static long logSize(String bootstrap, String topic) throws Exception {

@@ -137,7 +137,9 @@ export async function startKafkaCluster(opts: KafkaClusterOptions = {}): Promise
   const dir = mkdtempSync(join(tmpdir(), 'tailstream-kafka-'));
   const ports: { port: number; controller: number }[] = [];
   for (let i = 0; i < count; i++) ports.push({ port: await freePort(), controller: await freePort() });
-  const clusterId = randomBytes(16).toString('base64url');
+  // As Kafka's own Uuid.randomUuid: an id starting with '-' reads as an option to StorageTool.
+  let clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
   const classpath = join(lib, '*');
   const jvm = [`-Xms${Math.min(256, heapMb)}m`, `-Xmx${heapMb}m`, '-Djava.awt.headless=true', `-Dlog4j2.configurationFile=${join(here, 'log4j2.properties')}`];
 

@@ -13,6 +13,7 @@ import { createPipelineSerdes } from '../sampling/pipeline-serdes.ts';
 import { createAvroRegistry } from '../serde/avro-serde.ts';
 import { openClickHouse, openSeparateClickHouse, type ClickHouseOptions } from '../sink/clickhouse.ts';
 import { migrate } from '../sink/migrate.ts';
+import { registerCompressionCodecs } from '../streams/compression.ts';
 import { InMemoryBroker } from '../streams/in-memory-broker.ts';
 import { KafkaRuntime } from '../streams/kafka-runtime.ts';
 import { LocalRuntime } from '../streams/local-runtime.ts';
@@ -227,6 +228,7 @@ async function startOnKafka({ config, topologies, registry, logger, spanBatch }:
   if (!ingest && !topologies) return { publisher: undefined, topologies: [], stop: async () => undefined };
   const k = config.kafka as NonNullable<AppConfig['kafka']>;
   const kafkaLog = logger.child('kafkajs');
+  registerCompressionCodecs();
   const kafka = new Kafka({
     clientId: k.clientId,
     brokers: [...k.brokers],
@@ -250,7 +252,7 @@ async function startOnKafka({ config, topologies, registry, logger, spanBatch }:
       ]
     : [];
   for (const rt of runtimes) await rt.start();
-  const publisher = ingest ? new KafkaSpanPublisher(kafka, spanBatch, { topic: t.rawSpans }) : undefined;
+  const publisher = ingest ? new KafkaSpanPublisher(kafka, spanBatch, { topic: t.rawSpans, compression: k.compression }) : undefined;
   return {
     publisher,
     topologies: topologies ? [ids.sampling, ids.sink] : [],

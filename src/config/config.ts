@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseSamplingConfig, type SamplingConfig } from '../sampling/config.ts';
 import type { SqlLimits } from '../app/sql/limits.ts';
+import { isKafkaCompression, KAFKA_COMPRESSIONS, type KafkaCompression } from '../streams/compression-names.ts';
 import type { ProcessingGuarantee } from '../streams/kafka-runtime.ts';
 import { DEFAULT_TOPICS, type TailSamplingTopics } from '../../topologies/tail-sampling.ts';
 
@@ -20,7 +21,8 @@ export interface AppConfig {
   /** ingest: OTLP/Zipkin receivers → raw-spans; query: Jaeger API, /sql, /metrics; workers: the topologies. */
   readonly roles: ReadonlySet<Role>;
   /** Set → Kafka runtime; unset → everything in-process (embedded). */
-  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string } | undefined;
+  /** `compression`: how our ingest producer compresses raw-spans batches (KAFKA_COMPRESSION). */
+  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string; readonly compression: KafkaCompression } | undefined;
   readonly schemaRegistryUrl: string | undefined;
   readonly clickhouse: {
     /** Set → ClickHouse server; unset → embedded chdb under dataDir/clickhouse. */
@@ -123,6 +125,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (guarantee !== 'at_least_once' && guarantee !== 'exactly_once') {
     throw new ConfigError(`PROCESSING_GUARANTEE: expected at_least_once or exactly_once, got "${guarantee}"`);
   }
+  const compression = env['KAFKA_COMPRESSION'] ?? 'none';
+  if (!isKafkaCompression(compression)) {
+    throw new ConfigError(`KAFKA_COMPRESSION: expected one of ${KAFKA_COMPRESSIONS.join(', ')}, got "${compression}"`);
+  }
   let sampling: SamplingConfig;
   try {
     sampling = parseSamplingConfig(file['sampling'] ?? {}, 'sampling');
@@ -132,7 +138,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const dataDir = resolve(env['DATA_DIR'] ?? './data');
   const config: AppConfig = {
     roles: parseRoles(env),
-    kafka: brokers && brokers.length > 0 ? { brokers, clientId: env['KAFKA_CLIENT_ID'] ?? 'tailstream' } : undefined,
+    kafka: brokers && brokers.length > 0 ? { brokers, clientId: env['KAFKA_CLIENT_ID'] ?? 'tailstream', compression } : undefined,
     schemaRegistryUrl: env['SCHEMA_REGISTRY_URL'] || undefined,
     clickhouse: {
       url: env['CLICKHOUSE_URL'] || undefined,

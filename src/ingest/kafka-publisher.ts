@@ -5,6 +5,8 @@
  */
 import type { Kafka, Producer } from 'kafkajs';
 import type { Span } from '../model/span.ts';
+import { compressionType, registerCompressionCodecs } from '../streams/compression.ts';
+import type { KafkaCompression } from '../streams/compression-names.ts';
 import type { AvroSerde } from '../serde/avro-serde.ts';
 import { SPAN_BATCH_CONTENT_TYPE } from './decode.ts';
 import { PublishError } from './errors.ts';
@@ -17,6 +19,8 @@ export interface KafkaSpanPublisherOptions {
   /** A send not acknowledged within this → UNAVAILABLE (503). */
   readonly sendTimeoutMs?: number;
   readonly retryAfterSeconds?: number;
+  /** Batch compression (default none); consumers of any codec can read it (see compression.ts). */
+  readonly compression?: KafkaCompression;
 }
 
 export class KafkaSpanPublisher implements SpanPublisher {
@@ -27,17 +31,20 @@ export class KafkaSpanPublisher implements SpanPublisher {
   private readonly maxInFlight: number;
   private readonly timeoutMs: number;
   private readonly retryAfter: number;
+  private readonly compression: number;
 
   constructor(
     kafka: Kafka,
     private readonly serde: AvroSerde<Span[]>,
     opts: KafkaSpanPublisherOptions = {},
   ) {
+    registerCompressionCodecs();
     this.producer = kafka.producer({ allowAutoTopicCreation: false });
     this.topic = opts.topic ?? 'raw-spans';
     this.maxInFlight = opts.maxInFlightSpans ?? 50_000;
     this.timeoutMs = opts.sendTimeoutMs ?? 10_000;
     this.retryAfter = opts.retryAfterSeconds ?? 5;
+    this.compression = compressionType(opts.compression ?? 'none');
   }
 
   async publish(batches: readonly TraceBatch[]): Promise<void> {
@@ -67,6 +74,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
     await this.connecting;
     await this.producer.send({
       topic: this.topic,
+      compression: this.compression,
       messages: batches.map((b) => ({
         key: b.traceId,
         value: this.serde.serialize([...b.spans]),

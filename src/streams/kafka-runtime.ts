@@ -3,6 +3,7 @@ import { MetricsRegistry } from '../metrics/registry.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { restoreChangelogs } from './changelog-restorer.ts';
 import { systemClock, type Clock } from './clock.ts';
+import { registerCompressionCodecs } from './compression.ts';
 import { commitAtLeastOnce, commitExactlyOnce, type OffsetsToCommit } from './kafka-commit.ts';
 import { streamsMetrics, type StreamsMetrics } from './metrics.ts';
 import { StreamTask, type RestorePlan } from './task.ts';
@@ -72,6 +73,7 @@ export class KafkaRuntime {
   private retryTasksAt = 0;
 
   constructor(private readonly opts: KafkaRuntimeOptions) {
+    registerCompressionCodecs(); // input batches may be compressed with any codec Kafka has
     this.registry = opts.registry ?? new MetricsRegistry();
     this.metrics = streamsMetrics(this.registry);
     this.logger = opts.logger ?? createLogger(`streams.${opts.applicationId}`);

@@ -28,6 +28,8 @@ describe('loadConfig', () => {
       TAILSTREAM_CONFIG: file('sampling:\n  decision_wait: 3s\n  policies:\n    - { name: all, type: always_sample }\n'),
     });
     expect(c.kafka?.brokers).toEqual(['k1:9092', 'k2:9092']);
+    expect(c.kafka?.compression).toBe('none');
+    expect(loadConfig({ KAFKA_BROKERS: 'k1:9092', KAFKA_COMPRESSION: 'zstd' }).kafka?.compression).toBe('zstd');
     expect(c.clickhouse.url).toBe('http://ch:8123');
     expect(c.sampling.decisionWaitMs).toBe(3000);
     expect(c.assembly.windowFlushDelayMs).toBe(8000);
@@ -50,6 +52,7 @@ describe('loadConfig', () => {
     [{ OTLP_HTTP_PORT: 'http' }, 'OTLP_HTTP_PORT: expected an integer ≥ 0, got "http"'],
     [{ PROCESSING_GUARANTEE: 'maybe' }, 'PROCESSING_GUARANTEE: expected at_least_once or exactly_once, got "maybe"'],
     [{ KAFKA_TOPIC_PREFIX: 'a b/' }, 'KAFKA_TOPIC_PREFIX: only letters, digits'],
+    [{ KAFKA_COMPRESSION: 'brotli' }, 'KAFKA_COMPRESSION: expected one of none, gzip, snappy, lz4, zstd, got "brotli"'],
     [{ TAILSTREAM_CONFIG: '/nonexistent/tailstream.yaml' }, 'TAILSTREAM_CONFIG: cannot read /nonexistent/tailstream.yaml'],
   ])('rejects %j with a message naming the setting', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

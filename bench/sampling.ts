@@ -58,16 +58,20 @@ async function fill(kafka: Kafka, topic: string, serdes: PipelineSerdes, traces:
   let records = 0;
   let spans = 0;
   let batch: { key: string; value: Buffer }[] = [];
+  let bytes = 0;
   const flush = async () => {
     if (batch.length > 0) await producer.send({ topic, acks: -1, messages: batch });
     batch = [];
+    bytes = 0;
     process.stderr.write(`  input: ${records} records, ${spans} spans\r`);
   };
   for (const r of workloadRecords(serdes, traces, 'bench-throughput')) {
     batch.push({ key: r.key, value: r.value });
+    bytes += r.value.length;
     records++;
     spans += r.spans;
-    if (batch.length >= 2000) await flush();
+    // A request's records for one partition form one batch, refused over the broker's 1 MiB.
+    if (batch.length >= 2000 || bytes >= 900 * 1024) await flush();
   }
   await flush();
   process.stderr.write('\n');

@@ -13,9 +13,10 @@ import { createPipelineSerdes } from '../sampling/pipeline-serdes.ts';
 import { createAvroRegistry } from '../serde/avro-serde.ts';
 import { openClickHouse } from '../sink/clickhouse.ts';
 import { migrate } from '../sink/migrate.ts';
-import { InMemoryBroker } from '../streams/in-memory-broker.ts';
+import { FileBroker } from '../streams/log/file-broker.ts';
 import { KafkaRuntime } from '../streams/kafka-runtime.ts';
 import { LocalRuntime } from '../streams/local-runtime.ts';
+import { ProgressMonitor, type Health } from '../streams/progress-monitor.ts';
 import { FifoTopicAdmin, KafkaTopicAdmin, type TopicAdmin } from '../streams/topic-admin.ts';
 import type { Topology } from '../streams/topology.ts';
 import { createLogger, type Logger } from '../util/log.ts';
@@ -23,7 +24,7 @@ import { build as buildSink } from '../../topologies/clickhouse-sink.ts';
 import { build as buildTailSampling } from '../../topologies/tail-sampling.ts';
 import type { Span } from '../model/span.ts';
 import type { AvroSerde } from '../serde/avro-serde.ts';
-import { EmbeddedSpanPublisher } from './embedded-publisher.ts';
+import { DurableSpanPublisher } from './durable-publisher.ts';
 import { startQueryServer } from './query-server.ts';
 
 /** The running pipeline: receivers, topologies, ClickHouse and the query server. */
@@ -37,6 +38,8 @@ export interface Pipeline {
 
 interface Runtimes {
   readonly publisher: SpanPublisher;
+  /** The runtime's own health (embedded: failed or stalled tasks); ClickHouse is checked apart. */
+  readonly health?: () => Health;
   stop(): Promise<void>;
 }
 
@@ -100,7 +103,7 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
   try {
     servers.push(await listen(createOtlpHttpApp({ publisher: runtimes.publisher }), config.ports.otlp, config.host));
     servers.push(await listen(createZipkinApp({ publisher: runtimes.publisher }), config.ports.zipkin, config.host));
-    servers.push(await startQueryServer({ clickhouse, database: ch.database, registry, port: config.ports.query, host: config.host }));
+    servers.push(await startQueryServer({ clickhouse, database: ch.database, registry, port: config.ports.query, host: config.host, ...(runtimes.health ? { health: runtimes.health } : {}) }));
   } catch (err) {
     for (const s of servers) await s.close();
     await runtimes.stop();
@@ -123,13 +126,23 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
 }
 
 async function startEmbedded({ config, sampling, sink, registry, logger, spanBatch }: Parts): Promise<Runtimes> {
-  const broker = new InMemoryBroker(1);
-  const runtime = new LocalRuntime({ broker, stateDir: join(config.dataDir, 'state'), registry, logger: logger.child('streams'), changelogs: false });
+  const rawSpans = config.topics.rawSpans;
+  const broker = new FileBroker({ dir: join(config.dataDir, 'log'), segmentBytes: config.embeddedLog.segmentBytes, external: [rawSpans] });
+  // Changelogs on: with the logs on disk they are what makes a commit atomic (RocksDB
+  // catches up from them after a crash), and they are deleted once RocksDB holds them.
+  const runtime = new LocalRuntime({ broker, stateDir: join(config.dataDir, 'state'), registry, logger: logger.child('streams'), changelogs: true });
   await runtime.add(config.applicationIds.sampling, sampling);
   await runtime.add(config.applicationIds.sink, sink);
-  const queueDepth = registry.gauge('tailstream_embedded_queue_records', 'Records waiting in embedded in-memory topics');
-  queueDepth.onCollect(() => {
-    for (const t of broker.topicNames()) queueDepth.set(broker.depth(t), { topic: t });
+  const monitor = new ProgressMonitor(runtime, runtime.clock, config.healthStallMs, registry);
+  const depth = registry.gauge('tailstream_embedded_log_records', 'Records held in the embedded on-disk topics (not yet released by every reader)');
+  const bytes = registry.gauge('tailstream_embedded_log_bytes', 'Bytes held in the embedded on-disk topics; raw-spans is bounded by EMBEDDED_LOG_MAX_BYTES');
+  const backlog = registry.gauge('tailstream_embedded_backlog_records', 'Records in source topics not yet committed by their readers');
+  depth.onCollect(() => {
+    for (const t of broker.topicNames()) {
+      depth.set(broker.depth(t), { topic: t });
+      bytes.set(broker.sizeBytes(t), { topic: t });
+    }
+    backlog.set(runtime.lag());
   });
   let running: Promise<void> | undefined;
   let again = false;
@@ -141,7 +154,13 @@ async function startEmbedded({ config, sampling, sink, registry, logger, spanBat
     running = runtime
       .drain()
       .then(() => runtime.punctuate())
-      .catch((err: unknown) => logger.error('embedded pipeline step failed', {}, err))
+      .then(
+        () => monitor.stepSucceeded(),
+        (err: unknown) => {
+          monitor.stepFailed(err);
+          logger.error('embedded pipeline step failed', {}, err);
+        },
+      )
       .finally(() => {
         running = undefined;
         if (again) {
@@ -151,13 +170,16 @@ async function startEmbedded({ config, sampling, sink, registry, logger, spanBat
       });
   };
   const timer = setInterval(pump, Math.min(250, config.assembly.tickMs));
-  const publisher = new EmbeddedSpanPublisher(broker, config.topics.rawSpans, spanBatch, config.embeddedMaxQueuedRecords, pump);
+  pump(); // records acknowledged before a restart but not yet processed
+  const publisher = new DurableSpanPublisher(broker, rawSpans, spanBatch, config.embeddedLog.maxBytes, pump);
   return {
     publisher,
+    health: () => monitor.health(),
     stop: async () => {
       clearInterval(timer);
       await running;
       await runtime.close();
+      broker.close();
     },
   };
 }

@@ -147,6 +147,8 @@ describe('embedded mode: kill -9 mid-burst and restart, three times', () => {
       quiet = idle ? quiet + 1 : 0;
       return quiet >= 3;
     });
+    const health = await fetch(`http://127.0.0.1:${p.queryPort}/healthz`);
+    expect(health.status, await health.text()).toBe(200);
     expect(await p.stop()).toBe(0);
 
     const ch = await openClickHouse({ dataDir: join(dir, 'clickhouse'), database: 'tailstream' });

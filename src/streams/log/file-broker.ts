@@ -32,6 +32,13 @@ export class FileBroker implements LocalBroker {
   private readonly state: { offsets: Record<string, Record<string, number>>; ends: Record<string, number> };
   private readonly dirty = new Set<SegmentLog>();
   private readonly external: ReadonlySet<string>;
+  /**
+   * Where a new log starts: microseconds since the epoch, so a log directory that was
+   * wiped (or predates this broker) never hands out offsets it handed out before. The
+   * sink derives its dedup tokens from offsets; a reused offset would make ClickHouse
+   * drop new rows as replays of old ones.
+   */
+  private readonly freshBase = Date.now() * 1000;
 
   constructor(private readonly opts: FileBrokerOptions) {
     mkdirSync(opts.dir, { recursive: true });
@@ -130,7 +137,8 @@ export class FileBroker implements LocalBroker {
     let log = parts[partition];
     if (!log) {
       if (partition < 0 || partition >= this.partitions(topic)) throw new Error(`topic ${topic} has no partition ${partition}`);
-      log = SegmentLog.open(join(this.opts.dir, `${topic}-${partition}`), this.opts.segmentBytes === undefined ? {} : { segmentBytes: this.opts.segmentBytes });
+      const sizing = this.opts.segmentBytes === undefined ? {} : { segmentBytes: this.opts.segmentBytes };
+      log = SegmentLog.open(join(this.opts.dir, `${topic}-${partition}`), { ...sizing, initialOffset: this.freshBase });
       parts[partition] = log;
     }
     return log;

@@ -15,6 +15,8 @@ interface Segment {
 export interface SegmentLogOptions {
   /** A segment is rolled once it holds this many bytes (default 16 MiB); deletion is per segment. */
   readonly segmentBytes?: number;
+  /** First offset of a log that has no segment yet (default 0). */
+  readonly initialOffset?: number;
 }
 
 const SUFFIX = '.log';
@@ -49,7 +51,10 @@ export class SegmentLog {
       .map((f) => Number(f.slice(0, -SUFFIX.length)))
       .sort((a, b) => a - b);
     bases.forEach((base, i) => log.recover(base, i === bases.length - 1));
-    if (log.segments.length === 0) log.roll(0);
+    if (log.segments.length === 0) {
+      log.end = opts.initialOffset ?? 0;
+      log.roll(log.end);
+    }
     log.synced = log.end;
     return log;
   }

@@ -28,7 +28,7 @@ describe('embedded ingest on the on-disk raw-spans log', () => {
       for (let i = 0; i < 200 && !statuses.includes(503); i++) {
         const res = await post(i);
         statuses.push(res.status);
-        if (res.status === 200) expect(broker.read('raw-spans', 0, 0).length).toBe(broker.endOffset('raw-spans', 0)); // 200 ⇒ synced and readable
+        if (res.status === 200) expect(broker.read('raw-spans', 0, 0).length).toBe(broker.depth('raw-spans')); // 200 ⇒ synced and readable
         if (res.status === 503) expect(res.headers.get('retry-after')).toBe('1');
         await res.arrayBuffer();
       }

@@ -127,22 +127,36 @@ describe('FileBroker', () => {
   it('keeps committed offsets and outputs across a restart and drops outputs of an interrupted commit', async () => {
     const dir = tempDir();
     const broker = new FileBroker({ dir, external: ['in'] });
+    const base = broker.startOffset('in', 0);
     broker.append('in', rec(0));
     broker.append('in', rec(1));
     await broker.sync('in');
     broker.append('out', rec(10));
-    await broker.commitOffsets('app', new Map([['in/0', 1]]));
+    await broker.commitOffsets('app', new Map([['in/0', base + 1]]));
     broker.append('out', rec(11)); // appended, commit never happened
     broker.append('in', rec(2)); // ingest acknowledged it after a sync
     await broker.sync('in');
     broker.close();
 
     const again = new FileBroker({ dir, external: ['in'] });
-    expect(again.committedOffset('app', 'in/0')).toBe(1);
+    expect(again.committedOffset('app', 'in/0')).toBe(base + 1);
     expect(again.committedOffset('other', 'in/0')).toBeUndefined();
     expect(values(again.read('out', 0, 0))).toEqual([rec(10).value?.toString()]);
-    expect(values(again.read('in', 0, 1))).toEqual([rec(1).value?.toString(), rec(2).value?.toString()]);
+    expect(values(again.read('in', 0, base + 1))).toEqual([rec(1).value?.toString(), rec(2).value?.toString()]);
     again.close();
+  });
+
+  it('starts a new log past every offset an earlier, wiped log handed out (the sink dedups by offset)', async () => {
+    const dir = tempDir();
+    const first = new FileBroker({ dir, external: ['in'] });
+    for (let i = 0; i < 5; i++) first.append('in', rec(i));
+    const end = first.endOffset('in', 0);
+    expect(first.startOffset('in', 0)).toBeGreaterThan(0);
+    first.close();
+    rmSync(dir, { recursive: true });
+    const second = new FileBroker({ dir, external: ['in'] });
+    expect(second.startOffset('in', 0)).toBeGreaterThanOrEqual(end);
+    second.close();
   });
 
   it('reports the bytes a topic holds, which fall once its readers release segments', async () => {
@@ -151,7 +165,7 @@ describe('FileBroker', () => {
     await broker.sync('in');
     const full = broker.sizeBytes('in');
     expect(full).toBeGreaterThan(4 * 1024);
-    broker.truncate('in', 0, 200);
+    broker.truncate('in', 0, broker.endOffset('in', 0));
     expect(broker.sizeBytes('in')).toBeLessThan(1024 + 200);
     expect(broker.depth('in')).toBeLessThan(200);
     broker.close();

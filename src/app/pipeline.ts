@@ -130,7 +130,7 @@ async function startEmbedded({ config, sampling, sink, registry, logger, spanBat
   const broker = new FileBroker({ dir: join(config.dataDir, 'log'), segmentBytes: config.embeddedLog.segmentBytes, external: [rawSpans] });
   // Changelogs on: with the logs on disk they are what makes a commit atomic (RocksDB
   // catches up from them after a crash), and they are deleted once RocksDB holds them.
-  const runtime = new LocalRuntime({ broker, stateDir: join(config.dataDir, 'state'), registry, logger: logger.child('streams'), changelogs: true });
+  const runtime = new LocalRuntime({ broker, stateDir: join(config.dataDir, 'state'), registry, logger: logger.child('streams'), changelogs: true, commitIntervalMs: 100 });
   await runtime.add(config.applicationIds.sampling, sampling);
   await runtime.add(config.applicationIds.sink, sink);
   const monitor = new ProgressMonitor(runtime, runtime.clock, config.healthStallMs, registry);

@@ -22,6 +22,12 @@ export interface LocalRuntimeOptions {
   readonly changelogs?: boolean;
   /** Records a task takes per pass before others get a turn. */
   readonly maxPollRecords?: number;
+  /**
+   * Least time between two commits of a task unless a bound forces one (Kafka Streams'
+   * commit.interval.ms); default 0: commit after every pass. Embedded mode sets it, since
+   * each of its commits syncs files.
+   */
+  readonly commitIntervalMs?: number;
 }
 
 interface App {
@@ -49,6 +55,7 @@ export class LocalRuntime {
   private readonly apps: App[] = [];
   private running: Promise<void> = Promise.resolve();
   private lastCommit: number;
+  private readonly taskCommits = new WeakMap<StreamTask, number>();
 
   constructor(private readonly opts: LocalRuntimeOptions) {
     this.broker = opts.broker ?? new InMemoryBroker();
@@ -142,7 +149,7 @@ export class LocalRuntime {
   /** Commits every task with pending work. */
   commitAll(): Promise<void> {
     return this.exclusive(async () => {
-      for (const app of this.apps) for (const task of app.tasks) await this.commit(app, task);
+      for (const app of this.apps) for (const task of app.tasks) await this.commit(app, task, true);
     });
   }
 
@@ -185,8 +192,10 @@ export class LocalRuntime {
    * (e.g. an external sink refused the batch) the task is reopened at its last commit and
    * its input rewound, so the work is done again later: nothing lost.
    */
-  private async commit(app: App, task: StreamTask): Promise<boolean> {
+  private async commit(app: App, task: StreamTask, force = false): Promise<boolean> {
     if (!task.needsCommit()) return true;
+    const interval = this.opts.commitIntervalMs ?? 0;
+    if (!force && interval > 0 && !task.commitUrgent() && this.clock.now() - (this.taskCommits.get(task) ?? 0) < interval) return true;
     // A processor midway through something a commit would cut (a sink replaying a batch)
     // gets more input first; committing now would fail and rewind it, again and again.
     if (task.commitDeferred() && !task.commitUrgent()) return true;
@@ -211,6 +220,7 @@ export class LocalRuntime {
     for (const [k, off] of offsets) app.committed.set(k, off);
     for (const [store, off] of changelogOffsets) this.broker.releaseChangelog(changelogTopic(app.id, store), task.id, Number(off));
     this.lastCommit = this.clock.now();
+    this.taskCommits.set(task, this.lastCommit);
     this.metrics.commits.inc({ app: app.id });
     this.metrics.commitLatencyMs.observe(this.clock.now() - started);
     for (const topic of app.topology.sourceTopics()) this.release(topic, task.id);

@@ -135,7 +135,7 @@ async function startEmbedded({ config, sampling, sink, registry, logger, spanBat
   await runtime.add(config.applicationIds.sink, sink);
   const monitor = new ProgressMonitor(runtime, runtime.clock, config.healthStallMs, registry);
   const depth = registry.gauge('tailstream_embedded_log_records', 'Records held in the embedded on-disk topics (not yet released by every reader)');
-  const bytes = registry.gauge('tailstream_embedded_log_bytes', 'Bytes held in the embedded on-disk topics; raw-spans is bounded by EMBEDDED_LOG_MAX_BYTES');
+  const bytes = registry.gauge('tailstream_embedded_log_bytes', 'Bytes held in the embedded on-disk topics; their sum (dead letters aside) is bounded by EMBEDDED_LOG_MAX_BYTES');
   const backlog = registry.gauge('tailstream_embedded_backlog_records', 'Records in source topics not yet committed by their readers');
   depth.onCollect(() => {
     for (const t of broker.topicNames()) {
@@ -171,7 +171,7 @@ async function startEmbedded({ config, sampling, sink, registry, logger, spanBat
   };
   const timer = setInterval(pump, Math.min(250, config.assembly.tickMs));
   pump(); // records acknowledged before a restart but not yet processed
-  const publisher = new DurableSpanPublisher(broker, rawSpans, spanBatch, config.embeddedLog.maxBytes, pump);
+  const publisher = new DurableSpanPublisher(broker, rawSpans, spanBatch, config.embeddedLog.maxBytes, pump, new Set([config.topics.deadLetter]));
   return {
     publisher,
     health: () => monitor.health(),

@@ -38,9 +38,9 @@ export interface AppConfig {
     readonly outputChunkSpans: number;
   };
   readonly sink: { readonly batchRows: number; readonly flushIntervalMs: number };
-  /** Embedded mode's on-disk raw-spans log (DATA_DIR/log). */
+  /** Embedded mode's on-disk topics (DATA_DIR/log). */
   readonly embeddedLog: {
-    /** Bytes held before ingest answers 503 + Retry-After instead of acknowledging. */
+    /** Bytes all topics but the dead-letter one may hold before ingest answers 503 + Retry-After instead of acknowledging. */
     readonly maxBytes: number;
     /** Segment file size: the unit in which consumed records are deleted. */
     readonly segmentBytes: number;

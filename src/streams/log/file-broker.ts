@@ -40,7 +40,10 @@ export class FileBroker implements LocalBroker {
    */
   private readonly freshBase = Date.now() * 1000;
 
+  readonly dir: string;
+
   constructor(private readonly opts: FileBrokerOptions) {
+    this.dir = opts.dir;
     mkdirSync(opts.dir, { recursive: true });
     this.external = new Set(opts.external);
     this.commits = new CommitFile(join(opts.dir, 'commit.json'));
@@ -99,6 +102,13 @@ export class FileBroker implements LocalBroker {
 
   depth(topic: string): number {
     return this.partitionLogs(topic).reduce((n, l) => n + l.endOffset() - l.startOffset(), 0);
+  }
+
+  /** Bytes held in every topic's segment files but those named (what ingest's bound counts). */
+  totalBytes(except: ReadonlySet<string> = new Set()): number {
+    let n = 0;
+    for (const topic of this.logs.keys()) if (!except.has(topic)) n += this.sizeBytes(topic);
+    return n;
   }
 
   /** Bytes held in the topic's segment files. */

@@ -46,4 +46,20 @@ describe('embedded ingest on the on-disk raw-spans log', () => {
       broker.close();
     }
   });
+
+  it('counts records piled up downstream (a sink that cannot write), but not dead letters', async () => {
+    const broker = new FileBroker({ dir: join(dir, 'downstream'), external: ['raw-spans'] });
+    const serde = await spanBatchSerde(InProcessRegistry.fromDir());
+    const publisher = new DurableSpanPublisher(broker, 'raw-spans', serde, 16 * 1024, () => undefined, new Set(['raw-spans.dlq']));
+    const batch = [{ traceId: 'ab'.repeat(16), spans: randomSpans(1, 5, { simple: true }) }];
+    const blob = { key: null, value: Buffer.alloc(20 * 1024), timestamp: 0, headers: {} };
+    try {
+      broker.append('raw-spans.dlq', blob);
+      await expect(publisher.publish(batch)).resolves.toBeUndefined();
+      broker.append('sampled-spans', blob);
+      await expect(publisher.publish(batch)).rejects.toMatchObject({ code: 'UNAVAILABLE', retryAfterSeconds: 1 });
+    } finally {
+      broker.close();
+    }
+  });
 });

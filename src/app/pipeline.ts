@@ -13,10 +13,7 @@ import { createPipelineSerdes } from '../sampling/pipeline-serdes.ts';
 import { createAvroRegistry } from '../serde/avro-serde.ts';
 import { openClickHouse } from '../sink/clickhouse.ts';
 import { migrate } from '../sink/migrate.ts';
-import { FileBroker } from '../streams/log/file-broker.ts';
 import { KafkaRuntime } from '../streams/kafka-runtime.ts';
-import { LocalRuntime } from '../streams/local-runtime.ts';
-import { ProgressMonitor, type Health } from '../streams/progress-monitor.ts';
 import { FifoTopicAdmin, KafkaTopicAdmin, type TopicAdmin } from '../streams/topic-admin.ts';
 import type { Topology } from '../streams/topology.ts';
 import { createLogger, type Logger } from '../util/log.ts';
@@ -24,8 +21,9 @@ import { build as buildSink } from '../../topologies/clickhouse-sink.ts';
 import { build as buildTailSampling } from '../../topologies/tail-sampling.ts';
 import type { Span } from '../model/span.ts';
 import type { AvroSerde } from '../serde/avro-serde.ts';
-import { DurableSpanPublisher } from './durable-publisher.ts';
+import { startEmbedded } from './embedded-runtime.ts';
 import { startQueryServer } from './query-server.ts';
+import type { Health } from '../streams/progress-monitor.ts';
 
 /** The running pipeline: receivers, topologies, ClickHouse and the query server. */
 export interface Pipeline {
@@ -36,7 +34,8 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
-interface Runtimes {
+/** What a runtime set-up hands the receivers and the query server. */
+export interface Runtimes {
   readonly publisher: SpanPublisher;
   /** The runtime's own health (embedded: failed or stalled tasks); ClickHouse is checked apart. */
   readonly health?: () => Health;
@@ -44,7 +43,7 @@ interface Runtimes {
 }
 
 /** What either runtime set-up needs. */
-interface Parts {
+export interface Parts {
   readonly config: AppConfig;
   readonly sampling: Topology;
   readonly sink: Topology;
@@ -121,65 +120,6 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
       await runtimes.stop();
       await clickhouse.close();
       logger.info('pipeline stopped');
-    },
-  };
-}
-
-async function startEmbedded({ config, sampling, sink, registry, logger, spanBatch }: Parts): Promise<Runtimes> {
-  const rawSpans = config.topics.rawSpans;
-  const broker = new FileBroker({ dir: join(config.dataDir, 'log'), segmentBytes: config.embeddedLog.segmentBytes, external: [rawSpans] });
-  // Changelogs on: with the logs on disk they are what makes a commit atomic (RocksDB
-  // catches up from them after a crash), and they are deleted once RocksDB holds them.
-  const runtime = new LocalRuntime({ broker, stateDir: join(config.dataDir, 'state'), registry, logger: logger.child('streams'), changelogs: true, commitIntervalMs: 100 });
-  await runtime.add(config.applicationIds.sampling, sampling);
-  await runtime.add(config.applicationIds.sink, sink);
-  const monitor = new ProgressMonitor(runtime, runtime.clock, config.healthStallMs, registry);
-  const depth = registry.gauge('tailstream_embedded_log_records', 'Records held in the embedded on-disk topics (not yet released by every reader)');
-  const bytes = registry.gauge('tailstream_embedded_log_bytes', 'Bytes held in the embedded on-disk topics; their sum (dead letters aside) is bounded by EMBEDDED_LOG_MAX_BYTES');
-  const backlog = registry.gauge('tailstream_embedded_backlog_records', 'Records in source topics not yet committed by their readers');
-  depth.onCollect(() => {
-    for (const t of broker.topicNames()) {
-      depth.set(broker.depth(t), { topic: t });
-      bytes.set(broker.sizeBytes(t), { topic: t });
-    }
-    backlog.set(runtime.lag());
-  });
-  let running: Promise<void> | undefined;
-  let again = false;
-  const pump = (): void => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = runtime
-      .drain()
-      .then(() => runtime.punctuate())
-      .then(
-        () => monitor.stepSucceeded(),
-        (err: unknown) => {
-          monitor.stepFailed(err);
-          logger.error('embedded pipeline step failed', {}, err);
-        },
-      )
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          pump();
-        }
-      });
-  };
-  const timer = setInterval(pump, Math.min(250, config.assembly.tickMs));
-  pump(); // records acknowledged before a restart but not yet processed
-  const publisher = new DurableSpanPublisher(broker, rawSpans, spanBatch, config.embeddedLog.maxBytes, pump, new Set([config.topics.deadLetter]));
-  return {
-    publisher,
-    health: () => monitor.health(),
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-      await runtime.close();
-      broker.close();
     },
   };
 }

@@ -6,7 +6,7 @@
  * Real process, real RocksDB, real chdb.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -150,6 +150,12 @@ describe('embedded mode: kill -9 mid-burst and restart, three times', () => {
     const health = await fetch(`http://127.0.0.1:${p.queryPort}/healthz`);
     expect(health.status, await health.text()).toBe(200);
     expect(await p.stop()).toBe(0);
+
+    // Consumed segments were deleted: what stays of each topic read in-process is about its active segment.
+    for (const topic of ['raw-spans-0', 'sampled-spans-0']) {
+      const segments = readdirSync(join(dir, 'log', topic)).filter((f) => f.endsWith('.log'));
+      expect(segments.length, `${topic} segments`).toBeLessThanOrEqual(2);
+    }
 
     const ch = await openClickHouse({ dataDir: join(dir, 'clickhouse'), database: 'tailstream' });
     try {

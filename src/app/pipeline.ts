@@ -14,9 +14,7 @@ import { createAvroRegistry } from '../serde/avro-serde.ts';
 import { openClickHouse, openSeparateClickHouse, type ClickHouseOptions } from '../sink/clickhouse.ts';
 import { migrate } from '../sink/migrate.ts';
 import { registerCompressionCodecs } from '../streams/compression.ts';
-import { InMemoryBroker } from '../streams/in-memory-broker.ts';
 import { KafkaRuntime } from '../streams/kafka-runtime.ts';
-import { LocalRuntime } from '../streams/local-runtime.ts';
 import { KafkaTopicAdmin, type TopicAdmin } from '../streams/topic-admin.ts';
 import type { Topology } from '../streams/topology.ts';
 import { createLogger, type Logger } from '../util/log.ts';
@@ -24,8 +22,9 @@ import { build as buildSink } from '../../topologies/clickhouse-sink.ts';
 import { build as buildTailSampling } from '../../topologies/tail-sampling.ts';
 import type { Span } from '../model/span.ts';
 import type { AvroSerde } from '../serde/avro-serde.ts';
-import { EmbeddedSpanPublisher } from './embedded-publisher.ts';
+import { startEmbedded } from './embedded-runtime.ts';
 import { startQueryServer } from './query-server.ts';
+import type { Health } from '../streams/progress-monitor.ts';
 
 /**
  * The running pipeline: what its roles start of receivers (ingest), query server (query),
@@ -44,15 +43,18 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
-interface Runtimes {
+/** What a runtime set-up hands the receivers and the query server. */
+export interface Runtimes {
   /** Undefined without the ingest role. */
   readonly publisher: SpanPublisher | undefined;
+  /** The runtime's own health (embedded: failed or stalled tasks); ClickHouse is checked apart. */
+  readonly health?: () => Health;
   readonly topologies: readonly string[];
   stop(): Promise<void>;
 }
 
 /** What either runtime set-up needs. */
-interface Parts {
+export interface Parts {
   readonly config: AppConfig;
   /** Undefined without the workers role. */
   readonly topologies: { readonly sampling: Topology; readonly sink: Topology } | undefined;
@@ -127,7 +129,7 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
         token: config.sql.token,
         logger: logger.child('sql'),
       };
-      servers.query = await startQueryServer({ clickhouse, database: ch.database, registry, port: config.ports.query, host: config.host, sql });
+      servers.query = await startQueryServer({ clickhouse, database: ch.database, registry, port: config.ports.query, host: config.host, sql, ...(runtimes.health ? { health: runtimes.health } : {}) });
     }
   } catch (err) {
     await closeAll();
@@ -176,50 +178,6 @@ function buildTopologies(
     logger: logger.child('sink'),
   });
   return { sampling, sink };
-}
-
-/** Embedded: every role in this process (config refuses a split without Kafka). */
-async function startEmbedded({ config, topologies, registry, logger, spanBatch }: Parts): Promise<Runtimes> {
-  if (!topologies) throw new Error('embedded mode runs every role; TAILSTREAM_ROLES without KAFKA_BROKERS should have been refused by config');
-  const { sampling, sink } = topologies;
-  const broker = new InMemoryBroker(1);
-  const runtime = new LocalRuntime({ broker, stateDir: join(config.dataDir, 'state'), registry, logger: logger.child('streams'), changelogs: false });
-  await runtime.add(config.applicationIds.sampling, sampling);
-  await runtime.add(config.applicationIds.sink, sink);
-  const queueDepth = registry.gauge('tailstream_embedded_queue_records', 'Records waiting in embedded in-memory topics');
-  queueDepth.onCollect(() => {
-    for (const t of broker.topicNames()) queueDepth.set(broker.depth(t), { topic: t });
-  });
-  let running: Promise<void> | undefined;
-  let again = false;
-  const pump = (): void => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = runtime
-      .drain()
-      .then(() => runtime.punctuate())
-      .catch((err: unknown) => logger.error('embedded pipeline step failed', {}, err))
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          pump();
-        }
-      });
-  };
-  const timer = setInterval(pump, Math.min(250, config.assembly.tickMs));
-  const publisher = new EmbeddedSpanPublisher(broker, config.topics.rawSpans, spanBatch, config.embeddedMaxQueuedRecords, pump);
-  return {
-    publisher,
-    topologies: [config.applicationIds.sampling, config.applicationIds.sink],
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-      await runtime.close();
-    },
-  };
 }
 
 /** Kafka: receivers publish to raw-spans (ingest), topologies consume it (workers); query needs no Kafka. */

@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import express from 'express';
 import { listen, type Listening } from '../ingest/server.ts';
 import type { MetricsRegistry } from '../metrics/registry.ts';
+import type { Health } from '../streams/progress-monitor.ts';
 import { createQueryApp } from '../query/app.ts';
 import { jsonFallbacks } from '../query/fallback.ts';
 import { createLogger } from '../util/log.ts';
@@ -16,6 +17,8 @@ export interface QueryServerOptions {
   readonly host: string;
   /** `POST /sql`: its own engine connection and limits, and the token it requires if any. */
   readonly sql: SqlSessionOptions & { readonly token: string | undefined };
+  /** The pipeline's health besides ClickHouse's (failed or stalled tasks). */
+  readonly health?: () => Health;
 }
 
 /** Port 16686 (Jaeger's): the Jaeger-compatible query API and UI, read-only SQL, Prometheus metrics and health. */
@@ -23,6 +26,11 @@ export async function startQueryServer(opts: QueryServerOptions): Promise<Listen
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', async (_req, res) => {
+    const pipeline = opts.health?.() ?? { healthy: true };
+    if (!pipeline.healthy) {
+      res.status(503).json({ status: 'pipeline unhealthy', error: pipeline.reason });
+      return;
+    }
     try {
       await opts.clickhouse.query({ query: 'SELECT 1', format: 'JSONEachRow' });
       res.json({ status: 'ok' });

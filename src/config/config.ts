@@ -48,13 +48,20 @@ export interface AppConfig {
     readonly outputChunkSpans: number;
   };
   readonly sink: { readonly batchRows: number; readonly flushIntervalMs: number };
-  /** Records waiting in the embedded in-memory raw-spans topic before ingest answers 429. */
-  readonly embeddedMaxQueuedRecords: number;
   readonly sql: {
     /** Set → `/sql` needs `Authorization: Bearer <token>`; unset → it answers loopback clients only. */
     readonly token: string | undefined;
     readonly limits: SqlLimits;
   };
+  /** Embedded mode's on-disk topics (DATA_DIR/log). */
+  readonly embeddedLog: {
+    /** Bytes all topics but the dead-letter one may hold before ingest answers 503 + Retry-After instead of acknowledging. */
+    readonly maxBytes: number;
+    /** Segment file size: the unit in which consumed records are deleted. */
+    readonly segmentBytes: number;
+  };
+  /** /healthz turns unhealthy when records wait and no commit succeeded for this long. */
+  readonly healthStallMs: number;
 }
 
 export class ConfigError extends Error {
@@ -164,7 +171,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
       outputChunkSpans: 1000,
     },
     sink: { batchRows: int(env, 'SINK_BATCH_ROWS', 10_000, 1), flushIntervalMs: int(env, 'SINK_FLUSH_MS', 1_000, 1) },
-    embeddedMaxQueuedRecords: int(env, 'EMBEDDED_MAX_QUEUED_RECORDS', 100_000, 1),
     sql: {
       token: env['SQL_TOKEN'] || undefined,
       limits: {
@@ -177,6 +183,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
         maxThreads: int(env, 'SQL_MAX_THREADS', Math.max(1, Math.floor(availableParallelism() / 2)), 1),
       },
     },
+    embeddedLog: {
+      maxBytes: int(env, 'EMBEDDED_LOG_MAX_BYTES', 1024 * 1024 * 1024, 1),
+      segmentBytes: int(env, 'EMBEDDED_LOG_SEGMENT_BYTES', 16 * 1024 * 1024, 1024),
+    },
+    healthStallMs: int(env, 'HEALTH_STALL_MS', 60_000, 1),
   };
   return deepFreeze(config);
 }

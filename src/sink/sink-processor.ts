@@ -120,6 +120,10 @@ class ClickHouseSinkProcessor implements Processor<unknown, unknown, never, neve
     });
   }
 
+  readyToCommit(): boolean {
+    return !this.cutting();
+  }
+
   close(): void {
     this.punctuation?.cancel();
     if (this.punctuation) this.opts.metrics.bufferedRows.remove({ task: this.ctx.taskId });

@@ -1,4 +1,5 @@
 import type { RawRecord } from './record.ts';
+import type { LocalBroker } from './local-broker.ts';
 import { createKeyPartitioner } from './partitioner.ts';
 
 interface PartitionLog {
@@ -17,7 +18,7 @@ export class BrokerLimitError extends Error {
  * Every partition is bounded: consumers release what they committed with `truncate`, and
  * an append past the limit fails loudly rather than dropping records.
  */
-export class InMemoryBroker {
+export class InMemoryBroker implements LocalBroker {
   private readonly topics = new Map<string, PartitionLog[]>();
   private readonly partitioner = createKeyPartitioner();
 
@@ -80,6 +81,21 @@ export class InMemoryBroker {
     log.records.splice(0, n);
     log.base += n;
   }
+
+  startOffset(topic: string, partition: number): number {
+    return this.logs(topic)[partition]?.base ?? 0;
+  }
+
+  /** Nothing to persist: the topics and offsets live as long as the process. */
+  async commitOffsets(): Promise<void> {}
+
+  /** Apps start at the first retained record (see LocalRuntime.add). */
+  committedOffset(): number | undefined {
+    return undefined;
+  }
+
+  /** Changelogs stay whole here: tests restore stores from them. */
+  releaseChangelog(): void {}
 
   /** Records currently held per topic (a metric: the in-memory queues' depth). */
   depth(topic: string): number {

@@ -1,14 +1,17 @@
 import { MetricsRegistry } from '../metrics/registry.ts';
 import { createLogger, type Logger } from '../util/log.ts';
+import { changelogTopic } from '../state/store.ts';
 import type { ChangelogEntry } from '../state/task-store.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { InMemoryBroker } from './in-memory-broker.ts';
+import type { LocalBroker } from './local-broker.ts';
 import { streamsMetrics, type StreamsMetrics } from './metrics.ts';
 import { StreamTask } from './task.ts';
 import type { Topology } from './topology.ts';
 
 export interface LocalRuntimeOptions {
-  readonly broker?: InMemoryBroker;
+  /** Default: a fresh InMemoryBroker. Embedded mode passes a FileBroker (durable topics and offsets). */
+  readonly broker?: LocalBroker;
   readonly stateDir: string;
   readonly clock?: Clock;
   readonly registry?: MetricsRegistry;
@@ -19,6 +22,12 @@ export interface LocalRuntimeOptions {
   readonly changelogs?: boolean;
   /** Records a task takes per pass before others get a turn. */
   readonly maxPollRecords?: number;
+  /**
+   * Least time between two commits of a task unless a bound forces one (Kafka Streams'
+   * commit.interval.ms); default 0: commit after every pass. Embedded mode sets it, since
+   * each of its commits syncs files.
+   */
+  readonly commitIntervalMs?: number;
 }
 
 interface App {
@@ -38,13 +47,15 @@ interface App {
  * topology that reads them continues, so a whole pipeline runs in one process.
  */
 export class LocalRuntime {
-  readonly broker: InMemoryBroker;
+  readonly broker: LocalBroker;
   readonly clock: Clock;
   readonly registry: MetricsRegistry;
   readonly metrics: StreamsMetrics;
   private readonly logger: Logger;
   private readonly apps: App[] = [];
   private running: Promise<void> = Promise.resolve();
+  private lastCommit: number;
+  private readonly taskCommits = new WeakMap<StreamTask, number>();
 
   constructor(private readonly opts: LocalRuntimeOptions) {
     this.broker = opts.broker ?? new InMemoryBroker();
@@ -52,6 +63,19 @@ export class LocalRuntime {
     this.registry = opts.registry ?? new MetricsRegistry();
     this.metrics = streamsMetrics(this.registry);
     this.logger = opts.logger ?? createLogger('streams.local');
+    this.lastCommit = this.clock.now();
+  }
+
+  /** Clock time of the last successful commit (or of the start). */
+  lastCommitMs(): number {
+    return this.lastCommit;
+  }
+
+  /** Records in source topics not yet committed by the apps that read them. */
+  lag(): number {
+    let n = 0;
+    for (const app of this.apps) for (const [k, off] of app.committed) n += Math.max(0, this.broker.endOffset(...splitKey(k)) - off);
+    return n;
   }
 
   /** Starts a topology under an application id: one task per partition of its sources. */
@@ -64,7 +88,7 @@ export class LocalRuntime {
     for (let p = 0; p < partitions; p++) {
       app.tasks.push(await this.openTask(app, p));
       for (const t of topics) {
-        const start = this.broker.endOffset(t, p) > 0 ? this.startOffset(t, p) : 0;
+        const start = this.broker.committedOffset(applicationId, `${t}/${p}`) ?? this.broker.startOffset(t, p);
         app.positions.set(`${t}/${p}`, start);
         app.committed.set(`${t}/${p}`, start);
       }
@@ -125,7 +149,7 @@ export class LocalRuntime {
   /** Commits every task with pending work. */
   commitAll(): Promise<void> {
     return this.exclusive(async () => {
-      for (const app of this.apps) for (const task of app.tasks) await this.commit(app, task);
+      for (const app of this.apps) for (const task of app.tasks) await this.commit(app, task, true);
     });
   }
 
@@ -157,7 +181,7 @@ export class LocalRuntime {
           progressed = true;
           if ((this.opts.commitEveryRecord || current.commitUrgent()) && !(await this.commit(app, current))) return progressed;
         }
-        if (current.needsCommit() && !(await this.commit(app, current))) return progressed;
+        if (current.needsCommit() && !current.commitDeferred() && !(await this.commit(app, current))) return progressed;
       }
     }
     return progressed;
@@ -168,8 +192,13 @@ export class LocalRuntime {
    * (e.g. an external sink refused the batch) the task is reopened at its last commit and
    * its input rewound, so the work is done again later: nothing lost.
    */
-  private async commit(app: App, task: StreamTask): Promise<boolean> {
+  private async commit(app: App, task: StreamTask, force = false): Promise<boolean> {
     if (!task.needsCommit()) return true;
+    const interval = this.opts.commitIntervalMs ?? 0;
+    if (!force && interval > 0 && !task.commitUrgent() && this.clock.now() - (this.taskCommits.get(task) ?? 0) < interval) return true;
+    // A processor midway through something a commit would cut (a sink replaying a batch)
+    // gets more input first; committing now would fail and rewind it, again and again.
+    if (task.commitDeferred() && !task.commitUrgent()) return true;
     const started = this.clock.now();
     let records;
     try {
@@ -185,11 +214,13 @@ export class LocalRuntime {
       const [, offset] = this.broker.append(r.topic, { key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers }, r.partition);
       if (r.store) changelogOffsets.set(r.store, BigInt(offset));
     }
+    const offsets = new Map(app.topology.sourceTopics().map((t) => [`${t}/${task.id}`, app.positions.get(`${t}/${task.id}`) ?? 0] as const));
+    await this.broker.commitOffsets(app.id, offsets);
     await task.completeCommit(changelogOffsets);
-    for (const topic of app.topology.sourceTopics()) {
-      const k = `${topic}/${task.id}`;
-      app.committed.set(k, app.positions.get(k) ?? 0);
-    }
+    for (const [k, off] of offsets) app.committed.set(k, off);
+    for (const [store, off] of changelogOffsets) this.broker.releaseChangelog(changelogTopic(app.id, store), task.id, Number(off));
+    this.lastCommit = this.clock.now();
+    this.taskCommits.set(task, this.lastCommit);
     this.metrics.commits.inc({ app: app.id });
     this.metrics.commitLatencyMs.observe(this.clock.now() - started);
     for (const topic of app.topology.sourceTopics()) this.release(topic, task.id);
@@ -213,14 +244,14 @@ export class LocalRuntime {
     if (Number.isFinite(min)) this.broker.truncate(topic, partition, min);
   }
 
-  /** A new app starts at the first retained record. */
-  private startOffset(topic: string, partition: number): number {
-    return this.broker.endOffset(topic, partition) - this.broker.read(topic, partition, 0).length;
-  }
-
   private exclusive(fn: () => Promise<void>): Promise<void> {
     const next = this.running.then(fn, fn);
     this.running = next.catch(() => undefined);
     return next;
   }
+}
+
+function splitKey(k: string): [string, number] {
+  const cut = k.lastIndexOf('/');
+  return [k.slice(0, cut), Number(k.slice(cut + 1))];
 }

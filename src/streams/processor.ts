@@ -42,6 +42,11 @@ export interface Processor<KIn = unknown, VIn = unknown, KOut = unknown, VOut = 
    */
   commit?(): Promise<void>;
   /**
+   * False while a commit now would fail (a sink midway through re-cutting a replayed
+   * batch): the runtime then commits later, after more input, unless a bound forces it.
+   */
+  readyToCommit?(): boolean;
+  /**
    * The task went back to its last commit (a failed commit or a lost partition): the
    * stores hold their committed state again, and a processor drops what it keeps in
    * memory about them (marks, counters) so the two agree.

@@ -179,6 +179,12 @@ export class StreamTask {
     return this.commitRequested || this.outputs.length >= this.maxBuffered;
   }
 
+  /** True while a processor asks for more input before the next commit (see Processor.readyToCommit). */
+  commitDeferred(): boolean {
+    for (const p of this.processors.values()) if (p.readyToCommit?.() === false) return true;
+    return false;
+  }
+
   /** Commit phase 1: processors' commit hooks, then everything to produce (outputs, then changelog changes). */
   async prepareCommit(): Promise<OutgoingRecord[]> {
     for (const p of this.processors.values()) await p.commit?.();

@@ -28,7 +28,7 @@ const never = new Promise<void>(() => undefined);
  * records). `freezeAfter`: the first acknowledged insert into that table never returns —
  * the process "died" after the insert and before its offsets were committed.
  */
-async function instance(broker: InMemoryBroker, freezeAfter?: string, batchRows = 10_000) {
+async function instance(broker: InMemoryBroker, freezeAfter?: string, batchRows = 10_000, maxPollRecords = 1000) {
   const serdes = await pipelineSerdes();
   let frozen!: () => void;
   const died = new Promise<void>((resolve) => (frozen = resolve));
@@ -40,7 +40,7 @@ async function instance(broker: InMemoryBroker, freezeAfter?: string, batchRows 
   const { topology, metrics } = sinkTopology(serdes, ch.client, { batchRows, ...(freezeAfter === undefined ? {} : { afterInsert: freeze }) });
   const stateDir = mkdtempSync(join(tmpdir(), 'sink-replay-'));
   dirs.push(stateDir);
-  const runtime = new LocalRuntime({ broker, stateDir, clock: new MockClock(1_800_000_000_000), changelogs: false });
+  const runtime = new LocalRuntime({ broker, stateDir, clock: new MockClock(1_800_000_000_000), changelogs: false, maxPollRecords });
   await runtime.add('sink', topology);
   return { runtime, metrics, died };
 }
@@ -78,6 +78,33 @@ describe('sink replay after a crash between insert and offset commit (LocalRunti
       await b.runtime.close();
     },
   );
+
+  it('a replayed batch longer than one poll is read to its end before the commit, not rewound forever', async () => {
+    await migrate(ch.client, { database: 'replay_long', spansTtlDays: 0, errorTtlDays: 0, minuteTtlDays: 0, hourTtlDays: 0 });
+    await ch.client.command({ query: 'USE replay_long' });
+    const broker = new InMemoryBroker(1);
+    const serdes = await pipelineSerdes();
+    appendInputs(broker, serdes, { traces: Array.from({ length: 12 }, (_, i) => sampled(traceSpans(i, 2))) });
+    const a = await instance(broker, 'spans');
+    void a.runtime.drain();
+    await a.died;
+
+    const b = await instance(broker, undefined, 10_000, 2); // six polls to re-read the batch
+    const failures = () => b.runtime.metrics.commitFailures.total();
+    let watch: ReturnType<typeof setInterval> | undefined;
+    const spinning = new Promise<never>((_, reject) => {
+      watch = setInterval(() => failures() > 10 && reject(new Error(`${failures()} commit failures: the replay is rewound again and again`)), 20);
+    });
+    try {
+      await Promise.race([b.runtime.drain(), spinning]);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(failures()).toBe(0);
+    expect(b.metrics.replayedBatches.get({ table: 'spans' })).toBe(1);
+    expect(await num('SELECT count() FROM spans')).toBe(12 * 3);
+    await b.runtime.close();
+  });
 
   it('batches by row count: a full table batch is committed at once', async () => {
     await migrate(ch.client, { database: 'batching', minuteTtlDays: 0, hourTtlDays: 0 });

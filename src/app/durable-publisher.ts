@@ -1,0 +1,46 @@
+import type { Span } from '../model/span.ts';
+import type { Serde } from '../serde/serde.ts';
+import { SPAN_BATCH_CONTENT_TYPE } from '../ingest/decode.ts';
+import { PublishError } from '../ingest/errors.ts';
+import type { SpanPublisher, TraceBatch } from '../ingest/publisher.ts';
+import type { FileBroker } from '../streams/log/file-broker.ts';
+
+/**
+ * Embedded mode's publisher: appends SpanBatch records (exactly what the Kafka publisher
+ * writes) to the on-disk raw-spans log and resolves only once they are fdatasync'd. That
+ * is the durability point: an HTTP 200 means the spans are on disk, and a kill -9 after
+ * it loses nothing. Concurrent requests share one flush (group commit). When the embedded
+ * logs hold the configured bytes, it answers 503 + Retry-After rather than acknowledging
+ * what it cannot keep.
+ */
+export class DurableSpanPublisher implements SpanPublisher {
+  constructor(
+    private readonly broker: FileBroker,
+    private readonly topic: string,
+    private readonly serde: Serde<Span[]>,
+    private readonly maxBytes: number,
+    private readonly onPublished: () => void,
+    /** Topics the bound ignores (the dead-letter topic, which nothing in-process reads). */
+    private readonly unbounded: ReadonlySet<string> = new Set(),
+  ) {}
+
+  async publish(batches: readonly TraceBatch[]): Promise<void> {
+    // Every topic counts, not raw-spans alone: with ClickHouse down the sampled spans pile
+    // up downstream while raw-spans drains.
+    const held = this.broker.totalBytes(this.unbounded);
+    if (held >= this.maxBytes) {
+      throw new PublishError('UNAVAILABLE', `the embedded logs under ${this.broker.dir} hold ${held} bytes (limit ${this.maxBytes}): waiting for the pipeline to catch up`, 1);
+    }
+    const now = Date.now();
+    for (const b of batches) {
+      this.broker.append(this.topic, {
+        key: Buffer.from(b.traceId),
+        value: this.serde.serialize([...b.spans]),
+        timestamp: now,
+        headers: { 'content-type': Buffer.from(SPAN_BATCH_CONTENT_TYPE) },
+      });
+    }
+    await this.broker.sync(this.topic);
+    this.onPublished();
+  }
+}

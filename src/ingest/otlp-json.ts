@@ -5,6 +5,7 @@
  * above spans fails the record.
  */
 import type { AnyValue, InstrumentationScope, KeyValue, Resource, Span } from '../model/span.ts';
+import { MAX_VALUE_DEPTH, tooDeep } from '../model/invariants.ts';
 import type { SpanCollector } from './span-collector.ts';
 import { FieldError } from './types.ts';
 
@@ -65,7 +66,8 @@ function double(x: unknown, field: string): number {
   throw new FieldError(field, `number expected, got ${JSON.stringify(x)}`);
 }
 
-function anyValue(x: unknown, field: string): AnyValue {
+function anyValue(x: unknown, field: string, depth: number): AnyValue {
+  if (depth > MAX_VALUE_DEPTH) throw tooDeep(field);
   const v = obj(x, field);
   if (!v) return { type: 'empty' };
   if ('stringValue' in v) return { type: 'string', value: str(v['stringValue'], `${field}.stringValue`) };
@@ -79,19 +81,19 @@ function anyValue(x: unknown, field: string): AnyValue {
   if ('bytesValue' in v) return { type: 'bytes', value: new Uint8Array(Buffer.from(str(v['bytesValue'], `${field}.bytesValue`), 'base64')) };
   if ('arrayValue' in v) {
     const values = arr(obj(v['arrayValue'], `${field}.arrayValue`)?.['values'], `${field}.arrayValue.values`);
-    return { type: 'array', values: values.map((e, i) => anyValue(e, `${field}.arrayValue.values[${i}]`)) };
+    return { type: 'array', values: values.map((e, i) => anyValue(e, `${field}.arrayValue.values[${i}]`, depth + 1)) };
   }
   if ('kvlistValue' in v) {
-    return { type: 'kvlist', values: attributes(obj(v['kvlistValue'], `${field}.kvlistValue`)?.['values'], `${field}.kvlistValue.values`) };
+    return { type: 'kvlist', values: attributes(obj(v['kvlistValue'], `${field}.kvlistValue`)?.['values'], `${field}.kvlistValue.values`, depth + 1) };
   }
   return { type: 'empty' };
 }
 
-function attributes(x: unknown, field: string): KeyValue[] {
+function attributes(x: unknown, field: string, depth = 1): KeyValue[] {
   return arr(x, field).map((e, i) => {
     const kv = obj(e, `${field}[${i}]`) ?? {};
     const key = str(kv['key'], `${field}[${i}].key`);
-    return { key, value: anyValue(kv['value'], `${field}[${JSON.stringify(key)}]`) };
+    return { key, value: anyValue(kv['value'], `${field}[${JSON.stringify(key)}]`, depth) };
   });
 }
 
@@ -172,7 +174,7 @@ export function decodeOtlpJsonValue(doc: unknown, out: SpanCollector): void {
         } catch (e) {
           if (!(e instanceof FieldError)) throw e;
           const ids = isObj(z) ? z : {};
-          out.reject(`${e.field}: ${e.message.slice(e.field.length + 2)}`, strOrUndef(ids['traceId']), strOrUndef(ids['spanId']));
+          out.reject(`${e.field}: ${e.detail}`, strOrUndef(ids['traceId']), strOrUndef(ids['spanId']));
         }
       }
     });

@@ -92,6 +92,7 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
     flushIntervalMs: config.sink.flushIntervalMs,
     registry,
     logger: logger.child('sink'),
+    deadLetterTopic: config.topics.deadLetter,
   });
   const parts: Parts = { config, sampling, sink, registry, logger, spanBatch: serdes.spanBatch };
   const runtimes = config.kafka ? await startOnKafka(parts) : await startEmbedded(parts);

@@ -11,7 +11,12 @@ import type { Processor } from './processor.ts';
 import { StreamRecord, type RawRecord, type RecordMetadata } from './record.ts';
 import type { StreamsMetrics } from './metrics.ts';
 import { PunctuationSchedule } from './punctuation.ts';
-import type { SinkNode, Topology } from './topology.ts';
+import { toDeadLetter } from './dead-letter.ts';
+import { describeError, isFatal, ProcessingError, unwrap } from './processing-errors.ts';
+import type { SinkNode, SourceNode, Topology } from './topology.ts';
+
+/** Why a record was dead-lettered, as the metric's `cause` label. */
+export type DeadLetterCause = 'deserialize' | 'process' | 'punctuate';
 
 /** A record on its way to a topic: sink outputs, dead letters and changelog entries alike. */
 export interface OutgoingRecord {
@@ -78,7 +83,7 @@ export class StreamTask {
     this.id = opts.taskId;
     this.dir = join(opts.stateDir, opts.applicationId, String(opts.taskId));
     this.checkpoint = new CheckpointFile(this.dir);
-    this.punctuation = new PunctuationSchedule();
+    this.punctuation = new PunctuationSchedule((node, err) => this.onPunctuationError(node, err));
     this.maxBuffered = opts.maxBufferedRecords ?? 20_000;
   }
 
@@ -127,7 +132,11 @@ export class StreamTask {
     }
   }
 
-  /** Runs one input record through the topology. */
+  /**
+   * Runs one input record through the topology. A record that fails to deserialize, or that
+   * a processor throws on, goes to the dead-letter topic with the reason and the task goes
+   * on; only fatal errors (see `isFatal`) fail it.
+   */
   async process(topic: string, partition: number, offset: string, raw: RawRecord): Promise<void> {
     const source = this.opts.topology.sourceFor(topic);
     this.current = { topic, partition, offset };
@@ -139,15 +148,22 @@ export class StreamTask {
       const value = raw.value === null ? null : source.valueSerde.deserialize(raw.value);
       record = new StreamRecord(key, value, raw.timestamp, raw.headers);
     } catch (err) {
-      const reason = `cannot deserialize record ${topic}/${partition}@${offset}: ${(err as Error).message}`;
-      if (!source.deadLetterTopic) throw new TaskError(reason);
-      this.deadLetter(source.deadLetterTopic, raw, reason, `source:${source.name}`);
+      const reason = `cannot deserialize record ${topic}/${partition}@${offset}: ${describeError(err)}`;
       this.current = undefined;
+      this.deadLetterOrSkip(source, raw, reason, `source:${source.name}`, 'deserialize');
       return;
     }
     if (raw.timestamp > this.streamTime) this.streamTime = raw.timestamp;
-    for (const child of this.opts.topology.childrenOf(source.name)) await this.deliver(child, record);
-    this.current = undefined;
+    try {
+      for (const child of this.opts.topology.childrenOf(source.name)) await this.deliver(child, record);
+    } catch (err) {
+      const { node, cause } = unwrap(err, source.name);
+      if (isFatal(cause)) throw cause;
+      this.opts.metrics.processingErrors.inc({ app: this.applicationId, node, cause: 'process' });
+      this.deadLetterOrSkip(source, raw, `processor ${node} failed on ${topic}/${partition}@${offset}: ${describeError(cause)}`, `processor:${node}`, 'process');
+    } finally {
+      this.current = undefined;
+    }
     await this.punctuation.fireStreamTime(this.streamTime);
   }
 
@@ -157,16 +173,30 @@ export class StreamTask {
   }
 
   /** Sends a record to a dead-letter topic with the reason, keeping the original bytes. */
-  deadLetter(topic: string, raw: RawRecord, reason: string, source: string): void {
-    this.opts.metrics.deadLetters.inc({ topic });
-    this.opts.logger.warn('record sent to dead-letter topic', { topic, reason });
-    this.emit({
-      topic,
-      key: raw.key,
-      value: raw.value,
-      timestamp: raw.timestamp,
-      headers: { ...raw.headers, 'error.reason': Buffer.from(reason), 'error.source': Buffer.from(source) },
-    });
+  deadLetter(topic: string, raw: RawRecord, reason: string, source: string, cause: DeadLetterCause): void {
+    this.opts.metrics.deadLetters.inc({ app: this.applicationId, topic, cause });
+    this.opts.logger.warn('record sent to dead-letter topic', { topic, source, reason });
+    this.emit({ topic, ...toDeadLetter(raw, reason, source) });
+  }
+
+  /** What a processor hands to `ProcessorContext.deadLetter` (e.g. one entry a punctuator cannot handle). */
+  deadLetterFrom(node: string, raw: RawRecord, reason: string): void {
+    const topic = this.opts.topology.deadLetterTopic();
+    if (topic) this.deadLetter(topic, raw, reason, `processor:${node}`, 'punctuate');
+    else this.opts.logger.error('record dropped: the topology has no dead-letter topic', { node, reason });
+  }
+
+  private deadLetterOrSkip(source: SourceNode, raw: RawRecord, reason: string, from: string, cause: DeadLetterCause): void {
+    const topic = source.deadLetterTopic ?? this.opts.topology.deadLetterTopic();
+    if (topic) this.deadLetter(topic, raw, reason, from, cause);
+    else this.opts.logger.error('record skipped: the topology has no dead-letter topic', { source: from, reason });
+  }
+
+  /** A punctuator threw: fatal errors fail the task, anything else is counted and the next run goes ahead. */
+  private onPunctuationError(node: string, err: unknown): void {
+    if (isFatal(err)) throw err;
+    this.opts.metrics.processingErrors.inc({ app: this.applicationId, node, cause: 'punctuate' });
+    this.opts.logger.error('punctuation failed; it runs again at its next interval', { node, error: describeError(err) });
   }
 
   /** True once the task has uncommitted work or asked for a commit (cache or buffer full). */
@@ -273,10 +303,23 @@ export class StreamTask {
     }
     const p = this.processors.get(nodeName);
     if (!p) throw new TaskError(`task ${this.id}: processor ${nodeName} is not initialised`);
-    await p.process(record);
+    try {
+      await p.process(record);
+    } catch (err) {
+      // Names the innermost node that threw; outer nodes pass it on unchanged.
+      throw err instanceof ProcessingError ? err : new ProcessingError(nodeName, err);
+    }
   }
 
   private toSink(node: SinkNode, record: StreamRecord<unknown, unknown>): void {
+    try {
+      this.emitToSink(node, record);
+    } catch (err) {
+      throw new ProcessingError(node.name, err);
+    }
+  }
+
+  private emitToSink(node: SinkNode, record: StreamRecord<unknown, unknown>): void {
     this.emit({
       topic: node.topic,
       key: record.key === null || record.key === undefined ? null : node.keySerde.serialize(record.key),

@@ -17,17 +17,19 @@ export const MAX_VALUE_DEPTH = 32;
 export const MAX_SPAN_KIND = 5;
 export const MAX_STATUS_CODE = 2;
 
-export function checkTime(ns: bigint, field: string): string | undefined {
-  return ns >= 0n && ns < TIME_NANOS_LIMIT ? undefined : `${field}: ${ns} is outside [0, 2^63) ns`;
+/* Checks take the span's path and the field apart, so the reason string is only built for a problem. */
+
+export function checkTime(ns: bigint, path: string, field: string): string | undefined {
+  return ns >= 0n && ns < TIME_NANOS_LIMIT ? undefined : `${path}.${field}: ${ns} is outside [0, 2^63) ns`;
 }
 
-export function checkEnum(v: number, max: number, field: string): string | undefined {
-  return Number.isInteger(v) && v >= 0 && v <= max ? undefined : `${field}: one of 0..${max} expected, got ${v}`;
+export function checkEnum(v: number, max: number, path: string, field: string): string | undefined {
+  return Number.isInteger(v) && v >= 0 && v <= max ? undefined : `${path}.${field}: one of 0..${max} expected, got ${v}`;
 }
 
 /** Flags and dropped counts: OTLP uint32. */
-export function checkUint32(v: number, field: string): string | undefined {
-  return Number.isInteger(v) && v >= 0 && v <= 0xffffffff ? undefined : `${field}: uint32 expected, got ${v}`;
+export function checkUint32(v: number, path: string, field: string): string | undefined {
+  return Number.isInteger(v) && v >= 0 && v <= 0xffffffff ? undefined : `${path}.${field}: uint32 expected, got ${v}`;
 }
 
 /** What a converter throws when a value nests past MAX_VALUE_DEPTH (before recursing further). */
@@ -57,46 +59,67 @@ function render(path: string, loc: Loc): string {
   return path + parts.reverse().join('');
 }
 
-/**
- * Checks an attribute list and every value below it: counts, key and value lengths, and
- * nesting depth. Iterative, so no input can overflow the stack here.
- */
-export function checkAttributeTree(attrs: Attributes, path: string, limits: AttributeLimits): string | undefined {
-  const stack: Pending[] = [];
-  const pushAll = (list: Attributes, depth: number, up: Loc | undefined, at: () => string): string | undefined => {
-    if (list.length > limits.maxAttributes) return `${at()}: ${list.length} attributes exceed the limit of ${limits.maxAttributes}`;
-    for (const kv of list) {
-      const loc = { up, key: kv.key };
-      if (kv.key.length > limits.maxAttributeValueLength) return `${render(path, loc)}: key of length ${kv.key.length} exceeds the limit of ${limits.maxAttributeValueLength}`;
-      stack.push({ v: kv.value, depth, loc });
+/** A scalar's problem, or undefined; the path is rendered only when there is one. */
+function checkScalar(v: AnyValue, limits: AttributeLimits, base: string, loc: Loc): string | undefined {
+  switch (v.type) {
+    case 'string':
+    case 'bytes':
+      return v.value.length > limits.maxAttributeValueLength
+        ? `${render(base, loc)}: value of length ${v.value.length} exceeds the limit of ${limits.maxAttributeValueLength}`
+        : undefined;
+    case 'int':
+      return v.value < -TIME_NANOS_LIMIT || v.value >= TIME_NANOS_LIMIT ? `${render(base, loc)}: ${v.value} is outside the int64 range` : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function visitList(list: Attributes, depth: number, up: Loc | undefined, base: string, limits: AttributeLimits, stack: Pending[]): string | undefined {
+  if (list.length > limits.maxAttributes) {
+    return `${up ? render(base, up) : base}: ${list.length} attributes exceed the limit of ${limits.maxAttributes}`;
+  }
+  for (const kv of list) {
+    const v = kv.value;
+    if (kv.key.length > limits.maxAttributeValueLength) {
+      return `${render(base, { up, key: kv.key })}: key of length ${kv.key.length} exceeds the limit of ${limits.maxAttributeValueLength}`;
     }
-    return undefined;
-  };
-  const top = pushAll(attrs, 1, undefined, () => path);
+    if (v.type === 'array' || v.type === 'kvlist') {
+      stack.push({ v, depth, loc: { up, key: kv.key } });
+    } else if (v.type === 'string' || v.type === 'bytes' || v.type === 'int') {
+      const p = checkScalar(v, limits, base, { up, key: kv.key });
+      if (p) return p;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Checks the attribute list at `path.field` and every value below it: counts, key and value
+ * lengths, int64 range and nesting depth. Iterative (containers wait on an explicit stack),
+ * so no input can overflow the call stack here.
+ */
+export function checkAttributeTree(attrs: Attributes, path: string, field: string, limits: AttributeLimits): string | undefined {
+  if (attrs.length === 0) return undefined;
+  const base = `${path}.${field}`;
+  const stack: Pending[] = [];
+  const top = visitList(attrs, 1, undefined, base, limits, stack);
   if (top) return top;
   for (let item = stack.pop(); item; item = stack.pop()) {
     const { v, depth, loc } = item;
-    if (depth > MAX_VALUE_DEPTH) return `${render(path, loc)}: value nested deeper than ${MAX_VALUE_DEPTH} levels`;
-    switch (v.type) {
-      case 'string':
-      case 'bytes':
-        if (v.value.length > limits.maxAttributeValueLength) {
-          return `${render(path, loc)}: value of length ${v.value.length} exceeds the limit of ${limits.maxAttributeValueLength}`;
+    if (depth > MAX_VALUE_DEPTH) return `${render(base, loc)}: value nested deeper than ${MAX_VALUE_DEPTH} levels`;
+    if (v.type === 'kvlist') {
+      const p = visitList(v.values, depth + 1, loc, base, limits, stack);
+      if (p) return p;
+    } else if (v.type === 'array') {
+      for (let i = 0; i < v.values.length; i++) {
+        const x = v.values[i] as AnyValue;
+        const at = { up: loc, key: i };
+        if (x.type === 'array' || x.type === 'kvlist') stack.push({ v: x, depth: depth + 1, loc: at });
+        else {
+          const p = checkScalar(x, limits, base, at);
+          if (p) return p;
         }
-        break;
-      case 'int':
-        if (v.value < -TIME_NANOS_LIMIT || v.value >= TIME_NANOS_LIMIT) return `${render(path, loc)}: ${v.value} is outside the int64 range`;
-        break;
-      case 'array':
-        for (let i = 0; i < v.values.length; i++) stack.push({ v: v.values[i] as AnyValue, depth: depth + 1, loc: { up: loc, key: i } });
-        break;
-      case 'kvlist': {
-        const p = pushAll(v.values, depth + 1, loc, () => render(path, loc));
-        if (p) return p;
-        break;
       }
-      default:
-        break;
     }
   }
   return undefined;

@@ -50,11 +50,11 @@ export function validateSpan(span: Span, path: string, limits: SpanLimits = defa
   return (
     checkIds(span, path) ??
     checkScalars(span, path) ??
-    checkAttributeTree(span.attributes, `${path}.attributes`, limits) ??
+    checkAttributeTree(span.attributes, path, 'attributes', limits) ??
     checkEvents(span, path, limits) ??
     checkLinks(span, path, limits) ??
-    checkAttributeTree(span.resource.attributes, `${path}.resource.attributes`, limits) ??
-    checkAttributeTree(span.scope.attributes, `${path}.scope.attributes`, limits) ??
+    checkAttributeTree(span.resource.attributes, path, 'resource.attributes', limits) ??
+    checkAttributeTree(span.scope.attributes, path, 'scope.attributes', limits) ??
     checkSize(span, path, limits)
   );
 }
@@ -69,14 +69,14 @@ function checkIds(span: Span, path: string): string | undefined {
 
 function checkScalars(span: Span, path: string): string | undefined {
   const problem =
-    checkTime(span.startTimeUnixNano, `${path}.startTimeUnixNano`) ??
-    checkTime(span.endTimeUnixNano, `${path}.endTimeUnixNano`) ??
-    checkEnum(span.kind, MAX_SPAN_KIND, `${path}.kind`) ??
-    checkEnum(span.status.code, MAX_STATUS_CODE, `${path}.status.code`) ??
-    checkUint32(span.flags, `${path}.flags`) ??
-    checkUint32(span.droppedAttributesCount, `${path}.droppedAttributesCount`) ??
-    checkUint32(span.droppedEventsCount, `${path}.droppedEventsCount`) ??
-    checkUint32(span.droppedLinksCount, `${path}.droppedLinksCount`);
+    checkTime(span.startTimeUnixNano, path, 'startTimeUnixNano') ??
+    checkTime(span.endTimeUnixNano, path, 'endTimeUnixNano') ??
+    checkEnum(span.kind, MAX_SPAN_KIND, path, 'kind') ??
+    checkEnum(span.status.code, MAX_STATUS_CODE, path, 'status.code') ??
+    checkUint32(span.flags, path, 'flags') ??
+    checkUint32(span.droppedAttributesCount, path, 'droppedAttributesCount') ??
+    checkUint32(span.droppedEventsCount, path, 'droppedEventsCount') ??
+    checkUint32(span.droppedLinksCount, path, 'droppedLinksCount');
   if (problem) return problem;
   if (span.endTimeUnixNano < span.startTimeUnixNano) {
     return `${path}.endTimeUnixNano: ${span.endTimeUnixNano} is before startTimeUnixNano ${span.startTimeUnixNano}`;
@@ -91,8 +91,8 @@ function checkEvents(span: Span, path: string, limits: SpanLimits): string | und
   for (let i = 0; i < span.events.length; i++) {
     const e = span.events[i] as SpanEvent;
     const problem =
-      checkTime(e.timeUnixNano, `${path}.events[${i}].timeUnixNano`) ??
-      checkAttributeTree(e.attributes, `${path}.events[${i}].attributes`, limits);
+      checkTime(e.timeUnixNano, path, `events[${i}].timeUnixNano`) ??
+      checkAttributeTree(e.attributes, path, `events[${i}].attributes`, limits);
     if (problem) return problem;
   }
   return undefined;
@@ -107,8 +107,8 @@ function checkLinks(span: Span, path: string, limits: SpanLimits): string | unde
     const problem =
       checkId(link.traceId, 16, `${path}.links[${i}].traceId`) ??
       checkId(link.spanId, 8, `${path}.links[${i}].spanId`) ??
-      checkUint32(link.flags, `${path}.links[${i}].flags`) ??
-      checkAttributeTree(link.attributes, `${path}.links[${i}].attributes`, limits);
+      checkUint32(link.flags, path, `links[${i}].flags`) ??
+      checkAttributeTree(link.attributes, path, `links[${i}].attributes`, limits);
     if (problem) return problem;
   }
   return undefined;

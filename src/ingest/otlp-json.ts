@@ -1,8 +1,8 @@
 /**
  * OTLP/JSON (the Collector Kafka exporter's `otlp_json`, OTLP/HTTP JSON bodies) per the OTLP
  * JSON mapping: lowerCamelCase keys, hex ids, 64-bit ints as strings or numbers, enums as
- * ints. A wrong type inside a span rejects that span with the field's path; a wrong shape
- * above spans fails the record.
+ * ints. A wrong type inside a span rejects that span with the field's path, one inside a
+ * resource or scope rejects the spans under it; a wrong envelope shape fails the record.
  */
 import type { AnyValue, InstrumentationScope, KeyValue, Resource, Span } from '../model/span.ts';
 import { MAX_VALUE_DEPTH, tooDeep } from '../model/invariants.ts';
@@ -150,24 +150,27 @@ export function decodeOtlpJsonValue(doc: unknown, out: SpanCollector): void {
   arr(root['resourceSpans'], 'resourceSpans').forEach((x, r) => {
     const rs = obj(x, `resourceSpans[${r}]`) ?? {};
     const res = obj(rs['resource'], `resourceSpans[${r}].resource`) ?? {};
-    const resource: Resource = {
+    const resource = attempt((): Resource => ({
       attributes: attributes(res['attributes'], `resourceSpans[${r}].resource.attributes`),
       droppedAttributesCount: uint32(res['droppedAttributesCount'], `resourceSpans[${r}].resource.droppedAttributesCount`),
       schemaUrl: str(rs['schemaUrl'], `resourceSpans[${r}].schemaUrl`),
-    };
+    }));
     arr(rs['scopeSpans'], `resourceSpans[${r}].scopeSpans`).forEach((y, k) => {
       const path = `resourceSpans[${r}].scopeSpans[${k}]`;
       const ss = obj(y, path) ?? {};
       const sc = obj(ss['scope'], `${path}.scope`) ?? {};
-      const scope: InstrumentationScope = {
+      const scope = attempt((): InstrumentationScope => ({
         name: str(sc['name'], `${path}.scope.name`),
         version: str(sc['version'], `${path}.scope.version`),
         attributes: attributes(sc['attributes'], `${path}.scope.attributes`),
         droppedAttributesCount: uint32(sc['droppedAttributesCount'], `${path}.scope.droppedAttributesCount`),
         schemaUrl: str(ss['schemaUrl'], `${path}.schemaUrl`),
-      };
+      }));
       for (const z of arr(ss['spans'], `${path}.spans`)) {
         try {
+          // A bad resource or scope rejects the spans under it, not the other resources' spans.
+          if (resource instanceof FieldError) throw resource;
+          if (scope instanceof FieldError) throw scope;
           const s = obj(z, 'span');
           if (!s) throw new FieldError('span', 'object expected, got null');
           out.accept(span(s, resource, scope));
@@ -179,6 +182,15 @@ export function decodeOtlpJsonValue(doc: unknown, out: SpanCollector): void {
       }
     });
   });
+}
+
+function attempt<T>(build: () => T): T | FieldError {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof FieldError) return e;
+    throw e;
+  }
 }
 
 const strOrUndef = (x: unknown): string | undefined => (typeof x === 'string' && x !== '' ? x.toLowerCase() : undefined);

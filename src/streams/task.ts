@@ -16,7 +16,7 @@ import { describeError, isFatal, ProcessingError, unwrap } from './processing-er
 import type { SinkNode, SourceNode, Topology } from './topology.ts';
 
 /** Why a record was dead-lettered, as the metric's `cause` label. */
-export type DeadLetterCause = 'deserialize' | 'process' | 'punctuate';
+export type DeadLetterCause = 'deserialize' | 'process' | 'punctuate' | 'rejected';
 
 /** A record on its way to a topic: sink outputs, dead letters and changelog entries alike. */
 export interface OutgoingRecord {
@@ -320,6 +320,8 @@ export class StreamTask {
   }
 
   private emitToSink(node: SinkNode, record: StreamRecord<unknown, unknown>): void {
+    // A processor that routes rejects to the dead-letter topic itself counts like the task's own.
+    if (node.topic === this.opts.topology.deadLetterTopic()) this.opts.metrics.deadLetters.inc({ app: this.applicationId, topic: node.topic, cause: 'rejected' });
     this.emit({
       topic: node.topic,
       key: record.key === null || record.key === undefined ? null : node.keySerde.serialize(record.key),

@@ -49,6 +49,7 @@ async function expectPipelineGoesOn(h: SamplingHarness, reason: RegExp): Promise
   const dlq = h.deadLetters();
   expect(dlq).toHaveLength(1);
   expect(dlq[0]?.reason).toMatch(reason);
+  expect(h.driver.runtime.metrics.deadLetters.get({ app: 'tail-sampling', topic: DEFAULT_TOPICS.deadLetter, cause: 'rejected' })).toBe(1);
   await h.send([spanOf(9)]);
   await h.advance(10_100);
   expect(h.sampled().map((t) => t.traceId).sort()).toEqual([trace(1), trace(3), trace(9)]);

@@ -81,6 +81,13 @@ describe('every decoder enforces the model invariants, naming the field', () => 
     expectOneRejected(r, /span\[1\]\.attributes\["deep"\].*nested deeper than 32/);
   });
 
+  it('OTLP JSON: a bad resource rejects only the spans under it', () => {
+    const doc = JSON.parse(encodeOtlpJson([good(1), good(2), good(3)])) as { resourceSpans: { resource: { attributes: unknown[] } }[] };
+    const res = doc.resourceSpans[1]?.resource;
+    if (res) res.attributes = [{ key: 'n', value: { boolValue: 'yes' } }];
+    expectOneRejected(decoder.decodeBytes(Buffer.from(JSON.stringify(doc)), 'application/json'), /span\[1\]\.resourceSpans\[1\]\.resource\.attributes\["n"\]\.boolValue: boolean expected/);
+  });
+
   it('Zipkin: an end time past 2^63 ns is rejected by the shared time check', () => {
     const z = (id: string, duration: number) => ({ traceId: '0af7651916cd43dd8448eb211c80319c', id, name: 'x', timestamp: 9_000_000_000_000_000, duration });
     const body = JSON.stringify([z('0000000000000001', 5), z('0000000000000002', 9_000_000_000_000_000), z('0000000000000003', 5)]);

@@ -11,12 +11,9 @@ import type { Processor } from './processor.ts';
 import { StreamRecord, type RawRecord, type RecordMetadata } from './record.ts';
 import type { StreamsMetrics } from './metrics.ts';
 import { PunctuationSchedule } from './punctuation.ts';
-import { toDeadLetter } from './dead-letter.ts';
-import { describeError, isFatal, ProcessingError, unwrap } from './processing-errors.ts';
-import type { SinkNode, SourceNode, Topology } from './topology.ts';
-
-/** Why a record was dead-lettered, as the metric's `cause` label. */
-export type DeadLetterCause = 'deserialize' | 'process' | 'punctuate' | 'rejected';
+import { ProcessingError } from './processing-errors.ts';
+import { TaskDeadLetters } from './task-dead-letters.ts';
+import type { SinkNode, Topology } from './topology.ts';
 
 /** A record on its way to a topic: sink outputs, dead letters and changelog entries alike. */
 export interface OutgoingRecord {
@@ -69,6 +66,7 @@ export class StreamTask {
   private readonly processors = new Map<string, Processor>();
   private readonly contexts = new Map<string, NodeContext>();
   private readonly punctuation: PunctuationSchedule;
+  private readonly deadLetters: TaskDeadLetters;
   private readonly checkpoint: CheckpointFile;
   private checkpointOffsets = new Map<string, bigint>();
   private outputs: OutgoingRecord[] = [];
@@ -83,7 +81,8 @@ export class StreamTask {
     this.id = opts.taskId;
     this.dir = join(opts.stateDir, opts.applicationId, String(opts.taskId));
     this.checkpoint = new CheckpointFile(this.dir);
-    this.punctuation = new PunctuationSchedule((node, err) => this.onPunctuationError(node, err));
+    this.deadLetters = new TaskDeadLetters({ ...opts, emit: (r) => this.emit(r) });
+    this.punctuation = new PunctuationSchedule((node, err) => this.deadLetters.punctuationFailed(node, err));
     this.maxBuffered = opts.maxBufferedRecords ?? 20_000;
   }
 
@@ -148,19 +147,15 @@ export class StreamTask {
       const value = raw.value === null ? null : source.valueSerde.deserialize(raw.value);
       record = new StreamRecord(key, value, raw.timestamp, raw.headers);
     } catch (err) {
-      const reason = `cannot deserialize record ${topic}/${partition}@${offset}: ${describeError(err)}`;
       this.current = undefined;
-      this.deadLetterOrSkip(source, raw, reason, `source:${source.name}`, 'deserialize');
+      this.deadLetters.undeserializable(source, raw, `${topic}/${partition}@${offset}`, err);
       return;
     }
     if (raw.timestamp > this.streamTime) this.streamTime = raw.timestamp;
     try {
       for (const child of this.opts.topology.childrenOf(source.name)) await this.deliver(child, record);
     } catch (err) {
-      const { node, cause } = unwrap(err, source.name);
-      if (isFatal(cause)) throw cause;
-      this.opts.metrics.processingErrors.inc({ app: this.applicationId, node, cause: 'process' });
-      this.deadLetterOrSkip(source, raw, `processor ${node} failed on ${topic}/${partition}@${offset}: ${describeError(cause)}`, `processor:${node}`, 'process');
+      this.deadLetters.processingFailed(source, raw, `${topic}/${partition}@${offset}`, err);
     } finally {
       this.current = undefined;
     }
@@ -172,31 +167,9 @@ export class StreamTask {
     if (await this.punctuation.fireWallClock(nowMs)) this.commitNeeded = true;
   }
 
-  /** Sends a record to a dead-letter topic with the reason, keeping the original bytes. */
-  deadLetter(topic: string, raw: RawRecord, reason: string, source: string, cause: DeadLetterCause): void {
-    this.opts.metrics.deadLetters.inc({ app: this.applicationId, topic, cause });
-    this.opts.logger.warn('record sent to dead-letter topic', { topic, source, reason });
-    this.emit({ topic, ...toDeadLetter(raw, reason, source) });
-  }
-
   /** What a processor hands to `ProcessorContext.deadLetter` (e.g. one entry a punctuator cannot handle). */
   deadLetterFrom(node: string, raw: RawRecord, reason: string): void {
-    const topic = this.opts.topology.deadLetterTopic();
-    if (topic) this.deadLetter(topic, raw, reason, `processor:${node}`, 'punctuate');
-    else this.opts.logger.error('record dropped: the topology has no dead-letter topic', { node, reason });
-  }
-
-  private deadLetterOrSkip(source: SourceNode, raw: RawRecord, reason: string, from: string, cause: DeadLetterCause): void {
-    const topic = source.deadLetterTopic ?? this.opts.topology.deadLetterTopic();
-    if (topic) this.deadLetter(topic, raw, reason, from, cause);
-    else this.opts.logger.error('record skipped: the topology has no dead-letter topic', { source: from, reason });
-  }
-
-  /** A punctuator threw: fatal errors fail the task, anything else is counted and the next run goes ahead. */
-  private onPunctuationError(node: string, err: unknown): void {
-    if (isFatal(err)) throw err;
-    this.opts.metrics.processingErrors.inc({ app: this.applicationId, node, cause: 'punctuate' });
-    this.opts.logger.error('punctuation failed; it runs again at its next interval', { node, error: describeError(err) });
+    this.deadLetters.fromProcessor(node, raw, reason);
   }
 
   /** True once the task has uncommitted work or asked for a commit (cache or buffer full). */
@@ -320,8 +293,7 @@ export class StreamTask {
   }
 
   private emitToSink(node: SinkNode, record: StreamRecord<unknown, unknown>): void {
-    // A processor that routes rejects to the dead-letter topic itself counts like the task's own.
-    if (node.topic === this.opts.topology.deadLetterTopic()) this.opts.metrics.deadLetters.inc({ app: this.applicationId, topic: node.topic, cause: 'rejected' });
+    this.deadLetters.countIfDeadLetter(node.topic);
     this.emit({
       topic: node.topic,
       key: record.key === null || record.key === undefined ? null : node.keySerde.serialize(record.key),

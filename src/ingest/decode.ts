@@ -106,7 +106,7 @@ function acceptAvroSpans(objs: readonly unknown[], c: SpanCollector): void {
     } catch (e) {
       if (!(e instanceof FieldError)) throw e;
       const ids = o as { traceId?: string; spanId?: string };
-      c.reject(`${e.field}: ${e.detail}`, ids.traceId, ids.spanId);
+      c.rejectField(e, ids.traceId, ids.spanId);
       continue;
     }
     c.accept(span);

@@ -7,7 +7,7 @@
 import type { AnyValue, InstrumentationScope, KeyValue, Resource, Span } from '../model/span.ts';
 import { MAX_VALUE_DEPTH, tooDeep } from '../model/invariants.ts';
 import type { SpanCollector } from './span-collector.ts';
-import { FieldError } from './types.ts';
+import { catchFieldError, FieldError } from '../model/field-error.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -150,7 +150,7 @@ export function decodeOtlpJsonValue(doc: unknown, out: SpanCollector): void {
   arr(root['resourceSpans'], 'resourceSpans').forEach((x, r) => {
     const rs = obj(x, `resourceSpans[${r}]`) ?? {};
     const res = obj(rs['resource'], `resourceSpans[${r}].resource`) ?? {};
-    const resource = attempt((): Resource => ({
+    const resource = catchFieldError((): Resource => ({
       attributes: attributes(res['attributes'], `resourceSpans[${r}].resource.attributes`),
       droppedAttributesCount: uint32(res['droppedAttributesCount'], `resourceSpans[${r}].resource.droppedAttributesCount`),
       schemaUrl: str(rs['schemaUrl'], `resourceSpans[${r}].schemaUrl`),
@@ -159,7 +159,7 @@ export function decodeOtlpJsonValue(doc: unknown, out: SpanCollector): void {
       const path = `resourceSpans[${r}].scopeSpans[${k}]`;
       const ss = obj(y, path) ?? {};
       const sc = obj(ss['scope'], `${path}.scope`) ?? {};
-      const scope = attempt((): InstrumentationScope => ({
+      const scope = catchFieldError((): InstrumentationScope => ({
         name: str(sc['name'], `${path}.scope.name`),
         version: str(sc['version'], `${path}.scope.version`),
         attributes: attributes(sc['attributes'], `${path}.scope.attributes`),
@@ -177,20 +177,11 @@ export function decodeOtlpJsonValue(doc: unknown, out: SpanCollector): void {
         } catch (e) {
           if (!(e instanceof FieldError)) throw e;
           const ids = isObj(z) ? z : {};
-          out.reject(`${e.field}: ${e.detail}`, strOrUndef(ids['traceId']), strOrUndef(ids['spanId']));
+          out.rejectField(e, strOrUndef(ids['traceId']), strOrUndef(ids['spanId']));
         }
       }
     });
   });
-}
-
-function attempt<T>(build: () => T): T | FieldError {
-  try {
-    return build();
-  } catch (e) {
-    if (e instanceof FieldError) return e;
-    throw e;
-  }
 }
 
 const strOrUndef = (x: unknown): string | undefined => (typeof x === 'string' && x !== '' ? x.toLowerCase() : undefined);

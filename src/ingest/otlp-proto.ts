@@ -7,7 +7,7 @@ import { bytesToHex, hexToBytes, isZeroId } from '../model/hex.ts';
 import { ExportTraceServiceRequest } from './otlp-descriptor.ts';
 import { MAX_VALUE_DEPTH, tooDeep } from '../model/invariants.ts';
 import type { SpanCollector } from './span-collector.ts';
-import { FieldError } from './types.ts';
+import { catchFieldError, FieldError } from '../model/field-error.ts';
 
 interface PLong { low: number; high: number }
 interface PAnyValue {
@@ -73,33 +73,27 @@ const parentHex = (b: Uint8Array): string => (b.length === 0 ? '' : isZeroId(byt
 export function decodeOtlpProto(bytes: Uint8Array, out: SpanCollector): void {
   const req = ExportTraceServiceRequest.decode(bytes) as unknown as PRequest;
   for (const rs of req.resourceSpans) {
+    const resource = catchFieldError((): Resource => ({
+      attributes: attrs(rs.resource?.attributes ?? [], 'resource.attributes'),
+      droppedAttributesCount: rs.resource?.droppedAttributesCount ?? 0,
+      schemaUrl: rs.schemaUrl,
+    }));
     for (const ss of rs.scopeSpans) {
-      let resource: Resource;
-      let scope: InstrumentationScope;
-      try {
-        resource = {
-          attributes: attrs(rs.resource?.attributes ?? [], 'resource.attributes'),
-          droppedAttributesCount: rs.resource?.droppedAttributesCount ?? 0,
-          schemaUrl: rs.schemaUrl,
-        };
-        scope = {
-          name: ss.scope?.name ?? '',
-          version: ss.scope?.version ?? '',
-          attributes: attrs(ss.scope?.attributes ?? [], 'scope.attributes'),
-          droppedAttributesCount: ss.scope?.droppedAttributesCount ?? 0,
-          schemaUrl: ss.schemaUrl,
-        };
-      } catch (e) {
-        if (!(e instanceof FieldError)) throw e;
-        for (const s of ss.spans) out.reject(`${e.field}: ${e.detail}`, bytesToHex(s.traceId), bytesToHex(s.spanId));
-        continue;
-      }
+      const scope = catchFieldError((): InstrumentationScope => ({
+        name: ss.scope?.name ?? '',
+        version: ss.scope?.version ?? '',
+        attributes: attrs(ss.scope?.attributes ?? [], 'scope.attributes'),
+        droppedAttributesCount: ss.scope?.droppedAttributesCount ?? 0,
+        schemaUrl: ss.schemaUrl,
+      }));
       for (const s of ss.spans) {
         try {
+          if (resource instanceof FieldError) throw resource;
+          if (scope instanceof FieldError) throw scope;
           out.accept(span(s, resource, scope));
         } catch (e) {
           if (!(e instanceof FieldError)) throw e;
-          out.reject(`${e.field}: ${e.detail}`, bytesToHex(s.traceId), bytesToHex(s.spanId));
+          out.rejectField(e, bytesToHex(s.traceId), bytesToHex(s.spanId));
         }
       }
     }

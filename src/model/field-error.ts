@@ -13,3 +13,13 @@ export class FieldError extends Error {
     return this.message.slice(this.field.length + 2);
   }
 }
+
+/** Runs `build`, returning a FieldError it throws instead (other errors propagate). */
+export function catchFieldError<T>(build: () => T): T | FieldError {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof FieldError) return e;
+    throw e;
+  }
+}

@@ -35,7 +35,7 @@ export interface ClickHouseSinkConfig extends Omit<ClickHouseSinkOptions, 'topic
   readonly serdes: Pick<PipelineSerdes, 'sampledTrace' | 'dependencyEdge' | 'spanMetrics'>;
   /** The runtime's registry: `tailstream_sink_*` series are exported next to the streams ones. */
   readonly registry: MetricsRegistry;
-  /** Records that cannot be decoded go here with the reason (else they fail the task). */
+  /** Records that cannot be decoded or processed go here with the reason (else they are logged and skipped). */
   readonly deadLetterTopic?: string;
 }
 
@@ -44,11 +44,12 @@ export function build(config: ClickHouseSinkConfig): Topology {
   const dlq = deadLetterTopic === undefined ? {} : { deadLetterTopic };
   const logger = sink.logger ?? createLogger(applicationId === undefined ? 'sink' : `sink.${applicationId}`);
   const options: ClickHouseSinkOptions = { ...sink, logger, metrics: sinkMetrics(registry), topics: pick(topics) };
-  return new Topology()
+  const topology = new Topology()
     .addSource(SAMPLED_SOURCE, topics.sampledSpans, stringSerde, serdes.sampledTrace, dlq)
     .addSource(EDGES_SOURCE, topics.dependencyEdges, stringSerde, serdes.dependencyEdge, dlq)
     .addSource(METRICS_SOURCE, topics.spanMetrics, stringSerde, serdes.spanMetrics, dlq)
     .addProcessor(CLICKHOUSE_SINK, clickHouseSink(options), SAMPLED_SOURCE, EDGES_SOURCE, METRICS_SOURCE);
+  return deadLetterTopic === undefined ? topology : topology.withDeadLetterTopic(deadLetterTopic);
 }
 
 const pick = (t: SinkTopics): SinkTopics => ({ sampledSpans: t.sampledSpans, dependencyEdges: t.dependencyEdges, spanMetrics: t.spanMetrics });

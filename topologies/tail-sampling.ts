@@ -58,6 +58,7 @@ export function build(config: TailSamplingConfig): Topology {
   const repartition = repartitionTopic(config.applicationId);
   const decoder = new RawSpansDecoder({ registry: serdes.registry });
   return new Topology()
+    .withDeadLetterTopic(topics.deadLetter)
     .addInternalTopic(repartition)
     .addSource(RAW_SOURCE, topics.rawSpans, stringSerde, bufferSerde)
     .addProcessor(DECODE, rawSpansDecoder({ assemble: ASSEMBLE, repartition: REPARTITION_SINK, deadLetter: DLQ_SINK }, decoder, config.metrics), RAW_SOURCE)

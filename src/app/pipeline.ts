@@ -176,6 +176,7 @@ function buildTopologies(
     flushIntervalMs: config.sink.flushIntervalMs,
     registry,
     logger: logger.child('sink'),
+    deadLetterTopic: config.topics.deadLetter,
   });
   return { sampling, sink };
 }

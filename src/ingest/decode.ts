@@ -6,12 +6,13 @@
 import type { Span } from '../model/span.ts';
 import { defaultSpanLimits, type SpanLimits } from '../model/validate.ts';
 import type { RawRecord } from '../streams/record.ts';
-import { avroReader, spanBatchMapping, type AvroReader } from '../serde/avro-serde.ts';
+import { avroReader, spanBatchObjectsMapping, type AvroReader } from '../serde/avro-serde.ts';
+import { spanFromAvro } from '../serde/avro-span.ts';
 import { InProcessRegistry, type AvroRegistry } from '../serde/registry.ts';
 import { decodeOtlpJson } from './otlp-json.ts';
 import { decodeOtlpProto } from './otlp-proto.ts';
 import { SpanCollector } from './span-collector.ts';
-import type { DecodeResult, RawSpansFormat } from './types.ts';
+import { FieldError, type DecodeResult, type RawSpansFormat } from './types.ts';
 import { decodeZipkin } from './zipkin.ts';
 
 export type { DecodeResult, Rejection, RawSpansFormat } from './types.ts';
@@ -49,11 +50,11 @@ export interface RawSpansDecoderOptions {
 /** A decoder bound to limits and an Avro registry; see `decodeRawSpans`. */
 export class RawSpansDecoder {
   private readonly limits: SpanLimits;
-  private readonly avro: AvroReader<Span[]>;
+  private readonly avro: AvroReader<unknown[]>;
 
   constructor(opts: RawSpansDecoderOptions = {}) {
     this.limits = opts.limits ?? defaultSpanLimits;
-    this.avro = avroReader('SpanBatch', opts.registry ?? InProcessRegistry.fromDir(), spanBatchMapping);
+    this.avro = avroReader('SpanBatch', opts.registry ?? InProcessRegistry.fromDir(), spanBatchObjectsMapping);
   }
 
   decode(raw: RawRecord): DecodeResult {
@@ -66,13 +67,13 @@ export class RawSpansDecoder {
     if (raw.value === null) return { ok: false, error: 'record has no value' };
     const format = detectFormat(raw.value, headerText(raw, 'content-type'));
     if (format !== 'avro') return this.decodeBytes(raw.value, headerText(raw, 'content-type'));
-    let spans: Span[];
+    let objs: unknown[];
     try {
-      spans = await this.avro.readAsync(raw.value);
+      objs = await this.avro.readAsync(raw.value);
     } catch (e) {
       return { ok: false, format, error: `avro: ${errorMessage(e)}` };
     }
-    return this.collect(format, (c) => { for (const s of spans) c.accept(s); });
+    return this.collect(format, (c) => acceptAvroSpans(objs, c));
   }
 
   /** Decodes one value; `contentType` as in the record header or HTTP request. */
@@ -82,7 +83,7 @@ export class RawSpansDecoder {
         case 'otlp_proto': return this.collect(format, (c) => decodeOtlpProto(value, c));
         case 'otlp_json': return this.collect(format, (c) => decodeOtlpJson(value, c));
         case 'zipkin_json': return this.collect(format, (c) => decodeZipkin(value, c));
-        case 'avro': return this.collect(format, (c) => { for (const s of this.avro.read(value)) c.accept(s); });
+        case 'avro': return this.collect(format, (c) => acceptAvroSpans(this.avro.read(value), c));
       }
     } catch (e) {
       return { ok: false, format, error: `${format}: ${errorMessage(e)}` };
@@ -93,6 +94,22 @@ export class RawSpansDecoder {
     const c = new SpanCollector(this.limits);
     fill(c);
     return { ok: true, format, spans: c.spans, rejected: c.rejected };
+  }
+}
+
+/** Converts and validates Avro spans one at a time: a span that cannot be converted is rejected alone. */
+function acceptAvroSpans(objs: readonly unknown[], c: SpanCollector): void {
+  for (const o of objs) {
+    let span: Span;
+    try {
+      span = spanFromAvro(o);
+    } catch (e) {
+      if (!(e instanceof FieldError)) throw e;
+      const ids = o as { traceId?: string; spanId?: string };
+      c.rejectField(e, ids.traceId, ids.spanId);
+      continue;
+    }
+    c.accept(span);
   }
 }
 

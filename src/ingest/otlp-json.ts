@@ -1,12 +1,13 @@
 /**
  * OTLP/JSON (the Collector Kafka exporter's `otlp_json`, OTLP/HTTP JSON bodies) per the OTLP
  * JSON mapping: lowerCamelCase keys, hex ids, 64-bit ints as strings or numbers, enums as
- * ints. A wrong type inside a span rejects that span with the field's path; a wrong shape
- * above spans fails the record.
+ * ints. A wrong type inside a span rejects that span with the field's path, one inside a
+ * resource or scope rejects the spans under it; a wrong envelope shape fails the record.
  */
 import type { AnyValue, InstrumentationScope, KeyValue, Resource, Span } from '../model/span.ts';
+import { MAX_VALUE_DEPTH, tooDeep } from '../model/invariants.ts';
 import type { SpanCollector } from './span-collector.ts';
-import { FieldError } from './types.ts';
+import { catchFieldError, FieldError } from '../model/field-error.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -65,7 +66,8 @@ function double(x: unknown, field: string): number {
   throw new FieldError(field, `number expected, got ${JSON.stringify(x)}`);
 }
 
-function anyValue(x: unknown, field: string): AnyValue {
+function anyValue(x: unknown, field: string, depth: number): AnyValue {
+  if (depth > MAX_VALUE_DEPTH) throw tooDeep(field);
   const v = obj(x, field);
   if (!v) return { type: 'empty' };
   if ('stringValue' in v) return { type: 'string', value: str(v['stringValue'], `${field}.stringValue`) };
@@ -79,19 +81,19 @@ function anyValue(x: unknown, field: string): AnyValue {
   if ('bytesValue' in v) return { type: 'bytes', value: new Uint8Array(Buffer.from(str(v['bytesValue'], `${field}.bytesValue`), 'base64')) };
   if ('arrayValue' in v) {
     const values = arr(obj(v['arrayValue'], `${field}.arrayValue`)?.['values'], `${field}.arrayValue.values`);
-    return { type: 'array', values: values.map((e, i) => anyValue(e, `${field}.arrayValue.values[${i}]`)) };
+    return { type: 'array', values: values.map((e, i) => anyValue(e, `${field}.arrayValue.values[${i}]`, depth + 1)) };
   }
   if ('kvlistValue' in v) {
-    return { type: 'kvlist', values: attributes(obj(v['kvlistValue'], `${field}.kvlistValue`)?.['values'], `${field}.kvlistValue.values`) };
+    return { type: 'kvlist', values: attributes(obj(v['kvlistValue'], `${field}.kvlistValue`)?.['values'], `${field}.kvlistValue.values`, depth + 1) };
   }
   return { type: 'empty' };
 }
 
-function attributes(x: unknown, field: string): KeyValue[] {
+function attributes(x: unknown, field: string, depth = 1): KeyValue[] {
   return arr(x, field).map((e, i) => {
     const kv = obj(e, `${field}[${i}]`) ?? {};
     const key = str(kv['key'], `${field}[${i}].key`);
-    return { key, value: anyValue(kv['value'], `${field}[${JSON.stringify(key)}]`) };
+    return { key, value: anyValue(kv['value'], `${field}[${JSON.stringify(key)}]`, depth) };
   });
 }
 
@@ -148,31 +150,34 @@ export function decodeOtlpJsonValue(doc: unknown, out: SpanCollector): void {
   arr(root['resourceSpans'], 'resourceSpans').forEach((x, r) => {
     const rs = obj(x, `resourceSpans[${r}]`) ?? {};
     const res = obj(rs['resource'], `resourceSpans[${r}].resource`) ?? {};
-    const resource: Resource = {
+    const resource = catchFieldError((): Resource => ({
       attributes: attributes(res['attributes'], `resourceSpans[${r}].resource.attributes`),
       droppedAttributesCount: uint32(res['droppedAttributesCount'], `resourceSpans[${r}].resource.droppedAttributesCount`),
       schemaUrl: str(rs['schemaUrl'], `resourceSpans[${r}].schemaUrl`),
-    };
+    }));
     arr(rs['scopeSpans'], `resourceSpans[${r}].scopeSpans`).forEach((y, k) => {
       const path = `resourceSpans[${r}].scopeSpans[${k}]`;
       const ss = obj(y, path) ?? {};
       const sc = obj(ss['scope'], `${path}.scope`) ?? {};
-      const scope: InstrumentationScope = {
+      const scope = catchFieldError((): InstrumentationScope => ({
         name: str(sc['name'], `${path}.scope.name`),
         version: str(sc['version'], `${path}.scope.version`),
         attributes: attributes(sc['attributes'], `${path}.scope.attributes`),
         droppedAttributesCount: uint32(sc['droppedAttributesCount'], `${path}.scope.droppedAttributesCount`),
         schemaUrl: str(ss['schemaUrl'], `${path}.schemaUrl`),
-      };
+      }));
       for (const z of arr(ss['spans'], `${path}.spans`)) {
         try {
+          // A bad resource or scope rejects the spans under it, not the other resources' spans.
+          if (resource instanceof FieldError) throw resource;
+          if (scope instanceof FieldError) throw scope;
           const s = obj(z, 'span');
           if (!s) throw new FieldError('span', 'object expected, got null');
           out.accept(span(s, resource, scope));
         } catch (e) {
           if (!(e instanceof FieldError)) throw e;
           const ids = isObj(z) ? z : {};
-          out.reject(`${e.field}: ${e.message.slice(e.field.length + 2)}`, strOrUndef(ids['traceId']), strOrUndef(ids['spanId']));
+          out.rejectField(e, strOrUndef(ids['traceId']), strOrUndef(ids['spanId']));
         }
       }
     });

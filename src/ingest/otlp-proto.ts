@@ -5,7 +5,9 @@
 import type { AnyValue, Attributes, InstrumentationScope, KeyValue, Resource, Span } from '../model/span.ts';
 import { bytesToHex, hexToBytes, isZeroId } from '../model/hex.ts';
 import { ExportTraceServiceRequest } from './otlp-descriptor.ts';
+import { MAX_VALUE_DEPTH, tooDeep } from '../model/invariants.ts';
 import type { SpanCollector } from './span-collector.ts';
+import { catchFieldError, FieldError } from '../model/field-error.ts';
 
 interface PLong { low: number; high: number }
 interface PAnyValue {
@@ -37,48 +39,63 @@ interface PRequest {
 const u64 = (l: PLong): bigint => (BigInt(l.high >>> 0) << 32n) | BigInt(l.low >>> 0);
 const i64 = (l: PLong): bigint => BigInt.asIntN(64, u64(l));
 
-function value(v: PAnyValue | null): AnyValue {
+/** `field` names the top-level attribute, for the reason when a value nests too deep. */
+function value(v: PAnyValue | null, depth: number, field: string): AnyValue {
+  if (depth > MAX_VALUE_DEPTH) throw tooDeep(field);
   switch (v?.value) {
     case 'stringValue': return { type: 'string', value: v.stringValue };
     case 'boolValue': return { type: 'bool', value: v.boolValue };
     case 'intValue': return { type: 'int', value: i64(v.intValue) };
     case 'doubleValue': return { type: 'double', value: v.doubleValue };
     case 'bytesValue': return { type: 'bytes', value: new Uint8Array(v.bytesValue) };
-    case 'arrayValue': return { type: 'array', values: (v.arrayValue?.values ?? []).map(value) };
-    case 'kvlistValue': return { type: 'kvlist', values: attrs(v.kvlistValue?.values ?? []) };
+    case 'arrayValue': return { type: 'array', values: (v.arrayValue?.values ?? []).map((x) => value(x, depth + 1, field)) };
+    case 'kvlistValue': return { type: 'kvlist', values: attrs(v.kvlistValue?.values ?? [], field, depth + 1) };
     default: return { type: 'empty' };
   }
 }
 
-function attrs(kvs: PKeyValue[]): KeyValue[] {
+function attrs(kvs: PKeyValue[], field: string, depth = 1): KeyValue[] {
   const out: KeyValue[] = new Array(kvs.length);
   for (let i = 0; i < kvs.length; i++) {
     const kv = kvs[i] as PKeyValue;
-    out[i] = { key: kv.key, value: value(kv.value) };
+    out[i] = { key: kv.key, value: value(kv.value, depth, depth === 1 ? `${field}[${JSON.stringify(kv.key)}]` : field) };
   }
   return out;
 }
 
 const parentHex = (b: Uint8Array): string => (b.length === 0 ? '' : isZeroId(bytesToHex(b)) ? '' : bytesToHex(b));
 
-/** Throws (a whole-record failure) when the bytes are not a valid ExportTraceServiceRequest. */
+/**
+ * Throws (a whole-record failure) when the bytes are not a valid ExportTraceServiceRequest;
+ * a span that cannot be converted (a value nested too deep) is rejected alone, and a
+ * resource or scope that cannot be rejects the spans under it.
+ */
 export function decodeOtlpProto(bytes: Uint8Array, out: SpanCollector): void {
   const req = ExportTraceServiceRequest.decode(bytes) as unknown as PRequest;
   for (const rs of req.resourceSpans) {
-    const resource: Resource = {
-      attributes: attrs(rs.resource?.attributes ?? []),
+    const resource = catchFieldError((): Resource => ({
+      attributes: attrs(rs.resource?.attributes ?? [], 'resource.attributes'),
       droppedAttributesCount: rs.resource?.droppedAttributesCount ?? 0,
       schemaUrl: rs.schemaUrl,
-    };
+    }));
     for (const ss of rs.scopeSpans) {
-      const scope: InstrumentationScope = {
+      const scope = catchFieldError((): InstrumentationScope => ({
         name: ss.scope?.name ?? '',
         version: ss.scope?.version ?? '',
-        attributes: attrs(ss.scope?.attributes ?? []),
+        attributes: attrs(ss.scope?.attributes ?? [], 'scope.attributes'),
         droppedAttributesCount: ss.scope?.droppedAttributesCount ?? 0,
         schemaUrl: ss.schemaUrl,
-      };
-      for (const s of ss.spans) out.accept(span(s, resource, scope));
+      }));
+      for (const s of ss.spans) {
+        try {
+          if (resource instanceof FieldError) throw resource;
+          if (scope instanceof FieldError) throw scope;
+          out.accept(span(s, resource, scope));
+        } catch (e) {
+          if (!(e instanceof FieldError)) throw e;
+          out.rejectField(e, bytesToHex(s.traceId), bytesToHex(s.spanId));
+        }
+      }
     }
   }
 }
@@ -95,21 +112,21 @@ function span(s: PSpan, resource: Resource, scope: InstrumentationScope): Span {
     startTimeUnixNano: u64(s.startTimeUnixNano),
     endTimeUnixNano: u64(s.endTimeUnixNano),
     status: { code: (s.status?.code ?? 0) as Span['status']['code'], message: s.status?.message ?? '' },
-    attributes: attrs(s.attributes),
+    attributes: attrs(s.attributes, 'attributes'),
     droppedAttributesCount: s.droppedAttributesCount,
-    events: s.events.map((e) => ({
+    events: s.events.map((e, i) => ({
       timeUnixNano: u64(e.timeUnixNano),
       name: e.name,
-      attributes: attrs(e.attributes),
+      attributes: attrs(e.attributes, `events[${i}].attributes`),
       droppedAttributesCount: e.droppedAttributesCount,
     })),
     droppedEventsCount: s.droppedEventsCount,
-    links: s.links.map((l) => ({
+    links: s.links.map((l, i) => ({
       traceId: bytesToHex(l.traceId),
       spanId: bytesToHex(l.spanId),
       traceState: l.traceState,
       flags: l.flags >>> 0,
-      attributes: attrs(l.attributes),
+      attributes: attrs(l.attributes, `links[${i}].attributes`),
       droppedAttributesCount: l.droppedAttributesCount,
     })),
     droppedLinksCount: s.droppedLinksCount,

@@ -1,7 +1,8 @@
 import type { Span } from '../model/span.ts';
 import { groupByTrace } from '../model/group.ts';
 import type { Processor, ProcessorContext, ProcessorSupplier } from '../streams/processor.ts';
-import { StreamRecord, type Headers } from '../streams/record.ts';
+import { deadLetterHeaders } from '../streams/dead-letter.ts';
+import { StreamRecord } from '../streams/record.ts';
 import type { SamplingMetrics } from '../sampling/assembly/metrics.ts';
 import { RawSpansDecoder } from './decode.ts';
 import type { Rejection } from './types.ts';
@@ -14,12 +15,6 @@ export interface RawSpansRouting {
   /** Child sink to the dead-letter topic. */
   readonly deadLetter: string;
 }
-
-const reasonHeaders = (headers: Headers, reason: string, source: string): Headers => ({
-  ...headers,
-  'error.reason': Buffer.from(reason),
-  'error.source': Buffer.from(source),
-});
 
 function describeRejections(rejected: readonly Rejection[]): string {
   const shown = rejected.slice(0, 5).map((r) => `span[${r.index}]${r.spanId ? ` ${r.spanId}` : ''}: ${r.reason}`);
@@ -48,7 +43,7 @@ export function rawSpansDecoder(routing: RawSpansRouting, decoder: RawSpansDecod
           const result = await decoder.decodeAsync(raw);
           const toDlq = (reason: string, n: number) => {
             metrics.rejectedSpans.inc({ kind: n === 0 ? 'record' : 'span' }, Math.max(1, n));
-            return ctx.forward(new StreamRecord(record.key ?? '', record.value, record.timestamp, reasonHeaders(record.headers, reason, where)), routing.deadLetter);
+            return ctx.forward(new StreamRecord(record.key ?? '', record.value, record.timestamp, deadLetterHeaders(record.headers, reason, where)), routing.deadLetter);
           };
           if (!result.ok) {
             await toDlq(result.error, 0);

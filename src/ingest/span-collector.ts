@@ -1,5 +1,6 @@
 import { defaultSpanLimits, validateSpan, type SpanLimits } from '../model/validate.ts';
 import type { Span } from '../model/span.ts';
+import type { FieldError } from '../model/field-error.ts';
 import type { Rejection } from './types.ts';
 
 /**
@@ -18,6 +19,11 @@ export class SpanCollector {
     const reason = validateSpan(span, `span[${index}]`, this.limits);
     if (reason === undefined) this.spans.push(span);
     else this.rejected.push(withIds({ index, reason }, span.traceId, span.spanId));
+  }
+
+  /** A span a decoder could not convert: the error names the field. */
+  rejectField(e: FieldError, traceId?: string, spanId?: string): void {
+    this.reject(`${e.field}: ${e.detail}`, traceId, spanId);
   }
 
   /** A span that could not even be converted; `detail` starts with the field path. */

@@ -17,13 +17,4 @@ export type DecodeResult =
   | { readonly ok: true; readonly spans: Span[]; readonly rejected: Rejection[]; readonly format: RawSpansFormat }
   | { readonly ok: false; readonly error: string; readonly format?: RawSpansFormat };
 
-/** A malformed field inside one span: rejects that span, not the whole record. */
-export class FieldError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-    this.name = 'FieldError';
-  }
-}
+export { FieldError } from '../model/field-error.ts';

@@ -112,7 +112,7 @@ export function decodeZipkinValue(doc: unknown, out: SpanCollector): void {
     } catch (e) {
       if (!(e instanceof FieldError)) throw e;
       const ids = isObj(z) ? z : {};
-      out.reject(`${e.field}: ${e.message.slice(e.field.length + 2)}`, typeof ids['traceId'] === 'string' ? ids['traceId'] : undefined, typeof ids['id'] === 'string' ? ids['id'] : undefined);
+      out.rejectField(e, typeof ids['traceId'] === 'string' ? ids['traceId'] : undefined, typeof ids['id'] === 'string' ? ids['id'] : undefined);
     }
   }
 }

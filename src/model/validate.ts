@@ -1,5 +1,6 @@
 import { isZeroId } from './hex.ts';
-import type { AnyValue, Attributes, Span } from './span.ts';
+import { checkAttributeTree, checkEnum, checkTime, checkUint32, MAX_SPAN_KIND, MAX_STATUS_CODE } from './invariants.ts';
+import type { AnyValue, Attributes, Span, SpanEvent, SpanLink } from './span.ts';
 
 /**
  * Ingest limits. The defaults follow the OTel SDK's span limits (128 attributes / events /
@@ -39,75 +40,83 @@ export function checkId(id: string, bytes: number, field: string): string | unde
 }
 
 /**
- * Checks one span against the OTLP invariants and the limits. Returns the first problem as
- * a reason that names the field under `path` (e.g. `span[3].spanId: 8 bytes expected, got 4`),
- * or `undefined` when the span is acceptable.
+ * Checks one span against the model invariants and the limits: ids, times in [0, 2^63) with
+ * end ≥ start, enums in range, uint32 counts, string lengths, attribute counts and nesting
+ * depth, and size. Every decoder goes through here (via SpanCollector), so a span one door
+ * rejects, every door rejects. Returns the first problem as a reason that names the field
+ * under `path` (e.g. `span[3].spanId: 8 bytes expected, got 4`), or `undefined`.
  */
 export function validateSpan(span: Span, path: string, limits: SpanLimits = defaultSpanLimits): string | undefined {
-  const idProblem =
+  return (
+    checkIds(span, path) ??
+    checkScalars(span, path) ??
+    checkAttributeTree(span.attributes, path, 'attributes', limits) ??
+    checkEvents(span, path, limits) ??
+    checkLinks(span, path, limits) ??
+    checkAttributeTree(span.resource.attributes, path, 'resource.attributes', limits) ??
+    checkAttributeTree(span.scope.attributes, path, 'scope.attributes', limits) ??
+    checkSize(span, path, limits)
+  );
+}
+
+function checkIds(span: Span, path: string): string | undefined {
+  return (
     checkId(span.traceId, 16, `${path}.traceId`) ??
     checkId(span.spanId, 8, `${path}.spanId`) ??
-    (span.parentSpanId === '' ? undefined : checkId(span.parentSpanId, 8, `${path}.parentSpanId`));
-  if (idProblem) return idProblem;
+    (span.parentSpanId === '' ? undefined : checkId(span.parentSpanId, 8, `${path}.parentSpanId`))
+  );
+}
+
+function checkScalars(span: Span, path: string): string | undefined {
+  const problem =
+    checkTime(span.startTimeUnixNano, path, 'startTimeUnixNano') ??
+    checkTime(span.endTimeUnixNano, path, 'endTimeUnixNano') ??
+    checkEnum(span.kind, MAX_SPAN_KIND, path, 'kind') ??
+    checkEnum(span.status.code, MAX_STATUS_CODE, path, 'status.code') ??
+    checkUint32(span.flags, path, 'flags') ??
+    checkUint32(span.droppedAttributesCount, path, 'droppedAttributesCount') ??
+    checkUint32(span.droppedEventsCount, path, 'droppedEventsCount') ??
+    checkUint32(span.droppedLinksCount, path, 'droppedLinksCount');
+  if (problem) return problem;
   if (span.endTimeUnixNano < span.startTimeUnixNano) {
     return `${path}.endTimeUnixNano: ${span.endTimeUnixNano} is before startTimeUnixNano ${span.startTimeUnixNano}`;
   }
-  const attrs = checkAttributes(span.attributes, `${path}.attributes`, limits);
-  if (attrs) return attrs;
+  return undefined;
+}
+
+function checkEvents(span: Span, path: string, limits: SpanLimits): string | undefined {
   if (span.events.length > limits.maxEvents) {
     return `${path}.events: ${span.events.length} events exceed the limit of ${limits.maxEvents}`;
   }
+  for (let i = 0; i < span.events.length; i++) {
+    const e = span.events[i] as SpanEvent;
+    const problem =
+      checkTime(e.timeUnixNano, path, `events[${i}].timeUnixNano`) ??
+      checkAttributeTree(e.attributes, path, `events[${i}].attributes`, limits);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function checkLinks(span: Span, path: string, limits: SpanLimits): string | undefined {
   if (span.links.length > limits.maxLinks) {
     return `${path}.links: ${span.links.length} links exceed the limit of ${limits.maxLinks}`;
   }
-  for (let i = 0; i < span.events.length; i++) {
-    const problem = checkAttributes((span.events[i] as Span['events'][number]).attributes, `${path}.events[${i}].attributes`, limits);
-    if (problem) return problem;
-  }
   for (let i = 0; i < span.links.length; i++) {
-    const link = span.links[i] as Span['links'][number];
+    const link = span.links[i] as SpanLink;
     const problem =
       checkId(link.traceId, 16, `${path}.links[${i}].traceId`) ??
       checkId(link.spanId, 8, `${path}.links[${i}].spanId`) ??
-      checkAttributes(link.attributes, `${path}.links[${i}].attributes`, limits);
+      checkUint32(link.flags, path, `links[${i}].flags`) ??
+      checkAttributeTree(link.attributes, path, `links[${i}].attributes`, limits);
     if (problem) return problem;
   }
-  const res = checkAttributes(span.resource.attributes, `${path}.resource.attributes`, limits);
-  if (res) return res;
+  return undefined;
+}
+
+function checkSize(span: Span, path: string, limits: SpanLimits): string | undefined {
   const size = estimateSpanBytes(span);
-  if (size > limits.maxSpanBytes) return `${path}: span of ~${size} bytes exceeds the limit of ${limits.maxSpanBytes}`;
-  return undefined;
-}
-
-function checkAttributes(attrs: Attributes, path: string, limits: SpanLimits): string | undefined {
-  if (attrs.length > limits.maxAttributes) {
-    return `${path}: ${attrs.length} attributes exceed the limit of ${limits.maxAttributes}`;
-  }
-  for (const kv of attrs) {
-    const problem = checkValue(kv.value, `${path}[${JSON.stringify(kv.key)}]`, limits);
-    if (problem) return problem;
-  }
-  return undefined;
-}
-
-function checkValue(v: AnyValue, path: string, limits: SpanLimits): string | undefined {
-  switch (v.type) {
-    case 'string':
-    case 'bytes':
-      return v.value.length > limits.maxAttributeValueLength
-        ? `${path}: value of length ${v.value.length} exceeds the limit of ${limits.maxAttributeValueLength}`
-        : undefined;
-    case 'array':
-      for (let i = 0; i < v.values.length; i++) {
-        const p = checkValue(v.values[i] as AnyValue, `${path}[${i}]`, limits);
-        if (p) return p;
-      }
-      return undefined;
-    case 'kvlist':
-      return checkAttributes(v.values, path, limits);
-    default:
-      return undefined;
-  }
+  return size > limits.maxSpanBytes ? `${path}: span of ~${size} bytes exceeds the limit of ${limits.maxSpanBytes}` : undefined;
 }
 
 /** A cheap upper-bound-ish estimate of a span's encoded size (strings at 1 byte per unit). */

@@ -102,6 +102,15 @@ export const spanBatchMapping: AvroMapping<Span[]> = {
   fromAvro: (o) => (o as { spans: unknown[] }).spans.map(spanFromAvro),
 };
 
+/**
+ * `SpanBatch` read as avsc's span objects, for decoders that convert (and reject) one span
+ * at a time with `spanFromAvro`, so one bad span does not fail its neighbours.
+ */
+export const spanBatchObjectsMapping: AvroMapping<unknown[]> = {
+  toAvro: (objs) => ({ spans: objs }),
+  fromAvro: (o) => (o as { spans: unknown[] }).spans,
+};
+
 /** Mapping for `SampledTrace` (the value of sampled-spans). */
 export const sampledTraceMapping: AvroMapping<SampledTrace> = {
   toAvro: (t) => ({

@@ -2,6 +2,8 @@
  * Model ↔ Avro-object mapping for `schemas/Span.avsc`. Kept apart from the serde so the
  * Span shape (src/model/span.ts) and the schema can evolve in one visible place.
  */
+import { FieldError } from '../model/field-error.ts';
+import { MAX_VALUE_DEPTH, tooDeep } from '../model/invariants.ts';
 import type { AnyValue, Attributes, KeyValue, Span, SpanEvent, SpanLink } from '../model/span.ts';
 
 /** OTLP times are fixed64 (unsigned); Avro long is signed: store the same 64 bits. */
@@ -32,7 +34,9 @@ function attrsToAvro(attrs: Attributes): AvroKeyValue[] {
   return attrs.map((kv) => ({ key: kv.key, value: valueToAvro(kv.value) }));
 }
 
-function valueFromAvro(a: AvroAnyValue): AnyValue {
+/** `field` names the top-level attribute, for the reason when a value nests too deep. */
+function valueFromAvro(a: AvroAnyValue, depth: number, field: string): AnyValue {
+  if (depth > MAX_VALUE_DEPTH) throw tooDeep(field);
   const u = a.value;
   if (u === null) return { type: 'empty' };
   for (const branch in u) {
@@ -43,15 +47,15 @@ function valueFromAvro(a: AvroAnyValue): AnyValue {
       case 'long': return { type: 'int', value: x as bigint };
       case 'double': return { type: 'double', value: x as number };
       case BYTES: return { type: 'bytes', value: new Uint8Array((x as { value: Buffer }).value) };
-      case ARRAY: return { type: 'array', values: (x as { values: AvroAnyValue[] }).values.map(valueFromAvro) };
-      case KVLIST: return { type: 'kvlist', values: attrsFromAvro((x as { values: AvroKeyValue[] }).values) };
+      case ARRAY: return { type: 'array', values: (x as { values: AvroAnyValue[] }).values.map((v) => valueFromAvro(v, depth + 1, field)) };
+      case KVLIST: return { type: 'kvlist', values: attrsFromAvro((x as { values: AvroKeyValue[] }).values, field, depth + 1) };
     }
   }
-  throw new Error(`Avro AnyValue: unknown union branch ${Object.keys(u).join(',')}`);
+  throw new FieldError(field, `unknown Avro AnyValue branch ${Object.keys(u).join(',')}`);
 }
 
-function attrsFromAvro(attrs: readonly AvroKeyValue[]): KeyValue[] {
-  return attrs.map((kv) => ({ key: kv.key, value: valueFromAvro(kv.value) }));
+function attrsFromAvro(attrs: readonly AvroKeyValue[], field: string, depth = 1): KeyValue[] {
+  return attrs.map((kv) => ({ key: kv.key, value: valueFromAvro(kv.value, depth, depth === 1 ? `${field}[${JSON.stringify(kv.key)}]` : field) }));
 }
 
 /** A model span as the plain object avsc writes for `tailstream.Span`. */
@@ -112,21 +116,25 @@ interface AvroSpan {
   scope: { name: string; version: string; attributes: AvroKeyValue[]; droppedAttributesCount: bigint; schemaUrl: string };
 }
 
-/** The inverse of `spanToAvro`, for an object avsc read with the Span reader schema. */
+/**
+ * The inverse of `spanToAvro`, for an object avsc read with the Span reader schema. Throws a
+ * FieldError for a value nested deeper than MAX_VALUE_DEPTH; everything else is left to
+ * `validateSpan`.
+ */
 export function spanFromAvro(o: unknown): Span {
   const a = o as AvroSpan;
-  const events: SpanEvent[] = a.events.map((e) => ({
+  const events: SpanEvent[] = a.events.map((e, i) => ({
     timeUnixNano: timeIn(e.timeUnixNano),
     name: e.name,
-    attributes: attrsFromAvro(e.attributes),
+    attributes: attrsFromAvro(e.attributes, `events[${i}].attributes`),
     droppedAttributesCount: Number(e.droppedAttributesCount),
   }));
-  const links: SpanLink[] = a.links.map((l) => ({
+  const links: SpanLink[] = a.links.map((l, i) => ({
     traceId: l.traceId,
     spanId: l.spanId,
     traceState: l.traceState,
     flags: Number(l.flags),
-    attributes: attrsFromAvro(l.attributes),
+    attributes: attrsFromAvro(l.attributes, `links[${i}].attributes`),
     droppedAttributesCount: Number(l.droppedAttributesCount),
   }));
   return {
@@ -140,21 +148,21 @@ export function spanFromAvro(o: unknown): Span {
     startTimeUnixNano: timeIn(a.startTimeUnixNano),
     endTimeUnixNano: timeIn(a.endTimeUnixNano),
     status: { code: a.status.code as Span['status']['code'], message: a.status.message },
-    attributes: attrsFromAvro(a.attributes),
+    attributes: attrsFromAvro(a.attributes, 'attributes'),
     droppedAttributesCount: Number(a.droppedAttributesCount),
     events,
     droppedEventsCount: Number(a.droppedEventsCount),
     links,
     droppedLinksCount: Number(a.droppedLinksCount),
     resource: {
-      attributes: attrsFromAvro(a.resource.attributes),
+      attributes: attrsFromAvro(a.resource.attributes, 'resource.attributes'),
       droppedAttributesCount: Number(a.resource.droppedAttributesCount),
       schemaUrl: a.resource.schemaUrl,
     },
     scope: {
       name: a.scope.name,
       version: a.scope.version,
-      attributes: attrsFromAvro(a.scope.attributes),
+      attributes: attrsFromAvro(a.scope.attributes, 'scope.attributes'),
       droppedAttributesCount: Number(a.scope.droppedAttributesCount),
       schemaUrl: a.scope.schemaUrl,
     },

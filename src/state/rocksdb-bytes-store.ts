@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import RocksDB from 'rocksdb-native';
+import { StoreIoError } from './store-io-error.ts';
 
 /**
  * Bounded memory per store: a task opens several RocksDB instances, so each gets small
@@ -34,7 +35,11 @@ export class RocksBytesStore {
   }
 
   async get(key: Buffer): Promise<Buffer | undefined> {
-    return (await this.db.get(key)) ?? undefined;
+    try {
+      return (await this.db.get(key)) ?? undefined;
+    } catch (err) {
+      throw this.ioError('read', err);
+    }
   }
 
   /** Several keys through one read batch: one trip into the native side instead of one per key. */
@@ -45,6 +50,8 @@ export class RocksBytesStore {
       const pending = keys.map((k) => batch.get(k));
       await batch.flush();
       return (await Promise.all(pending)).map((v) => v ?? undefined);
+    } catch (err) {
+      throw this.ioError('read', err);
     } finally {
       batch.destroy();
     }
@@ -59,9 +66,16 @@ export class RocksBytesStore {
         else batch.tryPut(k, v);
       }
       await batch.flush();
+    } catch (err) {
+      throw this.ioError('write', err);
     } finally {
       batch.destroy();
     }
+  }
+
+  /** Fatal for the task (see StoreIoError): the record is not to blame. */
+  private ioError(op: string, err: unknown): StoreIoError {
+    return new StoreIoError(`RocksDB ${op} failed at ${this.path}: ${(err as Error).message}`, { cause: err });
   }
 
   /** Keys in [from, to) in byte order (to undefined = to the end). */

@@ -4,7 +4,10 @@ import { LATENCY_BOUNDS_MS, type Counter, type Gauge, type Histogram, type Metri
 export interface StreamsMetrics {
   readonly recordsIn: Counter;
   readonly recordsOut: Counter;
+  /** Labels: app, topic, cause (deserialize | process | punctuate). */
   readonly deadLetters: Counter;
+  /** Processing and punctuation errors that did not fail the task; labels: app, node, cause. */
+  readonly processingErrors: Counter;
   readonly commits: Counter;
   readonly commitFailures: Counter;
   readonly commitLatencyMs: Histogram;
@@ -20,7 +23,8 @@ export function streamsMetrics(registry: MetricsRegistry): StreamsMetrics {
   return {
     recordsIn: registry.counter('tailstream_streams_records_in_total', 'Records read from source topics'),
     recordsOut: registry.counter('tailstream_streams_records_out_total', 'Records sent to sink and dead-letter topics'),
-    deadLetters: registry.counter('tailstream_streams_dead_letters_total', 'Records sent to a dead-letter topic'),
+    deadLetters: registry.counter('tailstream_streams_dead_letters_total', 'Records sent to a dead-letter topic, per app, topic and cause'),
+    processingErrors: registry.counter('tailstream_streams_processing_errors_total', 'Records and punctuations a processor threw on, handled without failing the task'),
     commits: registry.counter('tailstream_streams_commits_total', 'Task commits'),
     commitFailures: registry.counter('tailstream_streams_commit_failures_total', 'Commits that failed and rolled back to the last commit'),
     commitLatencyMs: registry.histogram('tailstream_streams_commit_latency_ms', 'Commit latency (flush, produce, acks, offsets)', LATENCY_BOUNDS_MS),

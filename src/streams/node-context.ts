@@ -1,6 +1,6 @@
 import type { StateStore } from '../state/store.ts';
 import type { Cancellable, ProcessorContext, PunctuationType, Punctuator } from './processor.ts';
-import type { RecordMetadata, StreamRecord } from './record.ts';
+import type { RawRecord, RecordMetadata, StreamRecord } from './record.ts';
 import type { StreamTask } from './task.ts';
 
 /** The ProcessorContext of one processor node inside one task. */
@@ -41,6 +41,10 @@ export class NodeContext implements ProcessorContext<unknown, unknown> {
 
   commit(): void {
     this.task.requestCommit();
+  }
+
+  deadLetter(record: RawRecord, reason: string): void {
+    this.task.deadLetterFrom(this.node, record, reason);
   }
 
   recordMetadata(): RecordMetadata | undefined {

@@ -1,5 +1,5 @@
 import type { StoreSpec, StateStore } from '../state/store.ts';
-import type { RecordMetadata, StreamRecord } from './record.ts';
+import type { RawRecord, RecordMetadata, StreamRecord } from './record.ts';
 
 export type PunctuationType = 'stream-time' | 'wall-clock';
 export type Punctuator = (timestampMs: number) => void | Promise<void>;
@@ -27,6 +27,12 @@ export interface ProcessorContext<KOut = unknown, VOut = unknown> {
   currentSystemTimeMs(): number;
   /** Asks the runtime to commit as soon as the current record is done. */
   commit(): void;
+  /**
+   * Sends bytes this node cannot handle (e.g. one entry a punctuator fails on) to the
+   * topology's dead-letter topic with the reason, so the entry stops coming back and its
+   * neighbours go on.
+   */
+  deadLetter(record: RawRecord, reason: string): void;
   /** Source topic/partition/offset of the record being processed; undefined in punctuation. */
   recordMetadata(): RecordMetadata | undefined;
 }

@@ -18,6 +18,12 @@ interface Scheduled {
 export class PunctuationSchedule {
   private readonly items: Scheduled[] = [];
 
+  /**
+   * `onError` decides what a punctuator's exception means: rethrow to fail the task, or
+   * return to go on with the other punctuators (this one runs again at its next interval).
+   */
+  constructor(private readonly onError: (node: string, err: unknown) => void = (_node, err) => { throw err; }) {}
+
   add(node: string, type: PunctuationType, interval: number, startMs: number, fn: Punctuator): Cancellable {
     const s: Scheduled = { node, type, interval, fn, next: startMs < 0 ? -1 : startMs + interval, cancelled: false };
     this.items.push(s);
@@ -48,7 +54,11 @@ export class PunctuationSchedule {
       if (now < s.next) continue;
       s.next += Math.max(1, Math.floor((now - s.next) / s.interval) + 1) * s.interval;
       fired = true;
-      await s.fn(now);
+      try {
+        await s.fn(now);
+      } catch (err) {
+        this.onError(s.node, err);
+      }
     }
     return fired;
   }

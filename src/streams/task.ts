@@ -11,6 +11,8 @@ import type { Processor } from './processor.ts';
 import { StreamRecord, type RawRecord, type RecordMetadata } from './record.ts';
 import type { StreamsMetrics } from './metrics.ts';
 import { PunctuationSchedule } from './punctuation.ts';
+import { ProcessingError } from './processing-errors.ts';
+import { TaskDeadLetters } from './task-dead-letters.ts';
 import type { SinkNode, Topology } from './topology.ts';
 
 /** A record on its way to a topic: sink outputs, dead letters and changelog entries alike. */
@@ -64,6 +66,7 @@ export class StreamTask {
   private readonly processors = new Map<string, Processor>();
   private readonly contexts = new Map<string, NodeContext>();
   private readonly punctuation: PunctuationSchedule;
+  private readonly deadLetters: TaskDeadLetters;
   private readonly checkpoint: CheckpointFile;
   private checkpointOffsets = new Map<string, bigint>();
   private outputs: OutgoingRecord[] = [];
@@ -78,7 +81,8 @@ export class StreamTask {
     this.id = opts.taskId;
     this.dir = join(opts.stateDir, opts.applicationId, String(opts.taskId));
     this.checkpoint = new CheckpointFile(this.dir);
-    this.punctuation = new PunctuationSchedule();
+    this.deadLetters = new TaskDeadLetters({ ...opts, emit: (r) => this.emit(r) });
+    this.punctuation = new PunctuationSchedule((node, err) => this.deadLetters.punctuationFailed(node, err));
     this.maxBuffered = opts.maxBufferedRecords ?? 20_000;
   }
 
@@ -127,7 +131,11 @@ export class StreamTask {
     }
   }
 
-  /** Runs one input record through the topology. */
+  /**
+   * Runs one input record through the topology. A record that fails to deserialize, or that
+   * a processor throws on, goes to the dead-letter topic with the reason and the task goes
+   * on; only fatal errors (see `isFatal`) fail it.
+   */
   async process(topic: string, partition: number, offset: string, raw: RawRecord): Promise<void> {
     const source = this.opts.topology.sourceFor(topic);
     this.current = { topic, partition, offset };
@@ -139,15 +147,18 @@ export class StreamTask {
       const value = raw.value === null ? null : source.valueSerde.deserialize(raw.value);
       record = new StreamRecord(key, value, raw.timestamp, raw.headers);
     } catch (err) {
-      const reason = `cannot deserialize record ${topic}/${partition}@${offset}: ${(err as Error).message}`;
-      if (!source.deadLetterTopic) throw new TaskError(reason);
-      this.deadLetter(source.deadLetterTopic, raw, reason, `source:${source.name}`);
       this.current = undefined;
+      this.deadLetters.undeserializable(source, raw, `${topic}/${partition}@${offset}`, err);
       return;
     }
     if (raw.timestamp > this.streamTime) this.streamTime = raw.timestamp;
-    for (const child of this.opts.topology.childrenOf(source.name)) await this.deliver(child, record);
-    this.current = undefined;
+    try {
+      for (const child of this.opts.topology.childrenOf(source.name)) await this.deliver(child, record);
+    } catch (err) {
+      this.deadLetters.processingFailed(source, raw, `${topic}/${partition}@${offset}`, err);
+    } finally {
+      this.current = undefined;
+    }
     await this.punctuation.fireStreamTime(this.streamTime);
   }
 
@@ -156,17 +167,9 @@ export class StreamTask {
     if (await this.punctuation.fireWallClock(nowMs)) this.commitNeeded = true;
   }
 
-  /** Sends a record to a dead-letter topic with the reason, keeping the original bytes. */
-  deadLetter(topic: string, raw: RawRecord, reason: string, source: string): void {
-    this.opts.metrics.deadLetters.inc({ topic });
-    this.opts.logger.warn('record sent to dead-letter topic', { topic, reason });
-    this.emit({
-      topic,
-      key: raw.key,
-      value: raw.value,
-      timestamp: raw.timestamp,
-      headers: { ...raw.headers, 'error.reason': Buffer.from(reason), 'error.source': Buffer.from(source) },
-    });
+  /** What a processor hands to `ProcessorContext.deadLetter` (e.g. one entry a punctuator cannot handle). */
+  deadLetterFrom(node: string, raw: RawRecord, reason: string): void {
+    this.deadLetters.fromProcessor(node, raw, reason);
   }
 
   /** True once the task has uncommitted work or asked for a commit (cache or buffer full). */
@@ -279,10 +282,24 @@ export class StreamTask {
     }
     const p = this.processors.get(nodeName);
     if (!p) throw new TaskError(`task ${this.id}: processor ${nodeName} is not initialised`);
-    await p.process(record);
+    try {
+      await p.process(record);
+    } catch (err) {
+      // Names the innermost node that threw; outer nodes pass it on unchanged.
+      throw err instanceof ProcessingError ? err : new ProcessingError(nodeName, err);
+    }
   }
 
   private toSink(node: SinkNode, record: StreamRecord<unknown, unknown>): void {
+    try {
+      this.emitToSink(node, record);
+    } catch (err) {
+      throw new ProcessingError(node.name, err);
+    }
+  }
+
+  private emitToSink(node: SinkNode, record: StreamRecord<unknown, unknown>): void {
+    this.deadLetters.countIfDeadLetter(node.topic);
     this.emit({
       topic: node.topic,
       key: record.key === null || record.key === undefined ? null : node.keySerde.serialize(record.key),

@@ -46,6 +46,7 @@ export class Topology {
   private readonly nodes = new Map<string, TopologyNode>();
   private readonly children = new Map<string, string[]>();
   private readonly internal = new Set<string>();
+  private dlq: string | undefined;
 
   addSource<K, V>(
     name: string,
@@ -108,6 +109,19 @@ export class Topology {
   addInternalTopic(topic: string): this {
     this.internal.add(topic);
     return this;
+  }
+
+  /**
+   * Where records that a processor throws on go (and records that fail to deserialize, for
+   * sources without their own): the task dead-letters them with the reason and goes on.
+   */
+  withDeadLetterTopic(topic: string): this {
+    this.dlq = topic;
+    return this;
+  }
+
+  deadLetterTopic(): string | undefined {
+    return this.dlq;
   }
 
   internalTopics(): string[] {

@@ -14,6 +14,8 @@ import type { SamplingMetrics } from './metrics.ts';
 import type { SpanCodec } from './span-codec.ts';
 import { DecisionCache, type CachedDecision } from './decision-cache.ts';
 import { WindowStore, windowRowSerde } from './window-store.ts';
+import { deadLetterRow, deadLetterTrace } from './dead-letter-trace.ts';
+import { isFatal } from '../../streams/processing-errors.ts';
 
 export type { CachedDecision } from './decision-cache.ts';
 
@@ -217,14 +219,50 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
         }
         ready.push({ traceId, meta });
       }
-      const loaded = await Promise.all(ready.map((r) => this.loadSpans(r.traceId)));
+      const loaded = await Promise.all(ready.map((r) => this.loadSpans(r.traceId).catch(() => undefined)));
       for (const [j, { traceId, meta }] of ready.entries()) {
-        await this.decide(traceId, meta, completionReason(meta, now, this.times), now, false, loaded[j]);
+        await this.decideOrDeadLetter(traceId, meta, completionReason(meta, now, this.times), now, loaded[j]);
       }
     }
     await this.decisions.expire(now, MAX_PER_TICK);
     await this.flushWindows(now);
     this.publishGauges();
+  }
+
+  /**
+   * `decide`, but a trace it throws on (a bug, or a span no decoder should have let in) goes
+   * to the dead-letter topic with the reason and leaves the buffer: one trace cannot fail
+   * every tick after it. Fatal errors (store I/O) still fail the task.
+   */
+  private async decideOrDeadLetter(traceId: string, meta: TraceMeta, reason: CompletionReason, now: number, preloaded?: { keys: string[]; spans: Span[] }): Promise<void> {
+    try {
+      await this.decide(traceId, meta, reason, now, false, preloaded);
+    } catch (err) {
+      if (isFatal(err)) throw err;
+      const { keys, spans } = await this.loadSpansLenient(traceId);
+      deadLetterTrace(this.ctx, traceId, spans, 'could not be decided', err, now);
+      for (const k of keys) await this.spans.delete(k);
+      await this.metas.delete(traceId);
+      await this.deadlines.delete(deadlineKey(meta.indexedAt, traceId));
+      this.inFlight.delete(traceId);
+      this.bytesInFlight -= meta.bytes;
+      this.metrics.spansBuffered.add(-meta.spans);
+    }
+  }
+
+  /** Like loadSpans, skipping values that do not decode (for dead-lettering what is left). */
+  private async loadSpansLenient(traceId: string): Promise<{ keys: string[]; spans: Span[] }> {
+    const spans: Span[] = [];
+    const keys: string[] = [];
+    for await (const { key, value } of this.spans.prefixScan(spanPrefix(traceId))) {
+      keys.push(key);
+      try {
+        spans.push(this.codec.decode(value));
+      } catch {
+        // counted in the dead letter's span list by its absence
+      }
+    }
+    return { keys, spans };
   }
 
   /** A trace's buffered spans and their keys. */
@@ -306,14 +344,25 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
       await this.deadlines.delete(victim);
       if (!meta) continue;
       this.metrics.earlyDecisions.inc();
-      await this.decide(traceId, meta, 'memory_pressure', now, false);
+      await this.decideOrDeadLetter(traceId, meta, 'memory_pressure', now);
     }
   }
 
   private async flushWindows(now: number): Promise<void> {
     const { edges, metrics } = await this.windows.takeClosed(now, this.opts.windowFlushDelayMs);
-    for (const e of edges) await this.ctx.forward(new StreamRecord(`${e.parent}|${e.child}`, e, e.windowStartMs), this.opts.children.edges);
-    for (const m of metrics) await this.ctx.forward(new StreamRecord(`${m.service}|${m.operation}`, m, m.windowStartMs), this.opts.children.metrics);
+    const rows = [
+      ...edges.map((e) => ({ key: `${e.parent}|${e.child}`, row: e, child: this.opts.children.edges })),
+      ...metrics.map((m) => ({ key: `${m.service}|${m.operation}`, row: m, child: this.opts.children.metrics })),
+    ];
+    for (const { key, row, child } of rows) {
+      try {
+        await this.ctx.forward(new StreamRecord(key, row, row.windowStartMs), child);
+      } catch (err) {
+        // One row that cannot be emitted leaves as a dead letter; the window's other rows go on.
+        if (isFatal(err)) throw err;
+        deadLetterRow(this.ctx, key, row, `window row for ${child} could not be emitted`, err, now);
+      }
+    }
   }
 
   private publishGauges(): void {

@@ -39,3 +39,22 @@ it('answers a JSON partial success naming the too-deep attribute, and publishes 
   expect(answer.partialSuccess.errorMessage).toMatch(/span\[1\]\.attributes\["deep"\].*nested deeper than 32 levels/);
   expect(batches.flatMap((b) => b.spans.map((s) => s.spanId))).toEqual(['0000000000000001']);
 });
+
+it('answers a clean 400 Status naming the field when the too-deep span is all the request holds', async () => {
+  const batches: TraceBatch[] = [];
+  const publisher: SpanPublisher = { publish: (b) => (batches.push(...b), Promise.resolve()) };
+  const l = await listen(createOtlpHttpApp({ publisher }), 0, '127.0.0.1');
+  open.push(l);
+  let deep = '{"stringValue":"leaf"}';
+  for (let i = 0; i < 2_000; i++) deep = `{"kvlistValue":{"values":[{"key":"k","value":${deep}}]}}`;
+  const body = encodeOtlpJson([span({ id: 1, service: 'a', kind: 'server' })]).replace('"attributes":[', `"attributes":[{"key":"deep","value":${deep}},`);
+  expect(body).toContain('"deep"');
+
+  const res = await fetch(`http://127.0.0.1:${l.port}/v1/traces`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+  const text = await res.text();
+  expect(res.status).toBe(400);
+  expect(res.headers.get('content-type')).toMatch(/json/);
+  expect(text).not.toMatch(/<html|<pre|at [\w.]+ \(/i);
+  expect((JSON.parse(text) as { message: string }).message).toMatch(/attributes\["deep"\].*nested deeper than 32 levels/);
+  expect(batches).toEqual([]);
+});

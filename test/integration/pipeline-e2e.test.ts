@@ -31,6 +31,9 @@ beforeAll(async () => {
       WINDOW_FLUSH_DELAY_MS: '-60000', // emit the open minute at once, as a partial sum
       TTL_DAYS: '0',
       ERROR_TTL_DAYS: '0',
+      // Long enough that a trace lands while a runaway /sql query still runs, on a busy machine.
+      SQL_TIMEOUT_MS: '12000',
+      SQL_MAX_ROWS_TO_READ: '10000000000000', // the time limit, not the row limit, cuts the runaway
     }),
     createLogger('e2e', 'warn'),
   );
@@ -102,5 +105,34 @@ describe('end to end: OpenTelemetry JS SDK → embedded pipeline (npm start) →
     expect(Number(traces[0]?.spans)).toBe(3);
     await front.provider.shutdown();
     await cart.provider.shutdown();
+  });
+
+  it('a runaway /sql query is cut at its limit while ingest and the Jaeger API keep working', async () => {
+    const base = `http://127.0.0.1:${pipeline.ports.query}`;
+    let settled = false;
+    const runaway = fetch(`${base}/sql`, { method: 'POST', body: 'SELECT sum(sipHash64(number)) FROM numbers(1e12)' }).then(async (r) => {
+      settled = true;
+      return { status: r.status, body: (await r.json()) as { error?: string } };
+    });
+    // /sql runs one query at a time: a 429 says the runaway one holds the engine connection.
+    await until('the runaway query running', async () => ((await fetch(`${base}/sql`, { method: 'POST', body: 'SELECT 1' })).status === 429 ? true : undefined));
+
+    const url = `http://127.0.0.1:${pipeline.ports.otlp}/v1/traces`;
+    const shop = tracerProvider(new OTLPTraceExporter({ url }), 'shop');
+    const root = shop.provider.getTracer('web').startSpan('GET /during-runaway', { kind: SpanKind.SERVER });
+    root.end();
+    await shop.provider.forceFlush();
+    const traceId = root.spanContext().traceId;
+    await until('the trace through the Jaeger API', async () => {
+      const r = await fetch(`${base}/api/traces/${traceId}`);
+      if (r.status !== 200) return undefined;
+      const body = (await r.json()) as { data: { spans: unknown[] }[] };
+      return body.data[0]?.spans.length === 1 ? true : undefined;
+    });
+    expect(settled, 'the trace was ingested, stored and served while the runaway query ran').toBe(false);
+    const cut = await runaway;
+    expect(cut.status).toBe(400);
+    expect(cut.body.error).toMatch(/SQL_TIMEOUT_MS/);
+    await shop.provider.shutdown();
   });
 });

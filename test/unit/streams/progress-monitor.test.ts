@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MetricsRegistry } from '../../../src/metrics/registry.ts';
 import { stringSerde } from '../../../src/serde/serde.ts';
+import { StoreIoError } from '../../../src/state/store-io-error.ts';
 import { MockClock } from '../../../src/streams/clock.ts';
 import { InMemoryBroker } from '../../../src/streams/in-memory-broker.ts';
 import { LocalRuntime } from '../../../src/streams/local-runtime.ts';
@@ -15,11 +16,14 @@ import { Topology } from '../../../src/streams/topology.ts';
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** Throws on a record whose value is "poison". */
+/**
+ * Fails on a record whose value is "poison" the way a task really fails: a store I/O error
+ * (a record a processor merely cannot handle is dead-lettered and the task goes on).
+ */
 function topology(): Topology {
   const processor = (): Processor<string, string, never, never> => ({
     process(r: StreamRecord<string, string>) {
-      if (r.value === 'poison') throw new Error('cannot handle poison');
+      if (r.value === 'poison') throw new StoreIoError('store write failed: disk gone');
     },
   });
   return new Topology().addSource('in', 'in', stringSerde, stringSerde).addProcessor('p', { get: processor }, 'in');
@@ -50,7 +54,7 @@ describe('ProgressMonitor: /healthz and its metrics', () => {
 
     t.send('poison');
     await t.step();
-    expect(t.monitor.health()).toEqual({ healthy: false, reason: 'a pipeline task failed: cannot handle poison' });
+    expect(t.monitor.health()).toEqual({ healthy: false, reason: 'a pipeline task failed: store write failed: disk gone' });
     expect(t.metric('tailstream_task_failed')).toBe(1);
     await t.runtime.close();
   });

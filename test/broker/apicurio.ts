@@ -7,10 +7,10 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './kafka-broker.ts';
 
 /**
  * 3.0.9 is the newest release that runs on Java 17: 3.3.x is compiled for Java 21 (class
@@ -72,18 +72,6 @@ export async function ensureApicurio(log: Log = stderrLog): Promise<string> {
 /** 3.0.x ships a legacy runner jar (lib/ beside it); 3.1+ a Quarkus fast-jar. */
 function runnerJar(): string {
   return `apicurio-registry-app-${APICURIO_VERSION}-runner.jar`;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function rssMb(pid: number | undefined): number {

@@ -52,7 +52,8 @@ export function newClusterId(random: (size: number) => Buffer = randomBytes): st
   }
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on now, on 127.0.0.1. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

@@ -25,9 +25,9 @@ import { schemaFingerprint } from '../../src/serde/avro-types.ts';
 import { ConfluentRegistry } from '../../src/serde/registry-confluent.ts';
 import { KafkaRuntime } from '../../src/streams/kafka-runtime.ts';
 import { generateWorkload } from '../../src/workload/generator.ts';
-import { build, type TailSamplingTopics } from '../../topologies/tail-sampling.ts';
+import { build } from '../../topologies/tail-sampling.ts';
 import { startApicurio, type ApicurioRegistry } from '../broker/apicurio.ts';
-import { consumeUntil, testKafka, testTopicAdmin, uniqueName } from '../fixtures/kafka.ts';
+import { consumeUntil, testKafka, testTopicAdmin, uniqueName, uniqueSamplingTopics } from '../fixtures/kafka.ts';
 import { samplingHarness } from '../fixtures/tail-sampling.ts';
 
 const KEEP_ALL = `
@@ -165,13 +165,7 @@ describe('Confluent schema registry path on Apicurio Registry (ccompat v7)', () 
   it('runs tail sampling on the broker with registry serdes: a newer producer’s batches in, whole kept traces and edges out, all read by id', async () => {
     const input = traces('registry-topology', 8);
     const kafka = testKafka();
-    const topics: TailSamplingTopics = {
-      rawSpans: uniqueName('raw-spans'),
-      deadLetter: uniqueName('raw-spans-dlq'),
-      sampledSpans: uniqueName('sampled-spans'),
-      dependencyEdges: uniqueName('dependency-edges'),
-      spanMetrics: uniqueName('span-metrics'),
-    };
+    const topics = uniqueSamplingTopics();
     await testTopicAdmin(kafka).ensureTopics(Object.values(topics).map((topic) => ({ topic, partitions: 3 })));
     await leadersServe(kafka, Object.values(topics));
     const applicationId = uniqueName('registry-sampling');

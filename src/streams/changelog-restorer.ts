@@ -9,12 +9,24 @@ export type ApplyRestored = (plan: RestorePlan, entries: ChangelogEntry[], lastO
 
 const APPLY_BATCH = 2000;
 
+/** One changelog partition being restored: `next` only moves forward, so a re-read applies nothing twice. */
+interface Progress {
+  readonly plan: RestorePlan;
+  /** Read-committed end (last stable offset) when the restore started. */
+  readonly end: bigint;
+  next: bigint;
+}
+
 /**
  * Reads changelog partitions from a checkpoint to their end and hands the records to the
  * stores. kafkajs has no manual partition assignment, so a throwaway consumer group
- * subscribes to the changelog topics, seeks the planned partitions and pauses the rest;
- * the end is the committed high watermark read before starting (control records count,
- * through kafkajs' END_BATCH_PROCESS event, so a transactional changelog finishes too).
+ * subscribes to the changelog topics, seeks the planned partitions and pauses the rest.
+ * The end is the last stable offset read before starting: every writer of the partition
+ * was fenced before, so nothing after it can commit. A partition is done once a fetch
+ * reaches the end; control records and aborted records count (kafkajs reports those through
+ * END_BATCH_PROCESS only), so a changelog ending in a transaction marker finishes too.
+ * Records are applied inside eachBatch only, one batch at a time; a rejoin of the restore
+ * group seeks to where each partition got to, never back to its checkpoint.
  */
 export async function restoreChangelogs(
   kafka: Kafka,
@@ -22,79 +34,88 @@ export async function restoreChangelogs(
   apply: ApplyRestored,
   opts: { logger: Logger; metrics: StreamsMetrics; heartbeat?: () => Promise<void> },
 ): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const pending = new Map<string, { plan: RestorePlan; end: bigint }>();
-  try {
-    for (const plan of plans) {
-      const offsets = await admin.fetchTopicOffsets(plan.topic);
-      const end = BigInt(offsets.find((o) => o.partition === plan.partition)?.high ?? '0');
-      if (end > plan.fromOffset) pending.set(`${plan.topic}/${plan.partition}`, { plan, end });
-    }
-  } finally {
-    await admin.disconnect();
-  }
+  const pending = await planEnds(kafka, plans);
   if (pending.size === 0) return;
-  const remaining = (): number => [...pending.values()].reduce((n, p) => n + Number(p.end - p.plan.fromOffset), 0);
+  const remaining = (): number => [...pending.values()].reduce((n, p) => n + Number(p.end - p.next), 0);
   opts.metrics.restoreRemaining.set(remaining());
   opts.logger.info('restoring stores from changelogs', { partitions: pending.size, records: remaining() });
 
-  const consumer = kafka.consumer({ groupId: `tailstream-restore-${randomUUID()}`, readUncommitted: false, maxWaitTimeInMs: 100 });
-  const buffers = new Map<string, { entries: ChangelogEntry[]; last: bigint }>();
+  const consumer = kafka.consumer({
+    groupId: `tailstream-restore-${randomUUID()}`,
+    readUncommitted: false,
+    maxWaitTimeInMs: 100,
+    // Applying a large fetch on a busy machine must not cost the (only) member its place.
+    sessionTimeout: 60_000,
+    rebalanceTimeout: 60_000,
+  });
   let resolveDone!: () => void;
   let rejectDone!: (e: unknown) => void;
   const done = new Promise<void>((res, rej) => ((resolveDone = res), (rejectDone = rej)));
-  const flush = async (id: string): Promise<void> => {
-    const p = pending.get(id);
-    const b = buffers.get(id);
-    if (!p || !b || (b.entries.length === 0 && b.last < p.plan.fromOffset)) return;
-    await apply(p.plan, b.entries, b.last);
-    opts.metrics.restoreRemaining.add(-b.entries.length);
-    b.entries = [];
+  const finish = (id: string, topic: string, partition: number): void => {
+    pending.delete(id);
+    consumer.pause([{ topic, partitions: [partition] }]);
+    if (pending.size === 0) resolveDone();
   };
-  const topics = [...new Set(plans.map((p) => p.topic))];
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     for (const [topic, parts] of Object.entries(payload.memberAssignment)) {
       for (const partition of parts) {
         const p = pending.get(`${topic}/${partition}`);
-        if (p) consumer.seek({ topic, partition, offset: p.plan.fromOffset.toString() });
+        if (p) consumer.seek({ topic, partition, offset: p.next.toString() });
         else consumer.pause([{ topic, partitions: [partition] }]);
       }
     }
   });
+  // Batches holding only control or aborted records never reach eachBatch.
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
     const id = `${payload.topic}/${payload.partition}`;
     const p = pending.get(id);
-    if (!p || BigInt(payload.lastOffset) < p.end - 1n) return;
-    void flush(id)
-      .then(() => {
-        pending.delete(id);
-        consumer.pause([{ topic: payload.topic, partitions: [payload.partition] }]);
-        if (pending.size === 0) resolveDone();
-      })
-      .catch(rejectDone);
+    if (!p) return;
+    // Batches that reached eachBatch moved the position there (and applied what they held).
+    if (payload.batchSize === 0) advance(p, BigInt(payload.lastOffset));
+    if (p.next >= p.end) finish(id, payload.topic, payload.partition);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => rejectDone(payload.error));
+  // The caller's group is rebalancing: give up so the caller can rejoin (its group waits
+  // for it). Thrown inside eachBatch, the error would only make the restore group rejoin
+  // and the restore would go round forever while the caller's group waits.
+  let abandoned = false;
+  const heartbeatCaller = async (): Promise<void> => {
+    try {
+      await opts.heartbeat?.();
+    } catch (err) {
+      abandoned = true;
+      rejectDone(err);
+    }
+  };
   await consumer.connect();
   try {
-    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.subscribe({ topics: [...new Set(plans.map((p) => p.topic))], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      eachBatch: async ({ batch }) => {
+      eachBatch: async ({ batch, heartbeat }) => {
         const id = `${batch.topic}/${batch.partition}`;
         const p = pending.get(id);
-        if (!p) return;
-        let b = buffers.get(id);
-        if (!b) buffers.set(id, (b = { entries: [], last: p.plan.fromOffset - 1n }));
+        if (!p || abandoned) return;
+        let entries: ChangelogEntry[] = [];
+        const flush = async (last: bigint): Promise<void> => {
+          const taken = entries;
+          entries = [];
+          await apply(p.plan, taken, last);
+          opts.metrics.restoreRemaining.add(-taken.length);
+          await heartbeatCaller();
+          await heartbeat();
+        };
         for (const m of batch.messages) {
+          if (abandoned) return;
           const off = BigInt(m.offset);
-          if (off < p.plan.fromOffset || off >= p.end) continue;
-          if (m.key) b.entries.push({ key: m.key, value: m.value });
-          b.last = off;
-          if (b.entries.length >= APPLY_BATCH) await flush(id);
+          if (off < p.next || off >= p.end) continue;
+          if (m.key) entries.push({ key: m.key, value: m.value });
+          p.next = off + 1n;
+          if (entries.length >= APPLY_BATCH) await flush(off);
         }
-        b.last = BigInt(batch.lastOffset()) < p.end ? BigInt(batch.lastOffset()) : b.last;
-        await opts.heartbeat?.();
+        advance(p, BigInt(batch.lastOffset()));
+        await flush(p.next - 1n);
+        if (p.next >= p.end) finish(id, batch.topic, batch.partition);
       },
     });
     await done;
@@ -103,4 +124,29 @@ export async function restoreChangelogs(
   }
   opts.metrics.restoreRemaining.set(0);
   opts.logger.info('restore complete', { partitions: plans.length });
+}
+
+/** Past `last` (a fetch's last offset, control records included), capped at the end. */
+function advance(p: Progress, last: bigint): void {
+  if (last + 1n > p.next) p.next = last + 1n > p.end ? p.end : last + 1n;
+}
+
+/** Where each plan's restore ends; plans already at their end are left out. */
+async function planEnds(kafka: Kafka, plans: readonly RestorePlan[]): Promise<Map<string, Progress>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const pending = new Map<string, Progress>();
+  try {
+    const byTopic = new Map<string, Awaited<ReturnType<typeof admin.fetchTopicOffsets>>>();
+    for (const plan of plans) {
+      let offsets = byTopic.get(plan.topic);
+      if (!offsets) byTopic.set(plan.topic, (offsets = await admin.fetchTopicOffsets(plan.topic)));
+      // kafkajs lists offsets read_committed: `high` is the last stable offset.
+      const end = BigInt(offsets.find((o) => o.partition === plan.partition)?.high ?? '0');
+      if (end > plan.fromOffset) pending.set(`${plan.topic}/${plan.partition}`, { plan, end, next: plan.fromOffset });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  return pending;
 }

@@ -85,6 +85,27 @@ export async function commitAtLeastOnce(producer: Producer, consumer: Consumer, 
   for (const d of perTask) await d.task.completeCommit(d.changelog);
 }
 
+/** Attempts at a transaction step the coordinator refuses while it finishes the previous one. */
+const CONCURRENT_TXN_ATTEMPTS = 50;
+
+/**
+ * Retries a step that CONCURRENT_TRANSACTIONS refused. The coordinator answers so while it
+ * writes the previous transaction's markers; the Java producer retries it after a short
+ * backoff. kafkajs retries it for AddPartitionsToTxn (inside a send) but not for
+ * AddOffsetsToTxn, which opens the transaction when a commit carries offsets only, so
+ * without this a routine commit failed and the task rolled back.
+ */
+export async function retryConcurrentTransactions<T>(step: () => Promise<T>, attempts = CONCURRENT_TXN_ATTEMPTS): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await step();
+    } catch (err) {
+      if ((err as { type?: string }).type !== 'CONCURRENT_TRANSACTIONS' || i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(20 * i, 200)));
+    }
+  }
+}
+
 /**
  * Exactly-once commit of one task: outputs, changelog and input offsets in one Kafka
  * transaction on the task's transactional producer; aborted on any failure.
@@ -93,19 +114,28 @@ export async function commitExactlyOnce(producer: Producer, groupId: string, tas
   const records = await task.prepareCommit();
   const txn = await producer.transaction();
   let changelog: Map<string, bigint>;
+  let step = 'produce';
   try {
     changelog = await produceChunked((topicMessages) => txn.sendBatch({ topicMessages, acks: -1 }), records, task);
     if (offsets.length > 0) {
+      step = 'send offsets';
       const topics = [...new Set(offsets.map((o) => o.topic))].map((topic) => ({
         topic,
         partitions: offsets.filter((o) => o.topic === topic).map((o) => ({ partition: o.partition, offset: o.offset })),
       }));
-      await txn.sendOffsets({ consumerGroupId: groupId, topics });
+      await retryConcurrentTransactions(() => txn.sendOffsets({ consumerGroupId: groupId, topics }));
     }
+    step = 'commit';
     await txn.commit();
   } catch (err) {
     await txn.abort().catch(() => undefined);
-    throw err;
+    throw new TransactionError(`task ${task.id}: ${step} failed: ${(err as Error).message}`, { cause: err });
   }
   await task.completeCommit(changelog);
+}
+
+/** A task's transaction failed at a named step (and was aborted where the producer still could). */
+export class TransactionError extends Error {
+  readonly code = 'TRANSACTION_FAILED';
+  readonly retriable = true;
 }

@@ -34,7 +34,7 @@ export interface KafkaRuntimeOptions {
 interface TaskSlot {
   readonly task: StreamTask;
   /** Exactly-once: this task's transactional producer (transactional.id = appId-partition). */
-  readonly producer?: Producer;
+  producer?: Producer;
   /** Next offset to commit per source topic. */
   readonly positions: Map<string, string>;
   /**
@@ -112,6 +112,13 @@ export class KafkaRuntime {
       this.logger.info('partitions assigned', { partitions: [...mine].sort((a, b) => a - b) });
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
+      // A retriable error (a broker away, a coordinator moving): kafkajs rejoins by itself,
+      // and the join reopens every task from its last commit.
+      if (payload.restart) {
+        this.assignmentChanged = true;
+        this.logger.warn('consumer restarting after an error', {}, payload.error);
+        return;
+      }
       this.failure = payload.error;
       this.logger.error('consumer crashed', {}, payload.error);
     });
@@ -196,8 +203,9 @@ export class KafkaRuntime {
   }
 
   /**
-   * Commits; on failure every task goes back to its last commit and the consumer rewinds
-   * to the committed offsets, so the dropped work is processed again (nothing lost).
+   * Commits; on failure every task goes back to its last commit: the tasks are reopened
+   * (reconcile), which also rewinds the consumer to the committed offsets, so the dropped
+   * work is processed again (nothing lost).
    */
   private async commitOrRecover(): Promise<boolean> {
     try {
@@ -206,16 +214,23 @@ export class KafkaRuntime {
     } catch (err) {
       this.metrics.commitFailures.inc({ app: this.opts.applicationId });
       this.logger.warn('commit failed: rolling back to the last commit and reprocessing', {}, err);
-      await this.rewindToCommitted();
       this.assignmentChanged = true;
       return false;
     }
   }
 
-  private async rewindToCommitted(): Promise<void> {
+  /**
+   * Moves the consumer to the committed offsets of the tasks just opened. Read after the
+   * fence they are final; read right after a failed commit (as before) they could miss
+   * the offset a transaction that had just committed was still writing.
+   */
+  private rewind(committed: OffsetsToCommit): void {
     const consumer = this.consumer as Consumer;
-    for (const { topic, partition, offset } of await this.committedOffsets()) {
-      if (this.slots.has(partition)) consumer.seek({ topic, partition, offset: offset === '-1' ? '-2' : offset });
+    try {
+      for (const { topic, partition, offset } of committed) consumer.seek({ topic, partition, offset: offset === '-1' ? '-2' : offset });
+    } catch (err) {
+      // The consumer is rejoining (kafkajs restarts it): it starts from the committed offsets anyway.
+      this.logger.warn('cannot seek while the consumer restarts', {}, err);
     }
   }
 
@@ -245,77 +260,67 @@ export class KafkaRuntime {
     if (!this.assignmentChanged || !this.assigned || this.clock.now() < this.retryTasksAt) return;
     this.assignmentChanged = false;
     for (const n of [...this.slots.keys()]) await this.closeTask(n);
+    const opened: TaskSlot[] = [];
     try {
-      await this.openTasks(this.assigned, heartbeat);
+      await this.openTasks(this.assigned, opened, heartbeat);
       this.taskStartFailures = 0;
     } catch (err) {
-      for (const n of [...this.slots.keys()]) await this.closeTask(n);
+      // Nothing half-open stays behind (RocksDB locks, producers); the next call starts over.
+      this.assignmentChanged = true;
+      for (const slot of opened) {
+        await slot.task.close().catch(() => undefined);
+        await slot.producer?.disconnect().catch(() => undefined);
+      }
       this.metrics.tasks.set(0, { app: this.opts.applicationId });
-      if ((err as { retriable?: unknown }).retriable !== true) throw err;
+      if (!isTransient(err)) throw err;
       const delayMs = Math.min(5_000, 250 * 2 ** this.taskStartFailures++);
       this.retryTasksAt = this.clock.now() + delayMs;
-      this.assignmentChanged = true;
       this.logger.warn('tasks could not start: retrying', { partitions: [...this.assigned].sort((a, b) => a - b), retryInMs: delayMs }, err);
+      return;
     }
+    for (const slot of opened) this.slots.set(slot.task.id, slot);
+    this.metrics.tasks.set(this.slots.size, { app: this.opts.applicationId });
   }
 
-  /** Opens, restores and initialises the tasks of `want`; on failure closes what it opened that the caller cannot see. */
-  private async openTasks(want: ReadonlySet<number>, heartbeat?: () => Promise<void>): Promise<void> {
+  private async openTasks(want: ReadonlySet<number>, opened: TaskSlot[], heartbeat?: () => Promise<void>): Promise<void> {
     const plans: RestorePlan[] = [];
-    const opened: TaskSlot[] = [];
-    const discard = async (slot: TaskSlot): Promise<void> => {
-      await slot.task.close().catch(() => undefined);
-      await slot.producer?.disconnect().catch(() => undefined);
-    };
-    try {
-      for (const partition of [...want].sort((a, b) => a - b)) {
-        const task = new StreamTask({
-          applicationId: this.opts.applicationId,
-          topology: this.opts.topology,
-          taskId: partition,
-          stateDir: this.opts.stateDir,
-          clock: this.clock,
-          metrics: this.metrics,
-          logger: this.logger,
-        });
-        const producer =
-          this.guarantee === 'exactly_once'
-            ? this.opts.kafka.producer({ transactionalId: `${this.opts.applicationId}-${partition}`, idempotent: true, maxInFlightRequests: 1 })
-            : undefined;
-        const slot: TaskSlot = producer ? { task, producer, positions: new Map(), committed: new Map() } : { task, positions: new Map(), committed: new Map() };
-        try {
-          plans.push(...(await task.open()));
-          await producer?.connect(); // InitProducerId fences a zombie owner of this partition
-        } catch (err) {
-          await discard(slot);
-          throw err;
-        }
-        opened.push(slot);
-      }
-      if (this.guarantee === 'exactly_once') {
-        // Every new producer has fenced its partition's previous owner: that owner's last
-        // transaction has completed, so the committed offsets are final.
-        for (const o of await this.committedOffsets()) {
-          const slot = opened.find((x) => x.task.id === o.partition);
-          if (slot && o.offset !== '-1') slot.committed.set(o.topic, BigInt(o.offset));
-        }
-      }
-      const started = this.clock.now();
-      await restoreChangelogs(this.opts.kafka, plans, (plan, entries, last) => this.taskOf(opened, plan.partition).restore(plan.store, entries, last), {
-        logger: this.logger,
+    for (const partition of [...want].sort((a, b) => a - b)) {
+      const task = new StreamTask({
+        applicationId: this.opts.applicationId,
+        topology: this.opts.topology,
+        taskId: partition,
+        stateDir: this.opts.stateDir,
+        clock: this.clock,
         metrics: this.metrics,
-        ...(heartbeat ? { heartbeat } : {}),
+        logger: this.logger,
       });
-      for (const slot of opened) {
-        await slot.task.init();
-        this.slots.set(slot.task.id, slot);
+      const slot: TaskSlot = { task, positions: new Map(), committed: new Map() };
+      opened.push(slot);
+      plans.push(...(await task.open()));
+      if (this.guarantee === 'exactly_once') {
+        slot.producer = this.opts.kafka.producer({
+          transactionalId: `${this.opts.applicationId}-${partition}`,
+          idempotent: true,
+          maxInFlightRequests: 1,
+        });
+        await slot.producer.connect(); // InitProducerId fences a zombie owner of this partition
       }
-      this.metrics.tasks.set(this.slots.size, { app: this.opts.applicationId });
-      this.logger.info('tasks ready', { partitions: [...this.slots.keys()], restoreMs: this.clock.now() - started });
-    } catch (err) {
-      for (const slot of opened) if (!this.slots.has(slot.task.id)) await discard(slot);
-      throw err;
     }
+    // After every new producer fenced its partition's previous owner: that owner's last
+    // transaction has completed, so the committed offsets are final.
+    const committed = (await this.committedOffsets()).filter((o) => want.has(o.partition));
+    this.rewind(committed);
+    if (this.guarantee === 'exactly_once') {
+      for (const o of committed) if (o.offset !== '-1') opened.find((s) => s.task.id === o.partition)?.committed.set(o.topic, BigInt(o.offset));
+    }
+    const started = this.clock.now();
+    await restoreChangelogs(this.opts.kafka, plans, (plan, entries, last) => this.taskOf(opened, plan.partition).restore(plan.store, entries, last), {
+      logger: this.logger,
+      metrics: this.metrics,
+      ...(heartbeat ? { heartbeat } : {}),
+    });
+    for (const slot of opened) await slot.task.init();
+    this.logger.info('tasks ready', { partitions: opened.map((s) => s.task.id), restoreMs: this.clock.now() - started });
   }
 
   private taskOf(slots: readonly TaskSlot[], partition: number): StreamTask {
@@ -330,14 +335,19 @@ export class KafkaRuntime {
     if (due.length === 0) return;
     const started = this.clock.now();
     const consumer = this.consumer as Consumer;
+    let done = 0;
     try {
       if (this.guarantee === 'exactly_once') {
-        for (const slot of due) await commitExactlyOnce(slot.producer as Producer, this.opts.applicationId, slot.task, this.offsetsOf(slot));
+        // One transaction per task: a failure leaves the tasks committed before it committed.
+        for (const slot of due) {
+          await commitExactlyOnce(slot.producer as Producer, this.opts.applicationId, slot.task, this.offsetsOf(slot));
+          done++;
+        }
       } else {
         await commitAtLeastOnce(this.producer as Producer, consumer, due.map((s) => ({ task: s.task, offsets: this.offsetsOf(s) })));
       }
     } catch (err) {
-      for (const s of due) s.task.rollback();
+      for (const s of due.slice(done)) s.task.rollback();
       throw err;
     }
     this.logger.debug('committed', { tasks: due.length, ms: this.clock.now() - started });
@@ -382,4 +392,12 @@ export class KafkaRuntime {
     this.lock = next.catch(() => undefined);
     return next;
   }
+}
+
+/** Broker or coordinator trouble that passes (kafkajs marks it retriable, or gave up retrying it). */
+function isTransient(err: unknown): boolean {
+  for (let e = err as { name?: string; retriable?: boolean; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.retriable === true || e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name === 'KafkaJSConnectionError') return true;
+  }
+  return false;
 }

@@ -165,7 +165,8 @@ export async function startKafkaCluster(opts: KafkaClusterOptions = {}): Promise
     nodes.map(
       (n) =>
         new Promise<void>((resolve, reject) => {
-          const fmt = spawn('java', [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', n.props], { stdio: ['ignore', 'pipe', 'pipe'] });
+          // `--cluster-id=<id>`: a base64url id can start with '-', which the tool would read as an option.
+          const fmt = spawn('java', [...jvm, '-cp', classpath, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', n.props], { stdio: ['ignore', 'pipe', 'pipe'] });
           let out = '';
           fmt.stdout.on('data', (d: Buffer) => (out += d.toString()));
           fmt.stderr.on('data', (d: Buffer) => (out += d.toString()));

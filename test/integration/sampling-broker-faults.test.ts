@@ -44,20 +44,30 @@ afterEach(async () => {
   await cluster?.stop();
 });
 
+/**
+ * A cluster of its own, one worker owning every partition, the first half of a seeded
+ * workload in and the worker committing with traces still buffered: the moment to strike.
+ */
+async function firstHalfBuffered(seed: string, nodes: { nodes: number; heapMb: number }) {
+  const traces = faultWorkload(seed, 900);
+  const expected = await referenceKept(traces);
+  cluster = await startKafkaCluster(nodes);
+  const kafka = faultKafka(cluster.bootstrap);
+  const topics = await createSamplingTopics(kafka);
+  workers = new SamplingWorkers(topics, cluster.bootstrap);
+  const a = workers.start();
+  await a.waitFor((s) => s.partitions.length === PARTITIONS, 'a owns every partition');
+  const all = [...traces.values()];
+  const half = Math.floor(all.length / 2);
+  await produceTraces(kafka, topics.rawSpans, all.slice(0, half));
+  await a.waitFor((s: SamplingStatus) => s.commits > 0 && (s.inFlight ?? 0) > 0, 'a buffering traces and committing');
+  return { traces, expected, kafka, topics, a, all, half };
+}
+
 describe('tail sampling on the broker, exactly-once, broker failures', () => {
   it('a single broker killed with SIGKILL mid-stream and restarted: the pipeline recovers by itself, nothing lost or doubled', async () => {
-    const traces = faultWorkload('broker-kill', 900);
-    const expected = await referenceKept(traces);
-    cluster = await startKafkaCluster({ nodes: 1, heapMb: 384 });
-    const kafka = faultKafka(cluster.bootstrap);
-    const topics = await createSamplingTopics(kafka);
-    workers = new SamplingWorkers(topics, cluster.bootstrap);
-    const a = workers.start();
-    await a.waitFor((s) => s.partitions.length === PARTITIONS, 'a owns every partition');
-    const all = [...traces.values()];
-    const half = Math.floor(all.length / 2);
-    await produceTraces(kafka, topics.rawSpans, all.slice(0, half));
-    await a.waitFor((s: SamplingStatus) => s.commits > 0 && (s.inFlight ?? 0) > 0, 'a buffering traces and committing');
+    const { traces, expected, kafka, topics, a, all, half } = await firstHalfBuffered('broker-kill', { nodes: 1, heapMb: 384 });
+    if (!cluster) throw new Error('no cluster');
 
     const broker = cluster.nodes[0];
     if (!broker) throw new Error('no broker node');
@@ -71,18 +81,8 @@ describe('tail sampling on the broker, exactly-once, broker failures', () => {
   }, 240_000);
 
   it('the partition leader of a 3-node cluster killed with SIGKILL: the pipeline recovers by itself, nothing lost or doubled', async () => {
-    const traces = faultWorkload('leader-kill', 900);
-    const expected = await referenceKept(traces);
-    cluster = await startKafkaCluster({ nodes: 3, heapMb: 320 });
-    const kafka = faultKafka(cluster.bootstrap);
-    const topics = await createSamplingTopics(kafka);
-    workers = new SamplingWorkers(topics, cluster.bootstrap);
-    const a = workers.start();
-    await a.waitFor((s) => s.partitions.length === PARTITIONS, 'a owns every partition');
-    const all = [...traces.values()];
-    const half = Math.floor(all.length / 2);
-    await produceTraces(kafka, topics.rawSpans, all.slice(0, half));
-    await a.waitFor((s: SamplingStatus) => s.commits > 0 && (s.inFlight ?? 0) > 0, 'a buffering traces and committing');
+    const { traces, expected, kafka, topics, a, all, half } = await firstHalfBuffered('leader-kill', { nodes: 3, heapMb: 320 });
+    if (!cluster) throw new Error('no cluster');
 
     const admin = kafka.admin();
     await admin.connect();

@@ -24,7 +24,7 @@ import type { Span } from '../model/span.ts';
 import type { AvroSerde } from '../serde/avro-serde.ts';
 import { startEmbedded } from './embedded-runtime.ts';
 import { startQueryServer } from './query-server.ts';
-import type { Health } from '../streams/progress-monitor.ts';
+import { runtimesHealth, type Health } from '../streams/progress-monitor.ts';
 
 /**
  * The running pipeline: what its roles start of receivers (ingest), query server (query),
@@ -214,6 +214,7 @@ async function startOnKafka({ config, topologies, registry, logger, spanBatch }:
   const publisher = ingest ? new KafkaSpanPublisher(kafka, spanBatch, { topic: t.rawSpans, compression: k.compression }) : undefined;
   return {
     publisher,
+    health: () => runtimesHealth(runtimes),
     topologies: topologies ? [ids.sampling, ids.sink] : [],
     stop: async () => {
       for (const rt of runtimes) await rt.stop();

@@ -156,6 +156,10 @@ export class KafkaRuntime {
     return [...this.slots.keys()].sort((a, b) => a - b);
   }
 
+  get applicationId(): string {
+    return this.opts.applicationId;
+  }
+
   /** The error that stopped processing, if any. */
   error(): Error | undefined {
     return this.failure;

@@ -4,6 +4,15 @@ import type { Clock } from './clock.ts';
 /** Health as /healthz reports it. */
 export type Health = { readonly healthy: true } | { readonly healthy: false; readonly reason: string };
 
+/** Kafka mode: unhealthy while a topology's runtime has stopped on an error (named by application id). */
+export function runtimesHealth(runtimes: readonly { readonly applicationId: string; error(): Error | undefined }[]): Health {
+  for (const rt of runtimes) {
+    const err = rt.error();
+    if (err) return { healthy: false, reason: `topology ${rt.applicationId} stopped: ${err.message}` };
+  }
+  return { healthy: true };
+}
+
 /** What the monitor watches: a runtime's commit time and backlog. */
 export interface ProgressSource {
   lastCommitMs(): number;

@@ -9,7 +9,7 @@ import { MockClock } from '../../../src/streams/clock.ts';
 import { InMemoryBroker } from '../../../src/streams/in-memory-broker.ts';
 import { LocalRuntime } from '../../../src/streams/local-runtime.ts';
 import type { Processor } from '../../../src/streams/processor.ts';
-import { ProgressMonitor } from '../../../src/streams/progress-monitor.ts';
+import { ProgressMonitor, runtimesHealth } from '../../../src/streams/progress-monitor.ts';
 import type { StreamRecord } from '../../../src/streams/record.ts';
 import { Topology } from '../../../src/streams/topology.ts';
 
@@ -78,5 +78,15 @@ describe('ProgressMonitor: /healthz and its metrics', () => {
     expect(t.monitor.health()).toEqual({ healthy: true });
     expect(t.metric('tailstream_last_commit_age_seconds')).toBe(0);
     await t.runtime.close();
+  });
+});
+
+describe('runtimesHealth: /healthz in Kafka mode', () => {
+  it('is unhealthy naming the topology while one of its runtimes has stopped on an error', () => {
+    const ok = { applicationId: 'tailstream-sampling', error: () => undefined };
+    const failed = { applicationId: 'tailstream-sink', error: () => new Error('consumer crashed: not retriable') };
+    expect(runtimesHealth([ok])).toEqual({ healthy: true });
+    expect(runtimesHealth([])).toEqual({ healthy: true });
+    expect(runtimesHealth([ok, failed])).toEqual({ healthy: false, reason: 'topology tailstream-sink stopped: consumer crashed: not retriable' });
   });
 });

@@ -26,6 +26,7 @@ import { generateWorkload } from '../src/workload/generator.ts';
 import { exportRecords } from '../test/fixtures/workload-replay.ts';
 import { build, DEFAULT_TOPICS, type TailSamplingTopics } from '../topologies/tail-sampling.ts';
 import { barePipe, benchBroker, figure } from './_broker.ts';
+import { CHUNK_BYTES, CHUNK_RECORDS } from '../src/streams/produce-chunks.ts';
 
 const PARTITIONS = 6;
 const logger = createLogger('bench', process.env['LOG_LEVEL'] === 'debug' ? 'debug' : 'warn');
@@ -70,8 +71,7 @@ async function fill(kafka: Kafka, topic: string, serdes: PipelineSerdes, traces:
     bytes += r.value.length;
     records++;
     spans += r.spans;
-    // A request's records for one partition form one batch, refused over the broker's 1 MiB.
-    if (batch.length >= 2000 || bytes >= 900 * 1024) await flush();
+    if (batch.length >= CHUNK_RECORDS || bytes >= CHUNK_BYTES) await flush();
   }
   await flush();
   process.stderr.write('\n');

@@ -6,6 +6,7 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { Span } from '../model/span.ts';
 import { compressionType, registerCompressionCodecs } from '../streams/compression.ts';
+import { messageBytes, produceChunks } from '../streams/produce-chunks.ts';
 import type { KafkaCompression } from '../streams/compression-names.ts';
 import type { AvroSerde } from '../serde/avro-serde.ts';
 import { SPAN_BATCH_CONTENT_TYPE } from './decode.ts';
@@ -72,15 +73,15 @@ export class KafkaSpanPublisher implements SpanPublisher {
       throw e;
     });
     await this.connecting;
-    await this.producer.send({
-      topic: this.topic,
-      compression: this.compression,
-      messages: batches.map((b) => ({
-        key: b.traceId,
-        value: this.serde.serialize([...b.spans]),
-        headers: { 'content-type': SPAN_BATCH_CONTENT_TYPE },
-      })),
-    });
+    const messages = batches.map((b) => ({
+      key: b.traceId,
+      value: this.serde.serialize([...b.spans]),
+      headers: { 'content-type': SPAN_BATCH_CONTENT_TYPE },
+    }));
+    // A request may hold megabytes of spans; one produce call per chunk the broker accepts.
+    for (const chunk of produceChunks(messages, messageBytes)) {
+      await this.producer.send({ topic: this.topic, compression: this.compression, messages: [...chunk] });
+    }
   }
 
   private withTimeout(p: Promise<void>): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Consumer, Message, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
+import { messageBytes, produceChunks } from './produce-chunks.ts';
 import type { OutgoingRecord, StreamTask } from './task.ts';
 
 export type OffsetsToCommit = { topic: string; partition: number; offset: string }[];
@@ -15,36 +16,6 @@ function toTopicMessages(records: readonly OutgoingRecord[]): TopicMessages[] {
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
-/** Records per produce request: kafkajs and the broker slow down sharply on huge batches. */
-const CHUNK = 2000;
-/**
- * Bytes per produce request (keys, values, headers): a partition's records in one request
- * form one batch, and a broker refuses batches over `message.max.bytes` (1 MiB by default).
- */
-export const CHUNK_BYTES = 900 * 1024;
-
-function recordBytes(r: OutgoingRecord): number {
-  let n = 70 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-  for (const [k, v] of Object.entries(r.headers)) n += k.length + v.length;
-  return n;
-}
-
-/** Consecutive slices of at most CHUNK records and CHUNK_BYTES bytes (a larger record goes alone). */
-export function* produceChunks(records: readonly OutgoingRecord[]): Generator<readonly OutgoingRecord[]> {
-  let start = 0;
-  let bytes = 0;
-  for (let i = 0; i < records.length; i++) {
-    const b = recordBytes(records[i] as OutgoingRecord);
-    if (i > start && (i - start >= CHUNK || bytes + b > CHUNK_BYTES)) {
-      yield records.slice(start, i);
-      start = i;
-      bytes = 0;
-    }
-    bytes += b;
-  }
-  if (start < records.length) yield records.slice(start);
-}
-
 type Send = (topicMessages: TopicMessages[]) => Promise<RecordMetadata[]>;
 
 /**
@@ -54,7 +25,7 @@ type Send = (topicMessages: TopicMessages[]) => Promise<RecordMetadata[]>;
  */
 async function produceChunked(send: Send, records: readonly OutgoingRecord[], task?: StreamTask): Promise<Map<string, bigint>> {
   const offsets = new Map<string, bigint>();
-  for (const chunk of produceChunks(records)) {
+  for (const chunk of produceChunks(records, messageBytes)) {
     const acks = await send(toTopicMessages(chunk));
     if (!task) continue;
     const counts = new Map<string, { store: string; n: number }>();

@@ -4,6 +4,7 @@
  * One committed transaction and one group offset fetch make both coordinators ready.
  */
 import { Kafka, logLevel } from 'kafkajs';
+import { KafkaTopicAdmin } from '../../src/streams/topic-admin.ts';
 
 async function retry<T>(what: string, fn: () => Promise<T>, until: number): Promise<T> {
   for (;;) {
@@ -23,13 +24,7 @@ export async function warmUp(brokers: string[], nodes: number, timeoutMs = 120_0
   await retry('admin connect', () => admin.connect(), until);
   try {
     const topic = '__tailstream-warm-up';
-    await retry(
-      'create topic',
-      async () => {
-        if (!(await admin.listTopics()).includes(topic)) await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: Math.min(3, nodes) }] });
-      },
-      until,
-    );
+    await retry('create topic', () => new KafkaTopicAdmin(kafka, Math.min(3, nodes)).ensureTopics([{ topic, partitions: 1 }]), until);
     await retry('group coordinator', () => admin.fetchOffsets({ groupId: 'tailstream-warm-up', topics: [topic] }), until);
     const producer = kafka.producer({ transactionalId: 'tailstream-warm-up', idempotent: true, maxInFlightRequests: 1 });
     await retry('producer connect', () => producer.connect(), until);

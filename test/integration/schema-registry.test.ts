@@ -167,7 +167,6 @@ describe('Confluent schema registry path on Apicurio Registry (ccompat v7)', () 
     const kafka = testKafka();
     const topics = uniqueSamplingTopics();
     await testTopicAdmin(kafka).ensureTopics(Object.values(topics).map((topic) => ({ topic, partitions: 3 })));
-    await leadersServe(kafka, Object.values(topics));
     const applicationId = uniqueName('registry-sampling');
     const serdes = await createPipelineSerdes(new ConfluentRegistry(url));
     const stateDir = mkdtempSync(join(tmpdir(), 'registry-it-'));
@@ -222,25 +221,6 @@ async function expectReadById<T>(registry: ConfluentRegistry, recordName: string
   const bytes = values.map((v) => serde.serialize(v));
   expect(bytes.map(wireSchemaId), recordName).toEqual(values.map(() => serde.schemaId));
   expect(await Promise.all(bytes.map((b) => reader.readAsync(b))), recordName).toEqual(values);
-}
-
-/**
- * CreateTopics returns before every partition leader serves ListOffsets on a busy broker
- * (NOT_LEADER_OR_FOLLOWER), which `KafkaRuntime.start` asks for first; wait until it does.
- */
-async function leadersServe(kafka: Kafka, topics: readonly string[], timeoutMs = 30_000): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    for (const until = Date.now() + timeoutMs; ; ) {
-      const ok = await Promise.all(topics.map((t) => admin.fetchTopicOffsets(t).then(() => true, () => false)));
-      if (ok.every(Boolean)) return;
-      if (Date.now() > until) throw new Error(`partition leaders of ${topics.join(', ')} not serving after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 async function produce(kafka: Kafka, topic: string, input: readonly Span[][], serialize: (spans: Span[]) => Buffer): Promise<void> {

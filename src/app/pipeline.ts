@@ -13,7 +13,6 @@ import { createPipelineSerdes } from '../sampling/pipeline-serdes.ts';
 import { createAvroRegistry } from '../serde/avro-serde.ts';
 import { openClickHouse, openSeparateClickHouse, type ClickHouseOptions } from '../sink/clickhouse.ts';
 import { migrate } from '../sink/migrate.ts';
-import { registerCompressionCodecs } from '../streams/compression.ts';
 import { KafkaRuntime } from '../streams/kafka-runtime.ts';
 import { KafkaTopicAdmin, type TopicAdmin } from '../streams/topic-admin.ts';
 import type { Topology } from '../streams/topology.ts';
@@ -187,7 +186,6 @@ async function startOnKafka({ config, topologies, registry, logger, spanBatch }:
   if (!ingest && !topologies) return { publisher: undefined, topologies: [], stop: async () => undefined };
   const k = config.kafka as NonNullable<AppConfig['kafka']>;
   const kafkaLog = logger.child('kafkajs');
-  registerCompressionCodecs();
   const kafka = new Kafka({
     clientId: k.clientId,
     brokers: [...k.brokers],

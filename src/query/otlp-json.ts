@@ -1,5 +1,5 @@
 import type { Attributes, Span } from '../model/span.ts';
-import { encodeAnyValue, type OtlpJsonKeyValue } from '../sink/attributes.ts';
+import { encodeAnyValue, type OtlpJsonKeyValue } from '../clickhouse/attributes.ts';
 
 /**
  * Stored spans as OTLP/JSON `resourceSpans` (what api_v3 returns): spans grouped by

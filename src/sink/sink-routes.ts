@@ -1,7 +1,7 @@
 import type { DependencyEdge, SpanMetrics } from '../edges/types.ts';
 import type { SampledTrace } from '../model/sampled-trace.ts';
 import { StatusCode } from '../model/span.ts';
-import { edgeToRow, metricsToRow, spanToRow, type SpanRow } from './rows.ts';
+import { edgeToRow, metricsToRow, spanToRow, type SpanRow } from '../clickhouse/rows.ts';
 
 /** The sink's input topics (co-partitioned: one task per partition reads all three). */
 export interface SinkTopics {

@@ -1,4 +1,4 @@
-import type { Attributes, Span } from '../model/span.ts';
+import type { Attributes, Span } from './span.ts';
 import { encodeAnyValue, type OtlpJsonKeyValue } from '../clickhouse/attributes.ts';
 
 /**

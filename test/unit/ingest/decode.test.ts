@@ -3,7 +3,7 @@ import { randomSpans } from '../../fixtures/otel-random.ts';
 import { decodeRawSpans, detectFormat, groupByTrace, RawSpansDecoder, SPAN_BATCH_CONTENT_TYPE } from '../../../src/ingest/decode.ts';
 import { encodeOtlpProto } from '../../../src/ingest/otlp-proto.ts';
 import { encodeOtlpJson } from '../../../src/model/otlp-json.ts';
-import { toDeadLetter } from '../../../src/ingest/dead-letter.ts';
+import { toDeadLetter } from '../../../src/streams/dead-letter.ts';
 import { spanBatchSerde } from '../../../src/serde/avro-serde.ts';
 import { InProcessRegistry } from '../../../src/serde/registry.ts';
 import type { Span } from '../../../src/model/span.ts';

@@ -11,7 +11,7 @@ import type { MetricsRegistry } from '../src/metrics/registry.ts';
 import { sinkMetrics } from '../src/sink/sink-metrics.ts';
 import type { SinkTopics } from '../src/sink/sink-routes.ts';
 import { clickHouseSink, type ClickHouseSinkOptions } from '../src/sink/sink-processor.ts';
-import type { PipelineSerdes } from '../src/sampling/pipeline-serdes.ts';
+import type { PipelineSerdes } from '../src/serde/pipeline-serdes.ts';
 import { stringSerde } from '../src/serde/serde.ts';
 import { Topology } from '../src/streams/topology.ts';
 import { createLogger } from '../src/util/log.ts';

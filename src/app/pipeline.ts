@@ -9,7 +9,7 @@ import type { SpanPublisher } from '../ingest/publisher.ts';
 import { listen, type Listening } from '../ingest/server.ts';
 import { MetricsRegistry } from '../metrics/registry.ts';
 import { samplingMetrics } from '../sampling/assembly/metrics.ts';
-import { createPipelineSerdes } from '../sampling/pipeline-serdes.ts';
+import { createPipelineSerdes } from '../serde/pipeline-serdes.ts';
 import { createAvroRegistry } from '../serde/avro-serde.ts';
 import { openClickHouse, openSeparateClickHouse, type ClickHouseOptions } from '../clickhouse/client.ts';
 import { migrate } from '../clickhouse/migrate.ts';

@@ -5,7 +5,7 @@ import { dependencyEdgeSerde, spanMetricsSerde } from './avro-aggregates.ts';
 import { sampledTraceSerde, spanBatchSerde } from './avro-serde.ts';
 import type { AvroRegistry } from './registry.ts';
 import type { AvroSerde } from './avro-serde.ts';
-import { spanCodec, type SpanCodec } from '../sampling/assembly/span-codec.ts';
+import { spanCodec, type SpanCodec } from './span-codec.ts';
 
 /** The Avro serdes of the pipeline's topics, registered once (the registry calls are async). */
 export interface PipelineSerdes {

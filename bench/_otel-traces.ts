@@ -6,7 +6,7 @@
  */
 import type { AnyValue, Attributes, Span } from '../src/model/span.ts';
 import { durationNanos, serviceName } from '../src/model/span.ts';
-import { nsToDateTime64 } from '../src/sink/time.ts';
+import { nsToDateTime64 } from '../src/clickhouse/time.ts';
 
 export const OTEL_DDL = [
   `CREATE TABLE otel_traces (

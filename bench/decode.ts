@@ -5,7 +5,7 @@
  * Usage: npm run bench -- decode [spansPerRecord=100] [seconds=1]
  */
 import { RawSpansDecoder, type RawSpansFormat } from '../src/ingest/decode.ts';
-import { encodeOtlpJson } from '../src/ingest/otlp-json-encode.ts';
+import { encodeOtlpJson } from '../src/model/otlp-json.ts';
 import { encodeOtlpProto } from '../src/ingest/otlp-proto.ts';
 import type { Span } from '../src/model/span.ts';
 import { spanBatchSerde } from '../src/serde/avro-serde.ts';

@@ -13,8 +13,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { createQueryApp } from '../src/query/app.ts';
 import { parseV1Search, searchParams } from '../src/query/params.ts';
 import { TraceReader } from '../src/query/reader.ts';
-import { openClickHouse } from '../src/sink/clickhouse.ts';
-import { migrate } from '../src/sink/migrate.ts';
+import { openClickHouse } from '../src/clickhouse/client.ts';
+import { migrate } from '../src/clickhouse/migrate.ts';
 import { serve } from '../test/fixtures/query.ts';
 import { loadWorkload } from '../test/fixtures/query-workload.ts';
 

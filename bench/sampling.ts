@@ -16,7 +16,7 @@ import type { Kafka } from 'kafkajs';
 import { MetricsRegistry } from '../src/metrics/registry.ts';
 import { samplingMetrics, type SamplingMetrics } from '../src/sampling/assembly/metrics.ts';
 import { parseSamplingConfigText } from '../src/sampling/config.ts';
-import { createPipelineSerdes, type PipelineSerdes } from '../src/sampling/pipeline-serdes.ts';
+import { createPipelineSerdes, type PipelineSerdes } from '../src/serde/pipeline-serdes.ts';
 import { InProcessRegistry } from '../src/serde/registry.ts';
 import { InMemoryBroker } from '../src/streams/in-memory-broker.ts';
 import { KafkaRuntime } from '../src/streams/kafka-runtime.ts';

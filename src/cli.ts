@@ -4,7 +4,7 @@
  */
 import { openConfiguredClickHouse } from './app/pipeline.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
-import { migrate } from './sink/migrate.ts';
+import { migrate } from './clickhouse/migrate.ts';
 
 const [command = 'start'] = process.argv.slice(2);
 

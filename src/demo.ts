@@ -3,7 +3,7 @@
  * OTLP/HTTP JSON to a running tailstream, in real time, so a newcomer sees rows within
  * seconds. DEMO_TRACES_PER_SECOND (default 20), DEMO_SECONDS (default 120), OTLP_ENDPOINT.
  */
-import { encodeOtlpJson } from './ingest/otlp-json-encode.ts';
+import { encodeOtlpJson } from './model/otlp-json.ts';
 import type { Span } from './model/span.ts';
 import { generateWorkload } from './workload/generator.ts';
 

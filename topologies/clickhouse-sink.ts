@@ -9,9 +9,9 @@
  */
 import type { MetricsRegistry } from '../src/metrics/registry.ts';
 import { sinkMetrics } from '../src/sink/sink-metrics.ts';
-import type { SinkTopics } from '../src/sink/sink-routes.ts';
+import { DEFAULT_TOPICS, type SinkTopics } from '../src/model/topics.ts';
 import { clickHouseSink, type ClickHouseSinkOptions } from '../src/sink/sink-processor.ts';
-import type { PipelineSerdes } from '../src/sampling/pipeline-serdes.ts';
+import type { PipelineSerdes } from '../src/serde/pipeline-serdes.ts';
 import { stringSerde } from '../src/serde/serde.ts';
 import { Topology } from '../src/streams/topology.ts';
 import { createLogger } from '../src/util/log.ts';
@@ -21,11 +21,7 @@ export const EDGES_SOURCE = 'dependency-edges-source';
 export const METRICS_SOURCE = 'span-metrics-source';
 export const CLICKHOUSE_SINK = 'clickhouse-sink';
 
-export const DEFAULT_SINK_TOPICS: SinkTopics = {
-  sampledSpans: 'sampled-spans',
-  dependencyEdges: 'dependency-edges',
-  spanMetrics: 'span-metrics',
-};
+export const DEFAULT_SINK_TOPICS: SinkTopics = pick(DEFAULT_TOPICS);
 
 export interface ClickHouseSinkConfig extends Omit<ClickHouseSinkOptions, 'topics' | 'metrics'> {
   /** The sink's consumer group (used here only to name its logs). */
@@ -52,4 +48,6 @@ export function build(config: ClickHouseSinkConfig): Topology {
   return deadLetterTopic === undefined ? topology : topology.withDeadLetterTopic(deadLetterTopic);
 }
 
-const pick = (t: SinkTopics): SinkTopics => ({ sampledSpans: t.sampledSpans, dependencyEdges: t.dependencyEdges, spanMetrics: t.spanMetrics });
+function pick(t: SinkTopics): SinkTopics {
+  return { sampledSpans: t.sampledSpans, dependencyEdges: t.dependencyEdges, spanMetrics: t.spanMetrics };
+}

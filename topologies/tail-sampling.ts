@@ -12,7 +12,7 @@ import { rawSpansDecoder } from '../src/ingest/raw-spans-processor.ts';
 import { traceAssembler, type AssemblyOptions } from '../src/sampling/assembly/trace-assembler.ts';
 import type { SamplingMetrics } from '../src/sampling/assembly/metrics.ts';
 import type { SamplingConfig } from '../src/sampling/config.ts';
-import type { PipelineSerdes } from '../src/sampling/pipeline-serdes.ts';
+import type { PipelineSerdes } from '../src/serde/pipeline-serdes.ts';
 import { bufferSerde, stringSerde } from '../src/serde/serde.ts';
 import { Topology } from '../src/streams/topology.ts';
 

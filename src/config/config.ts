@@ -6,7 +6,7 @@ import { parseSamplingConfig, type SamplingConfig } from '../sampling/config.ts'
 import type { SqlLimits } from '../app/sql/limits.ts';
 import { isKafkaCompression, KAFKA_COMPRESSIONS, type KafkaCompression } from '../streams/compression-names.ts';
 import type { ProcessingGuarantee } from '../streams/kafka-runtime.ts';
-import { DEFAULT_TOPICS, type TailSamplingTopics } from '../../topologies/tail-sampling.ts';
+import { prefixedTopics, type PipelineTopics } from '../model/topics.ts';
 
 /**
  * The one typed configuration: environment variables plus an optional YAML/JSON file
@@ -38,7 +38,7 @@ export interface AppConfig {
   readonly host: string;
   readonly processingGuarantee: ProcessingGuarantee;
   readonly applicationIds: { readonly sampling: string; readonly sink: string };
-  readonly topics: TailSamplingTopics;
+  readonly topics: PipelineTopics;
   readonly sampling: SamplingConfig;
   readonly assembly: {
     readonly tickMs: number;
@@ -193,10 +193,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
 }
 
 /** The pipeline's topics, each name prefixed (e.g. per tenant or per test run on a shared cluster). */
-function prefixed(prefix: string): TailSamplingTopics {
+function prefixed(prefix: string): PipelineTopics {
   if (!/^[A-Za-z0-9._-]*$/.test(prefix)) throw new ConfigError(`KAFKA_TOPIC_PREFIX: only letters, digits, '.', '_' and '-' are allowed in topic names, got "${prefix}"`);
-  const t = DEFAULT_TOPICS;
-  return { rawSpans: prefix + t.rawSpans, deadLetter: prefix + t.deadLetter, sampledSpans: prefix + t.sampledSpans, dependencyEdges: prefix + t.dependencyEdges, spanMetrics: prefix + t.spanMetrics };
+  return prefixedTopics(prefix);
 }
 
 function deepFreeze<T>(o: T): T {

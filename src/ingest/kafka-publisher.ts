@@ -12,6 +12,7 @@ import type { AvroSerde } from '../serde/avro-serde.ts';
 import { SPAN_BATCH_CONTENT_TYPE } from './decode.ts';
 import { PublishError } from './errors.ts';
 import type { SpanPublisher, TraceBatch } from './publisher.ts';
+import { DEFAULT_TOPICS } from '../model/topics.ts';
 
 export interface KafkaSpanPublisherOptions {
   readonly topic?: string;
@@ -41,7 +42,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
   ) {
     registerCompressionCodecs();
     this.producer = kafka.producer({ allowAutoTopicCreation: false });
-    this.topic = opts.topic ?? 'raw-spans';
+    this.topic = opts.topic ?? DEFAULT_TOPICS.rawSpans;
     this.maxInFlight = opts.maxInFlightSpans ?? 50_000;
     this.timeoutMs = opts.sendTimeoutMs ?? 10_000;
     this.retryAfter = opts.retryAfterSeconds ?? 5;

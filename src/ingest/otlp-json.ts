@@ -58,8 +58,12 @@ function hexId(x: unknown, field: string): string {
   return str(x, field).toLowerCase();
 }
 
+/** The protobuf JSON mapping accepts a double as a number or as a string holding one ("-0", "1e3"). */
+const NUMBER_TEXT = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
 function double(x: unknown, field: string): number {
   if (typeof x === 'number') return x;
+  if (typeof x === 'string' && NUMBER_TEXT.test(x)) return Number(x);
   if (x === 'NaN') return NaN;
   if (x === 'Infinity') return Infinity;
   if (x === '-Infinity') return -Infinity;

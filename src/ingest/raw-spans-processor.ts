@@ -3,7 +3,7 @@ import { groupByTrace } from '../model/group.ts';
 import type { Processor, ProcessorContext, ProcessorSupplier } from '../streams/processor.ts';
 import { deadLetterHeaders } from '../streams/dead-letter.ts';
 import { StreamRecord } from '../streams/record.ts';
-import type { SamplingMetrics } from '../sampling/assembly/metrics.ts';
+import type { DecodeMetrics } from './decode-metrics.ts';
 import { RawSpansDecoder } from './decode.ts';
 import type { Rejection } from './types.ts';
 
@@ -28,7 +28,7 @@ function describeRejections(rejected: readonly Rejection[]): string {
  * already keyed by its only trace id goes straight to assembly, anything else is re-keyed
  * through the repartition topic so every span of a trace meets in one task.
  */
-export function rawSpansDecoder(routing: RawSpansRouting, decoder: RawSpansDecoder, metrics: SamplingMetrics): ProcessorSupplier<string | null, Buffer | null, string, unknown> {
+export function rawSpansDecoder(routing: RawSpansRouting, decoder: RawSpansDecoder, metrics: DecodeMetrics): ProcessorSupplier<string | null, Buffer | null, string, unknown> {
   return {
     get: (): Processor<string | null, Buffer | null, string, unknown> => {
       let ctx: ProcessorContext<string, unknown>;

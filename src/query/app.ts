@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { assertIdentifier } from '../sink/template.ts';
+import { assertIdentifier } from '../clickhouse/template.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { jsonFallbacks } from './fallback.ts';
 import { TraceReader } from './reader.ts';

@@ -1,6 +1,6 @@
 import type { AnyValue, Attributes, Span } from '../model/span.ts';
 import { serviceName, StatusCode } from '../model/span.ts';
-import { encodeAnyValue } from '../sink/attributes.ts';
+import { encodeAnyValue } from '../model/otlp-json.ts';
 import type { JaegerKeyValue, JaegerProcess, JaegerReference, JaegerSpan, JaegerTrace } from './jaeger-model.ts';
 import { stringify } from './json.ts';
 import type { StoredSpan, StoredTrace } from './reader.ts';

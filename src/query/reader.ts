@@ -1,8 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Span } from '../model/span.ts';
-import { loadQuery } from '../sink/queries.ts';
-import { rowToSpan, type SpanRow } from '../sink/rows.ts';
-import { secondsToDateTime } from '../sink/time.ts';
+import { loadQuery } from '../clickhouse/queries.ts';
+import { rowToSpan, type SpanRow } from '../clickhouse/rows.ts';
+import { secondsToDateTime } from '../clickhouse/time.ts';
 import { searchSql, TRACES_BY_IDS_SQL } from './search-sql.ts';
 import type { SpanKindName, TraceQuery } from './trace-query.ts';
 

@@ -2,7 +2,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { invalidParam, notFound } from './errors.ts';
 import { parseTraceId } from './ids.ts';
 import { sendJson } from './json.ts';
-import { toResourceSpans } from './otlp-json.ts';
+import { toResourceSpans } from '../model/otlp-json.ts';
 import { parseV3Search, searchParams, single, spanKind } from './params.ts';
 import { asQueryError, type RouteDeps } from './routes-v1.ts';
 

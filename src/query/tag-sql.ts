@@ -1,4 +1,4 @@
-import { attributesToJson } from '../sink/attributes.ts';
+import { attributesToJson } from '../clickhouse/attributes.ts';
 import type { AnyValue } from '../model/span.ts';
 import type { TagFilter } from './tags.ts';
 
@@ -32,7 +32,7 @@ const KINDS = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSU
  * One tag filter as SQL over a `spans` row: the span's, the resource's, the scope's, any
  * event's or any link's attribute `key` equals one of the value's typed readings — so
  * "500" matches string "500", int 500 and double 500, "true" matches bool true. Scope,
- * event and link attributes are tagged JSON lists (src/sink/attributes.ts); an element
+ * event and link attributes are tagged JSON lists (src/clickhouse/attributes.ts); an element
  * matches when it is exactly the encoded key/value (top-level only, not inside kvlists).
  * Also the tags Jaeger derives from OTLP fields: error, span.kind, otel.status_code,
  * otel.status_description, otel.scope.name, otel.scope.version.

@@ -4,6 +4,7 @@
  * instead of misbehaving at 3 a.m. Reads are recorded so leftover (unknown) fields are
  * reported too — a typo'd field silently ignored is a policy silently not applied.
  */
+import { parseDurationNs } from '../util/duration.ts';
 
 /** Every invalid sampling config; `path` is where in the document the problem is. */
 export class SamplingConfigError extends Error {
@@ -32,24 +33,11 @@ export function join(path: string, key: string | number): string {
   return path === '' ? key : `${path}.${key}`;
 }
 
-/** Go-style durations ("10s", "500ms", "1m30s"); a bare number is milliseconds. */
+/** Go-style durations (util/duration.ts: "10s", ".5s", "500ms", "1m30s", "250μs"); a bare number is milliseconds. */
 export function parseDuration(value: unknown, path: string): number {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-  if (typeof value === 'string') {
-    const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1e3, m: 6e4, h: 3.6e6 };
-    const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/y;
-    let total = 0;
-    let at = 0;
-    while (at < value.length) {
-      re.lastIndex = at;
-      const m = re.exec(value);
-      const unit = m?.[2] === undefined ? undefined : unitMs[m[2]];
-      if (m === null || unit === undefined) break;
-      total += Number(m[1]) * unit;
-      at = re.lastIndex;
-    }
-    if (value !== '' && at === value.length) return total;
-  }
+  const d = typeof value === 'string' ? parseDurationNs(value) : undefined;
+  if (d?.ok) return Number(d.ns) / 1e6;
   throw new SamplingConfigError(
     path,
     `expected a duration such as "10s", "500ms" or "2m" (or milliseconds), got ${describe(value)}`,

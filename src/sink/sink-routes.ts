@@ -1,14 +1,11 @@
 import type { DependencyEdge, SpanMetrics } from '../edges/types.ts';
 import type { SampledTrace } from '../model/sampled-trace.ts';
 import { StatusCode } from '../model/span.ts';
-import { edgeToRow, metricsToRow, spanToRow, type SpanRow } from './rows.ts';
+import type { SinkTopics } from '../model/topics.ts';
+import { edgeToRow, metricsToRow, spanToRow, type SpanRow } from '../clickhouse/rows.ts';
 
 /** The sink's input topics (co-partitioned: one task per partition reads all three). */
-export interface SinkTopics {
-  readonly sampledSpans: string;
-  readonly dependencyEdges: string;
-  readonly spanMetrics: string;
-}
+export type { SinkTopics } from '../model/topics.ts';
 
 /**
  * How records of one topic become rows of one table. Items are what the batch holds until

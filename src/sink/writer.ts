@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createLogger, type Logger } from '../util/log.ts';
-import { ClickHouseSinkError, classifyError } from './errors.ts';
+import { ClickHouseSinkError, classifyError } from '../clickhouse/errors.ts';
 
 /** What the writer needs from @clickhouse/client; tests pass a fake with the same shape. */
 export type InsertClient = Pick<ClickHouseClient, 'insert'>;

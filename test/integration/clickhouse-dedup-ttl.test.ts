@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusCode } from '../../src/model/span.ts';
-import { migrate } from '../../src/sink/migrate.ts';
-import { edgeToRow, traceRows } from '../../src/sink/rows.ts';
+import { migrate } from '../../src/clickhouse/migrate.ts';
+import { edgeToRow, traceRows } from '../../src/clickhouse/rows.ts';
 import { ClickHouseWriter } from '../../src/sink/writer.ts';
 import { emptyBuckets } from '../../src/edges/histogram.ts';
 import { hexId, makeSpan, openTestClickHouse, type TestClickHouse } from '../fixtures/clickhouse.ts';

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyBuckets } from '../../src/edges/histogram.ts';
 import type { DependencyEdge, SpanMetrics } from '../../src/edges/types.ts';
 import { StatusCode } from '../../src/model/span.ts';
-import { loadQuery } from '../../src/sink/queries.ts';
-import { edgeToRow, metricsToRow, rowToSpan, traceRows, type SpanRow } from '../../src/sink/rows.ts';
-import { msToDateTime } from '../../src/sink/time.ts';
+import { loadQuery } from '../../src/clickhouse/queries.ts';
+import { edgeToRow, metricsToRow, rowToSpan, traceRows, type SpanRow } from '../../src/clickhouse/rows.ts';
+import { msToDateTime } from '../../src/clickhouse/time.ts';
 import { ClickHouseWriter } from '../../src/sink/writer.ts';
 import { hexId, makeSpan, openTestClickHouse, str, type TestClickHouse } from '../fixtures/clickhouse.ts';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusCode } from '../../src/model/span.ts';
-import { loadMigrations, migrate } from '../../src/sink/migrate.ts';
-import { loadQuery } from '../../src/sink/queries.ts';
-import { rowToSpan, spanToRow, traceRows, type SpanRow } from '../../src/sink/rows.ts';
+import { loadMigrations, migrate } from '../../src/clickhouse/migrate.ts';
+import { loadQuery } from '../../src/clickhouse/queries.ts';
+import { rowToSpan, spanToRow, traceRows, type SpanRow } from '../../src/clickhouse/rows.ts';
 import { ClickHouseWriter } from '../../src/sink/writer.ts';
 import { hexId, makeSpan, normalizeSpan, openTestClickHouse, richSpan, str, type TestClickHouse } from '../fixtures/clickhouse.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind, type Span } from '../../src/model/span.ts';
-import { traceRows } from '../../src/sink/rows.ts';
+import { traceRows } from '../../src/clickhouse/rows.ts';
 import { ClickHouseWriter } from '../../src/sink/writer.ts';
 import { hexId, makeSpan, openTestClickHouse, str, type TestClickHouse } from '../fixtures/clickhouse.ts';
 

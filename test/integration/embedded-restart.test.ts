@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openClickHouse } from '../../src/sink/clickhouse.ts';
+import { openClickHouse } from '../../src/clickhouse/client.ts';
 import { startEmbeddedProcess, type EmbeddedProcess } from '../fixtures/embedded-process.ts';
 
 const SPANS_PER_TRACE = 4;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPipeline, type Pipeline } from '../../src/app/pipeline.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { Span } from '../../src/model/span.ts';
-import { rowToSpan, type SpanRow } from '../../src/sink/rows.ts';
+import { rowToSpan, type SpanRow } from '../../src/clickhouse/rows.ts';
 import { createLogger } from '../../src/util/log.ts';
 import { normalizeSpan } from '../fixtures/clickhouse.ts';
 import { expectedOtlpSpan, tracerProvider } from '../fixtures/otel.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { startPipeline } from '../../src/app/pipeline.ts';
 import { loadConfig, type AppConfig } from '../../src/config/config.ts';
-import { encodeOtlpJson } from '../../src/ingest/otlp-json-encode.ts';
+import { encodeOtlpJson } from '../../src/model/otlp-json.ts';
 import { KafkaRuntime } from '../../src/streams/kafka-runtime.ts';
 import { createLogger } from '../../src/util/log.ts';
 import { hexId, makeSpan } from '../fixtures/clickhouse.ts';

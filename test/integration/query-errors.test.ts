@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config/config.ts';
-import { openSeparateClickHouse } from '../../src/sink/clickhouse.ts';
+import { openSeparateClickHouse } from '../../src/clickhouse/client.ts';
 import { createLogger } from '../../src/util/log.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startQueryServer } from '../../src/app/query-server.ts';
@@ -7,7 +7,7 @@ import type { Listening } from '../../src/ingest/server.ts';
 import { MetricsRegistry } from '../../src/metrics/registry.ts';
 import { SpanKind, type Span } from '../../src/model/span.ts';
 import type { JaegerTrace } from '../../src/query/jaeger-model.ts';
-import { traceRows } from '../../src/sink/rows.ts';
+import { traceRows } from '../../src/clickhouse/rows.ts';
 import { ClickHouseWriter } from '../../src/sink/writer.ts';
 import { hexId, makeSpan, openTestClickHouse, type TestClickHouse } from '../fixtures/clickhouse.ts';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPipeline, type Pipeline } from '../../src/app/pipeline.ts';
 import { loadConfig } from '../../src/config/config.ts';
-import { encodeOtlpJson } from '../../src/ingest/otlp-json-encode.ts';
+import { encodeOtlpJson } from '../../src/model/otlp-json.ts';
 import { createQueryApp } from '../../src/query/app.ts';
 import type { JaegerTrace } from '../../src/query/jaeger-model.ts';
 import { createLogger } from '../../src/util/log.ts';

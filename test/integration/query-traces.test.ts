@@ -4,7 +4,7 @@ import { SpanCollector } from '../../src/ingest/span-collector.ts';
 import { createQueryApp } from '../../src/query/app.ts';
 import type { JaegerKeyValue, JaegerTrace } from '../../src/query/jaeger-model.ts';
 import type { DependencyLink } from '../../src/query/reader.ts';
-import { traceRows } from '../../src/sink/rows.ts';
+import { traceRows } from '../../src/clickhouse/rows.ts';
 import { ClickHouseWriter } from '../../src/sink/writer.ts';
 import { normalizeSpan, openTestClickHouse, richSpan, type TestClickHouse } from '../fixtures/clickhouse.ts';
 import { ids, loadQueryDataSet, MIN, queryDataSet, serve, type QueryDataSet } from '../fixtures/query.ts';

@@ -17,7 +17,7 @@ import { MetricsRegistry } from '../../src/metrics/registry.ts';
 import type { Span } from '../../src/model/span.ts';
 import { samplingMetrics } from '../../src/sampling/assembly/metrics.ts';
 import { parseSamplingConfigText } from '../../src/sampling/config.ts';
-import { createPipelineSerdes, type PipelineSerdes } from '../../src/sampling/pipeline-serdes.ts';
+import { createPipelineSerdes, type PipelineSerdes } from '../../src/serde/pipeline-serdes.ts';
 import { dependencyEdgeMapping, spanMetricsMapping } from '../../src/serde/avro-aggregates.ts';
 import { loadSchemaDir, type AvroSchemaJson } from '../../src/serde/avro-schemas.ts';
 import { avroReader, sampledTraceMapping, spanBatchMapping, spanBatchSerde, wireSchemaId, type AvroMapping, type AvroSerde } from '../../src/serde/avro-serde.ts';

@@ -5,7 +5,7 @@ import type { Kafka } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DependencyEdge } from '../../src/edges/types.ts';
 import type { SampledTrace } from '../../src/model/sampled-trace.ts';
-import { openClickHouse } from '../../src/sink/clickhouse.ts';
+import { openClickHouse } from '../../src/clickhouse/client.ts';
 import type { ProcessingGuarantee } from '../../src/streams/kafka-runtime.ts';
 import { testKafka, testTopicAdmin, uniqueName } from '../fixtures/kafka.ts';
 import { edge, sampled, traceSpans } from '../fixtures/sink.ts';

@@ -6,7 +6,7 @@ import type { Listening } from '../../src/ingest/server.ts';
 import { MetricsRegistry } from '../../src/metrics/registry.ts';
 import { startQueryServer } from '../../src/app/query-server.ts';
 import type { SqlLimits } from '../../src/app/sql/limits.ts';
-import { openSeparateClickHouse } from '../../src/sink/clickhouse.ts';
+import { openSeparateClickHouse } from '../../src/clickhouse/client.ts';
 import { createLogger } from '../../src/util/log.ts';
 import { openTestClickHouse, type TestClickHouse } from '../fixtures/clickhouse.ts';
 import { loadQueryDataSet, queryDataSet } from '../fixtures/query.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/sink/migrate.ts';
+import { migrate } from '../../src/clickhouse/migrate.ts';
 import { MockClock } from '../../src/streams/clock.ts';
 import { InMemoryBroker } from '../../src/streams/in-memory-broker.ts';
 import { LocalRuntime } from '../../src/streams/local-runtime.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SampledTrace } from '../../src/model/sampled-trace.ts';
-import { migrate } from '../../src/sink/migrate.ts';
-import { rowToSpan, type SpanRow } from '../../src/sink/rows.ts';
+import { migrate } from '../../src/clickhouse/migrate.ts';
+import { rowToSpan, type SpanRow } from '../../src/clickhouse/rows.ts';
 import { stringSerde } from '../../src/serde/serde.ts';
 import { TopologyTestDriver } from '../../src/streams/test-driver.ts';
 import type { DependencyEdge, SpanMetrics } from '../../src/edges/types.ts';

@@ -4,7 +4,7 @@
  * neighbours are kept, and later traces and window flushes still go through.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeOtlpJson } from '../../src/ingest/otlp-json-encode.ts';
+import { encodeOtlpJson } from '../../src/model/otlp-json.ts';
 import { encodeOtlpProto } from '../../src/ingest/otlp-proto.ts';
 import type { Span } from '../../src/model/span.ts';
 import { parseSamplingConfigText } from '../../src/sampling/config.ts';

@@ -3,7 +3,7 @@
  * dead-letter record, so one bad entry cannot fail every punctuation after it. The trace's
  * spans go as OTLP/JSON: readable, and a raw-spans decoder takes them back as they are.
  */
-import { encodeOtlpJson } from '../../ingest/otlp-json-encode.ts';
+import { encodeOtlpJson } from '../../model/otlp-json.ts';
 import type { Span } from '../../model/span.ts';
 import type { ProcessorContext } from '../../streams/processor.ts';
 import { describeError } from '../../streams/processing-errors.ts';

@@ -1,18 +1,2 @@
-import type { Type } from 'avsc';
-import type { Span } from '../../model/span.ts';
-import { spanFromAvro, spanToAvro } from '../../serde/avro-span.ts';
-import type { AvroRegistry } from '../../serde/registry.ts';
-
-/** Spans in the buffer store as bare Avro (no wire header): compact, and the byte size is exact. */
-export interface SpanCodec {
-  encode(span: Span): Buffer;
-  decode(bytes: Buffer): Span;
-}
-
-export function spanCodec(registry: AvroRegistry): SpanCodec {
-  const type: Type = registry.readerType('Span');
-  return {
-    encode: (span) => type.toBuffer(spanToAvro(span)),
-    decode: (bytes) => spanFromAvro(type.fromBuffer(bytes)),
-  };
-}
+/** Moved to serde/span-codec.ts; this re-export keeps the assembler's import as it is. */
+export { spanCodec, type SpanCodec } from '../../serde/span-codec.ts';

@@ -6,7 +6,7 @@
 import { MetricsRegistry } from '../../../src/metrics/registry.ts';
 import { samplingMetrics } from '../../../src/sampling/assembly/metrics.ts';
 import { parseSamplingConfigText } from '../../../src/sampling/config.ts';
-import { createPipelineSerdes } from '../../../src/sampling/pipeline-serdes.ts';
+import { createPipelineSerdes } from '../../../src/serde/pipeline-serdes.ts';
 import { InProcessRegistry } from '../../../src/serde/registry.ts';
 import { KafkaRuntime, type ProcessingGuarantee } from '../../../src/streams/kafka-runtime.ts';
 import { build, type TailSamplingTopics } from '../../../topologies/tail-sampling.ts';

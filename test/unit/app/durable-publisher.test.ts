@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DurableSpanPublisher } from '../../../src/app/durable-publisher.ts';
 import { createOtlpHttpApp } from '../../../src/ingest/http-otlp.ts';
-import { encodeOtlpJson } from '../../../src/ingest/otlp-json-encode.ts';
+import { encodeOtlpJson } from '../../../src/model/otlp-json.ts';
 import { listen } from '../../../src/ingest/server.ts';
 import { spanBatchSerde } from '../../../src/serde/avro-serde.ts';
 import { InProcessRegistry } from '../../../src/serde/registry.ts';

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { BUCKET_COUNT, emptyBuckets } from '../../../src/edges/histogram.ts';
 import type { DependencyEdge, SpanMetrics } from '../../../src/edges/types.ts';
 import { StatusCode } from '../../../src/model/span.ts';
-import { edgeToRow, metricsToRow, rowToSpan, spanToRow, traceRows } from '../../../src/sink/rows.ts';
-import { dateTime64ToNs, nsToDateTime64 } from '../../../src/sink/time.ts';
+import { edgeToRow, metricsToRow, rowToSpan, spanToRow, traceRows } from '../../../src/clickhouse/rows.ts';
+import { dateTime64ToNs, nsToDateTime64 } from '../../../src/clickhouse/time.ts';
 import { makeSpan, normalizeSpan, richSpan } from '../../fixtures/clickhouse.ts';
 
 const decision = { policy: 'latency', sampleRate: 1, late: false };

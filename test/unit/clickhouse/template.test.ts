@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DURATION_BOUNDS_MS } from '../../../src/edges/histogram.ts';
-import { loadMigrations, migrationVars } from '../../../src/sink/migrate.ts';
-import { QUERY_NAMES, loadQuery } from '../../../src/sink/queries.ts';
-import { assertIdentifier, renderTemplate, splitStatements, ttlClause } from '../../../src/sink/template.ts';
+import { loadMigrations, migrationVars } from '../../../src/clickhouse/migrate.ts';
+import { QUERY_NAMES, loadQuery } from '../../../src/clickhouse/queries.ts';
+import { assertIdentifier, renderTemplate, splitStatements, ttlClause } from '../../../src/clickhouse/template.ts';
 
 describe('renderTemplate', () => {
   it('fills {{vars}} and leaves ClickHouse {param:Type} alone', () => {

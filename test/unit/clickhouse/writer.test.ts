@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClickHouseSinkError } from '../../../src/sink/errors.ts';
+import { ClickHouseSinkError } from '../../../src/clickhouse/errors.ts';
 import { ClickHouseWriter, type InsertClient } from '../../../src/sink/writer.ts';
 import { createLogger } from '../../../src/util/log.ts';
 

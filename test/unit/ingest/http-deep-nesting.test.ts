@@ -5,7 +5,7 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { createOtlpHttpApp } from '../../../src/ingest/http-otlp.ts';
-import { encodeOtlpJson } from '../../../src/ingest/otlp-json-encode.ts';
+import { encodeOtlpJson } from '../../../src/model/otlp-json.ts';
 import type { SpanPublisher, TraceBatch } from '../../../src/ingest/publisher.ts';
 import { listen, type Listening } from '../../../src/ingest/server.ts';
 import { span } from '../edges/span-factory.ts';

@@ -5,7 +5,7 @@ import { createOtlpHttpApp } from '../../../src/ingest/http-otlp.ts';
 import { createZipkinApp } from '../../../src/ingest/http-zipkin.ts';
 import type { IngestHttpOptions } from '../../../src/ingest/http-common.ts';
 import { ExportTraceServiceResponse, RpcStatus } from '../../../src/ingest/otlp-descriptor.ts';
-import { encodeOtlpJson } from '../../../src/ingest/otlp-json-encode.ts';
+import { encodeOtlpJson } from '../../../src/model/otlp-json.ts';
 import { encodeOtlpProto } from '../../../src/ingest/otlp-proto.ts';
 import type { SpanPublisher, TraceBatch } from '../../../src/ingest/publisher.ts';
 import { listen, type Listening } from '../../../src/ingest/server.ts';

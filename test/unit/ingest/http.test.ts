@@ -5,7 +5,7 @@ import { randomSpans } from '../../fixtures/otel-random.ts';
 import { createOtlpHttpApp } from '../../../src/ingest/http-otlp.ts';
 import { createZipkinApp } from '../../../src/ingest/http-zipkin.ts';
 import { ExportTraceServiceResponse, RpcStatus } from '../../../src/ingest/otlp-descriptor.ts';
-import { encodeOtlpJson } from '../../../src/ingest/otlp-json-encode.ts';
+import { encodeOtlpJson } from '../../../src/model/otlp-json.ts';
 import { encodeOtlpProto } from '../../../src/ingest/otlp-proto.ts';
 import { PublishError } from '../../../src/ingest/errors.ts';
 import { KafkaSpanPublisher } from '../../../src/ingest/kafka-publisher.ts';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RawSpansDecoder, type DecodeResult } from '../../../src/ingest/decode.ts';
-import { encodeOtlpJson } from '../../../src/ingest/otlp-json-encode.ts';
+import { encodeOtlpJson } from '../../../src/model/otlp-json.ts';
 import { encodeOtlpProto } from '../../../src/ingest/otlp-proto.ts';
 import type { AnyValue, Span } from '../../../src/model/span.ts';
 import { spanBatchSerde } from '../../../src/serde/avro-serde.ts';

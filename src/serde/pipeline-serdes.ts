@@ -1,11 +1,11 @@
 import type { DependencyEdge, SpanMetrics } from '../edges/types.ts';
 import type { SampledTrace } from '../model/sampled-trace.ts';
 import type { Span } from '../model/span.ts';
-import { dependencyEdgeSerde, spanMetricsSerde } from '../serde/avro-aggregates.ts';
-import { sampledTraceSerde, spanBatchSerde } from '../serde/avro-serde.ts';
-import type { AvroRegistry } from '../serde/registry.ts';
-import type { AvroSerde } from '../serde/avro-serde.ts';
-import { spanCodec, type SpanCodec } from './assembly/span-codec.ts';
+import { dependencyEdgeSerde, spanMetricsSerde } from './avro-aggregates.ts';
+import { sampledTraceSerde, spanBatchSerde } from './avro-serde.ts';
+import type { AvroRegistry } from './registry.ts';
+import type { AvroSerde } from './avro-serde.ts';
+import { spanCodec, type SpanCodec } from './span-codec.ts';
 
 /** The Avro serdes of the pipeline's topics, registered once (the registry calls are async). */
 export interface PipelineSerdes {

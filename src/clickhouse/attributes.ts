@@ -1,0 +1,50 @@
+import { decodeAnyValue, decodeKeyValues, encodeAnyValue, encodeKeyValues, type OtlpJsonKeyValue, type OtlpJsonValue } from '../model/otlp-json.ts';
+import type { Attributes, KeyValue } from '../model/span.ts';
+
+/**
+ * Attributes as ClickHouse stores them: one map per scalar type, so filters are typed and
+ * bloom-filter indexes see keys and values; everything else (bytes, arrays, kvlists, empty
+ * values, non-finite or negative-zero doubles) as OTLP/JSON text in `json`, so nothing is
+ * lost. Int64 values are decimal strings: JSON numbers cannot hold them.
+ */
+export interface TypedAttributeMaps {
+  readonly string: Record<string, string>;
+  readonly int: Record<string, string>;
+  readonly double: Record<string, number>;
+  readonly bool: Record<string, boolean>;
+  readonly json: Record<string, string>;
+}
+
+export function splitAttributes(attrs: Attributes): TypedAttributeMaps {
+  const out = { string: {}, int: {}, double: {}, bool: {}, json: {} } as {
+    string: Record<string, string>; int: Record<string, string>; double: Record<string, number>; bool: Record<string, boolean>; json: Record<string, string>;
+  };
+  for (const { key, value: v } of attrs) {
+    if (v.type === 'string') out.string[key] = v.value;
+    else if (v.type === 'int') out.int[key] = v.value.toString();
+    else if (v.type === 'bool') out.bool[key] = v.value;
+    else if (v.type === 'double' && Number.isFinite(v.value) && !Object.is(v.value, -0)) out.double[key] = v.value;
+    else out.json[key] = JSON.stringify(encodeAnyValue(v));
+  }
+  return out;
+}
+
+/** Inverse of splitAttributes. Order across types is not kept: OTLP keys are unique, order carries no meaning. */
+export function joinAttributes(maps: TypedAttributeMaps): KeyValue[] {
+  const out: KeyValue[] = [];
+  for (const [key, value] of Object.entries(maps.string)) out.push({ key, value: { type: 'string', value } });
+  for (const [key, value] of Object.entries(maps.int)) out.push({ key, value: { type: 'int', value: BigInt(value) } });
+  for (const [key, value] of Object.entries(maps.double)) out.push({ key, value: { type: 'double', value: Number(value) } });
+  for (const [key, value] of Object.entries(maps.bool)) out.push({ key, value: { type: 'bool', value } });
+  for (const [key, value] of Object.entries(maps.json)) out.push({ key, value: decodeAnyValue(JSON.parse(value) as OtlpJsonValue) });
+  return out;
+}
+
+export function attributesToJson(attrs: Attributes): string {
+  return JSON.stringify(encodeKeyValues(attrs));
+}
+
+export function attributesFromJson(text: string): KeyValue[] {
+  if (text === '') return [];
+  return decodeKeyValues(JSON.parse(text) as OtlpJsonKeyValue[]);
+}

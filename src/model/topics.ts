@@ -1,0 +1,29 @@
+/**
+ * The one table of the pipeline's topic names: ingest writes `rawSpans`, tail sampling reads
+ * it and writes the other four, the ClickHouse sink reads three. KAFKA_TOPIC_PREFIX prefixes
+ * every one (config/config.ts); internal topics (repartition, changelogs) are named after
+ * the application id instead.
+ */
+export interface PipelineTopics {
+  readonly rawSpans: string;
+  readonly deadLetter: string;
+  readonly sampledSpans: string;
+  readonly dependencyEdges: string;
+  readonly spanMetrics: string;
+}
+
+export const DEFAULT_TOPICS: PipelineTopics = Object.freeze({
+  rawSpans: 'raw-spans',
+  deadLetter: 'raw-spans.dlq',
+  sampledSpans: 'sampled-spans',
+  dependencyEdges: 'dependency-edges',
+  spanMetrics: 'span-metrics',
+});
+
+/** The topics the ClickHouse sink reads. */
+export type SinkTopics = Pick<PipelineTopics, 'sampledSpans' | 'dependencyEdges' | 'spanMetrics'>;
+
+/** Every name with `prefix` in front (validated by the caller). */
+export function prefixedTopics(prefix: string, t: PipelineTopics = DEFAULT_TOPICS): PipelineTopics {
+  return { rawSpans: prefix + t.rawSpans, deadLetter: prefix + t.deadLetter, sampledSpans: prefix + t.sampledSpans, dependencyEdges: prefix + t.dependencyEdges, spanMetrics: prefix + t.spanMetrics };
+}

@@ -46,11 +46,12 @@ async function main(): Promise<void> {
 /** What this process serves: only the lines of the roles it runs. */
 function banner(pipeline: Pipeline, dataDir: string, db: string, token: boolean): string {
   const host = 'localhost';
-  const { otlp, zipkin, query } = pipeline.ports;
+  const { otlp, zipkin, query, jaegerHttp, jaegerCompact, jaegerBinary } = pipeline.ports;
   const where = pipeline.mode === 'embedded' ? 'embedded: in-process topologies, RocksDB and ClickHouse under ' + dataDir : 'on Kafka';
   const lines = ['', `tailstream is running (${where}; roles ${[...pipeline.roles].join(',')})`, ''];
   if (otlp !== undefined) lines.push(`  send OTLP/HTTP traces to   http://${host}:${otlp}/v1/traces   (protobuf or JSON)`);
   if (zipkin !== undefined) lines.push(`  send Zipkin v2 spans to    http://${host}:${zipkin}/api/v2/spans`);
+  if (jaegerHttp !== undefined) lines.push(`  send Jaeger Thrift to      http://${host}:${jaegerHttp}/api/traces   (agent UDP: ${jaegerCompact} compact, ${jaegerBinary} binary)`);
   if (query !== undefined) {
     lines.push(
       `  search and view traces     http://${host}:${query}/            (Jaeger API under /api)`,

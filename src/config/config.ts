@@ -34,7 +34,15 @@ export interface AppConfig {
     readonly errorTtlDays: number;
   };
   readonly dataDir: string;
-  readonly ports: { readonly otlp: number; readonly zipkin: number; readonly query: number };
+  /** Jaeger's: collector Thrift/HTTP 14268, agent UDP 6831 (compact) and 6832 (binary). */
+  readonly ports: {
+    readonly otlp: number;
+    readonly zipkin: number;
+    readonly query: number;
+    readonly jaegerHttp: number;
+    readonly jaegerCompact: number;
+    readonly jaegerBinary: number;
+  };
   readonly host: string;
   readonly processingGuarantee: ProcessingGuarantee;
   readonly applicationIds: { readonly sampling: string; readonly sink: string };
@@ -156,7 +164,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
       errorTtlDays: int(env, 'ERROR_TTL_DAYS', 30),
     },
     dataDir,
-    ports: { otlp: int(env, 'OTLP_HTTP_PORT', 4318), zipkin: int(env, 'ZIPKIN_PORT', 9411), query: int(env, 'QUERY_PORT', 16686) },
+    ports: {
+      otlp: int(env, 'OTLP_HTTP_PORT', 4318),
+      zipkin: int(env, 'ZIPKIN_PORT', 9411),
+      query: int(env, 'QUERY_PORT', 16686),
+      jaegerHttp: int(env, 'JAEGER_HTTP_PORT', 14268),
+      jaegerCompact: int(env, 'JAEGER_AGENT_COMPACT_PORT', 6831),
+      jaegerBinary: int(env, 'JAEGER_AGENT_BINARY_PORT', 6832),
+    },
     host: env['HOST'] ?? '0.0.0.0',
     processingGuarantee: guarantee,
     applicationIds: { sampling: env['SAMPLING_APP_ID'] ?? 'tailstream-sampling', sink: env['SINK_APP_ID'] ?? 'tailstream-sink' },

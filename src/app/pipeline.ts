@@ -6,6 +6,9 @@ import { createOtlpHttpApp } from '../ingest/http-otlp.ts';
 import { createZipkinApp } from '../ingest/http-zipkin.ts';
 import { createJaegerCollectorApp } from '../ingest/http-jaeger.ts';
 import { startJaegerAgent, type ListeningAgent } from '../ingest/udp-jaeger.ts';
+import { AdaptiveStore } from '../sampling/remote/adaptive-store.ts';
+import { RemoteSampling } from '../sampling/remote/provider.ts';
+import { listenSamplingPort } from '../sampling/remote/routes.ts';
 import { KafkaSpanPublisher } from '../ingest/kafka-publisher.ts';
 import type { SpanPublisher } from '../ingest/publisher.ts';
 import { listen, type Listening } from '../ingest/server.ts';
@@ -42,7 +45,10 @@ export interface Pipeline {
     readonly jaegerHttp?: number;
     readonly jaegerCompact?: number;
     readonly jaegerBinary?: number;
+    readonly sampling?: number;
   };
+  /** Head-sampling strategies (query role): tests call `recompute` on it. */
+  readonly remoteSampling: RemoteSampling | undefined;
   /** Application ids of the topologies running here (none without the workers role). */
   readonly topologies: readonly string[];
   /** Undefined for an ingest-only process, which never touches ClickHouse. */
@@ -114,11 +120,15 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
   const parts: Parts = { config, topologies, registry, logger, spanBatch: serdes.spanBatch };
   const runtimes = config.kafka ? await startOnKafka(parts) : await startEmbedded(parts);
 
-  const servers: Partial<Record<'otlp' | 'zipkin' | 'query' | 'jaegerHttp', Listening>> = {};
+  const servers: Partial<Record<'otlp' | 'zipkin' | 'query' | 'jaegerHttp' | 'sampling', Listening>> = {};
+  const remoteSampling = roles.has('query') && clickhouse
+    ? new RemoteSampling(config.remoteSampling, { store: new AdaptiveStore(clickhouse, ch.database), windowFlushDelayMs: config.assembly.windowFlushDelayMs })
+    : undefined;
   const agents: Partial<Record<'jaegerCompact' | 'jaegerBinary', ListeningAgent>> = {};
   const closeAll = async (): Promise<void> => {
     for (const s of Object.values(servers)) await s.close().catch(() => undefined);
     for (const a of Object.values(agents)) await a.close().catch(() => undefined);
+    await remoteSampling?.stop();
     await runtimes.stop();
     if (!opts.clickhouse) await clickhouse?.close();
   };
@@ -143,7 +153,11 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
         token: config.sql.token,
         logger: logger.child('sql'),
       };
-      servers.query = await startQueryServer({ clickhouse, database: ch.database, registry, port: config.ports.query, host: config.host, sql, ...(runtimes.health ? { health: runtimes.health } : {}) });
+      servers.query = await startQueryServer({ clickhouse, database: ch.database, registry, port: config.ports.query, host: config.host, sql, remoteSampling, ...(runtimes.health ? { health: runtimes.health } : {}) });
+      if (remoteSampling) {
+        servers.sampling = await listenSamplingPort(remoteSampling, config.ports.sampling, config.host);
+        remoteSampling.start();
+      }
     }
   } catch (err) {
     await closeAll();
@@ -159,7 +173,9 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
       jaegerHttp: servers.jaegerHttp?.port,
       jaegerCompact: agents.jaegerCompact?.port,
       jaegerBinary: agents.jaegerBinary?.port,
+      sampling: servers.sampling?.port,
     },
+    remoteSampling,
     topologies: runtimes.topologies,
     clickhouse,
     registry,

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseSamplingConfig, type SamplingConfig } from '../sampling/config.ts';
+import { parseRemoteSamplingConfig, type RemoteSamplingConfig } from '../sampling/remote/config.ts';
 import type { SqlLimits } from '../app/sql/limits.ts';
 import { isKafkaCompression, KAFKA_COMPRESSIONS, type KafkaCompression } from '../streams/compression-names.ts';
 import type { ProcessingGuarantee } from '../streams/kafka-runtime.ts';
@@ -42,12 +43,16 @@ export interface AppConfig {
     readonly jaegerHttp: number;
     readonly jaegerCompact: number;
     readonly jaegerBinary: number;
+    /** Jaeger agent's sampling port (`GET /sampling?service=`), 5778. */
+    readonly sampling: number;
   };
   readonly host: string;
   readonly processingGuarantee: ProcessingGuarantee;
   readonly applicationIds: { readonly sampling: string; readonly sink: string };
   readonly topics: TailSamplingTopics;
   readonly sampling: SamplingConfig;
+  /** Head-sampling strategies served on /api/sampling and :5778/sampling (`remote_sampling:`). */
+  readonly remoteSampling: RemoteSamplingConfig;
   readonly assembly: {
     readonly tickMs: number;
     readonly windowMs: number;
@@ -103,7 +108,7 @@ function readFileConfig(path: string | undefined): Record<string, unknown> {
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`${path}: expected a mapping at the top level`);
-  const known = new Set(['sampling']);
+  const known = new Set(['sampling', 'remote_sampling']);
   for (const k of Object.keys(doc)) if (!known.has(k)) throw new ConfigError(`${path}: unknown key "${k}" (known: ${[...known].join(', ')})`);
   return doc as Record<string, unknown>;
 }
@@ -150,6 +155,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   } catch (err) {
     throw new ConfigError(`${env['TAILSTREAM_CONFIG'] ?? 'sampling config'}: ${(err as Error).message}`);
   }
+  let remoteSampling: RemoteSamplingConfig;
+  try {
+    remoteSampling = parseRemoteSamplingConfig(file['remote_sampling']);
+  } catch (err) {
+    throw new ConfigError(`${env['TAILSTREAM_CONFIG'] ?? 'remote sampling config'}: ${(err as Error).message}`);
+  }
   const dataDir = resolve(env['DATA_DIR'] ?? './data');
   const config: AppConfig = {
     roles: parseRoles(env),
@@ -171,12 +182,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
       jaegerHttp: int(env, 'JAEGER_HTTP_PORT', 14268),
       jaegerCompact: int(env, 'JAEGER_AGENT_COMPACT_PORT', 6831),
       jaegerBinary: int(env, 'JAEGER_AGENT_BINARY_PORT', 6832),
+      sampling: int(env, 'SAMPLING_PORT', 5778),
     },
     host: env['HOST'] ?? '0.0.0.0',
     processingGuarantee: guarantee,
     applicationIds: { sampling: env['SAMPLING_APP_ID'] ?? 'tailstream-sampling', sink: env['SINK_APP_ID'] ?? 'tailstream-sink' },
     topics: prefixed(env['KAFKA_TOPIC_PREFIX'] ?? ''),
     sampling,
+    remoteSampling,
     assembly: {
       tickMs: int(env, 'SAMPLING_TICK_MS', 500, 1),
       windowMs: 60_000,

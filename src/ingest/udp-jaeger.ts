@@ -13,6 +13,12 @@ import { decodeAgentDatagram, type JaegerProtocol } from './jaeger/decode.ts';
 
 export const MAX_DATAGRAM_BYTES = 65_000;
 const DEFAULT_MAX_IN_FLIGHT = 256;
+/**
+ * Kernel receive buffer asked for (Linux caps it at net.core.rmem_max): the OS default
+ * (~208 KiB, three full datagrams) overflows when a client flushes a burst while the event
+ * loop is busy, and UDP drops silently.
+ */
+const RECV_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export interface JaegerAgentOptions extends IngestHttpOptions {
   readonly protocol: JaegerProtocol;
@@ -65,7 +71,7 @@ export function startJaegerAgent(opts: JaegerAgentOptions): Promise<ListeningAge
     else refuse('partial', out.rejected.map((r) => r.reason).slice(0, 3).join('; '));
   };
 
-  const socket: Socket = createSocket({ type: opts.host.includes(':') ? 'udp6' : 'udp4' });
+  const socket: Socket = createSocket({ type: opts.host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: RECV_BUFFER_BYTES });
   socket.on('message', (msg) => {
     if (msg.length > MAX_DATAGRAM_BYTES) return refuse('too_large', `${msg.length} bytes exceed ${MAX_DATAGRAM_BYTES}`);
     if (pending.size >= maxInFlight) return refuse('overloaded', `${pending.size} datagrams still being published`);

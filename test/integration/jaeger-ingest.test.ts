@@ -159,6 +159,8 @@ describe('Jaeger ingest → embedded pipeline → Jaeger API', () => {
     const async = tracer.startSpan('send receipt', { references: [opentracing.followsFrom(root.context())], startTime: t0 + 6 });
     async.finish(t0 + 9);
     root.finish(t0 + 7);
+    // close() can drop the last UDP send (it closes the socket right after queueing it): flush first.
+    await new Promise<void>((res) => (tracer as unknown as { _reporter: { flush(cb: () => void): void } })._reporter.flush(res));
     await new Promise<void>((res) => tracer.close(res));
     expect(errors).toEqual([]);
     const ctx = (s: opentracing.Span) => s.context() as opentracing.SpanContext;

@@ -12,6 +12,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { JaegerRemoteSampler } from '@opentelemetry/sampler-jaeger-remote';
 import { AlwaysOffSampler, BasicTracerProvider, BatchSpanProcessor, SamplingDecision, type IdGenerator, type Sampler } from '@opentelemetry/sdk-trace-node';
+import { initTracer, type JaegerTracer } from 'jaeger-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPipeline, type Pipeline } from '../../src/app/pipeline.ts';
 import { loadConfig } from '../../src/config/config.ts';
@@ -94,6 +95,15 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
+/**
+ * jaeger-client's close() closes the UDP socket right after queueing the last send, which
+ * can drop it; flushing first (its callback runs once the datagram is sent) cannot.
+ */
+async function closeJaegerTracer(tracer: JaegerTracer): Promise<void> {
+  await new Promise<void>((res) => (tracer as unknown as { _reporter: { flush(cb: () => void): void } })._reporter.flush(res));
+  await new Promise<void>((res) => tracer.close(res));
+}
+
 const shouldSampleRatio = (sampler: Sampler, op: string, ids: readonly string[]): number =>
   ids.filter((id) => sampler.shouldSample(ROOT_CONTEXT, id, op, SpanKind.SERVER, {}, []).decision === SamplingDecision.RECORD_AND_SAMPLED).length / ids.length;
 
@@ -118,6 +128,40 @@ describe('Jaeger remote sampling → @opentelemetry/sampler-jaeger-remote', () =
       expect(shouldSampleRatio(sampler, 'GET /rare', ids)).toBeCloseTo(0.2, 1);
       expect(shouldSampleRatio(sampler, 'GET /other', ids)).toBeCloseTo(0.5, 1);
     }
+  });
+
+  it("jaeger-client's remote sampler applies :5778's strategy, and a kept trace's rate is head × tail", async () => {
+    const errors: string[] = [];
+    const tracer = initTracer(
+      {
+        serviceName: 'static-shop',
+        // Nothing is sampled until the strategy arrives.
+        sampler: { type: 'remote', param: 0, hostPort: `127.0.0.1:${pipeline.ports.sampling}`, refreshIntervalMs: 20 },
+        reporter: { agentHost: '127.0.0.1', agentPort: pipeline.ports.jaegerBinary, flushIntervalMs: 20 },
+      },
+      { logger: { info: () => undefined, error: (m: string) => errors.push(m) } },
+    );
+    const sampled = (name: string): boolean => {
+      const span = tracer.startSpan(name);
+      const kept = (span.context() as unknown as { isSampled(): boolean }).isSampled();
+      span.finish();
+      return kept;
+    };
+    let probes = 0;
+    await until('the strategy applied (a probe sampled at the default 0.5)', async () => (sampled('GET /probe') ? true : (probes++, undefined)));
+    let headSampled = 1;
+    for (let i = 0; i < 6_000; i++) if (sampled('GET /rare')) headSampled++;
+    await closeJaegerTracer(tracer);
+    expect(errors).toEqual([]);
+    expect((headSampled - 1) / 6_000).toBeCloseTo(0.2, 1);
+    // The tail keeps 1 %: each kept GET /rare trace stands for 100 / 0.2 = 500.
+    const rates = await until('head-sampled traces through the pipeline', async () => {
+      const [row] = await sql<{ calls: string }>(`SELECT toString(sum(calls)) AS calls FROM tailstream.span_metrics WHERE service = 'static-shop'`);
+      if (Number(row?.calls) !== headSampled) return undefined;
+      return sql<{ rate: number; n: string }>(`SELECT sample_rate AS rate, toString(count()) AS n FROM tailstream.spans WHERE service_name = 'static-shop' AND name = 'GET /rare' GROUP BY rate`);
+    });
+    expect(rates.map((r) => r.rate)).toEqual([500]);
+    expect(Number(rates[0]?.n)).toBeGreaterThan(0);
   });
 
   it('adaptive: per-operation probabilities reach the target traces/s within ±10 % two recomputations after the workload changes', async () => {

@@ -32,7 +32,7 @@ export interface WindowInput {
   readonly previous: ReadonlyMap<string, number>;
   /** Root traces seen per operation in the window. */
   readonly counts: ReadonlyMap<string, number>;
-  /** Operations seen in recent windows (kept at their probability when absent now). */
+  /** Operations seen in recent windows: absent now, they observed 0 and are doubled, as in Jaeger. */
   readonly recent: ReadonlySet<string>;
   readonly windowSeconds: number;
 }

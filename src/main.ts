@@ -46,7 +46,7 @@ async function main(): Promise<void> {
 /** What this process serves: only the lines of the roles it runs. */
 function banner(pipeline: Pipeline, dataDir: string, db: string, token: boolean): string {
   const host = 'localhost';
-  const { otlp, zipkin, query, jaegerHttp, jaegerCompact, jaegerBinary } = pipeline.ports;
+  const { otlp, zipkin, query, jaegerHttp, jaegerCompact, jaegerBinary, sampling } = pipeline.ports;
   const where = pipeline.mode === 'embedded' ? 'embedded: in-process topologies, RocksDB and ClickHouse under ' + dataDir : 'on Kafka';
   const lines = ['', `tailstream is running (${where}; roles ${[...pipeline.roles].join(',')})`, ''];
   if (otlp !== undefined) lines.push(`  send OTLP/HTTP traces to   http://${host}:${otlp}/v1/traces   (protobuf or JSON)`);
@@ -58,6 +58,7 @@ function banner(pipeline: Pipeline, dataDir: string, db: string, token: boolean)
       `  query with SQL             curl -s localhost:${query}/sql${token ? ` -H "Authorization: Bearer $SQL_TOKEN"` : ''} --data 'SELECT service_name, count() FROM ${db}.spans GROUP BY 1'`,
       `  metrics                    http://${host}:${query}/metrics`,
     );
+    if (sampling !== undefined) lines.push(`  head-sampling strategies   http://${host}:${sampling}/sampling?service=NAME   (also /api/sampling on ${query})`);
   }
   if (pipeline.topologies.length > 0) lines.push(`  stream topologies          ${pipeline.topologies.join(', ')}`);
   if (pipeline.mode === 'embedded') lines.push('', '  no traffic yet? in another terminal: npm run demo');

@@ -10,7 +10,9 @@ import { encodeOtlpProto } from '../src/ingest/otlp-proto.ts';
 import type { Span } from '../src/model/span.ts';
 import { spanBatchSerde } from '../src/serde/avro-serde.ts';
 import { InProcessRegistry } from '../src/serde/registry.ts';
+import { decodeJaegerBatch } from '../src/ingest/jaeger/decode.ts';
 import { randomSpans } from '../test/fixtures/otel-random.ts';
+import { jaegerThriftBatch } from './jaeger-thrift-input.ts';
 
 function zipkinJson(spans: readonly Span[]): string {
   return JSON.stringify(
@@ -73,4 +75,20 @@ export default async function decodeBench(args: string[]): Promise<void> {
     console.log(`decode.${format}.bytes_per_span ${Math.round(bytes.length / perRecord)} B`);
     console.log(`decode.${format}.ratio_vs_json_parse ${(decodeRate / parseRate).toFixed(2)}`);
   }
+  // Jaeger's collector body (a binary-protocol Batch): decoded at the door, not a raw-spans format.
+  const thrift = jaegerThriftBatch(spans);
+  const check = decodeJaegerBatch(thrift);
+  if (!check.ok || check.spans.length !== perRecord) throw new Error(`jaeger_thrift: bench input did not decode (${check.ok ? check.rejected[0]?.reason : check.error})`);
+  const thriftRate = rate(seconds, () => {
+    const r = decodeJaegerBatch(thrift);
+    return r.ok ? r.spans.length : 0;
+  });
+  const jsonText = (inputs[1] as [RawSpansFormat, Buffer])[1].toString('utf8');
+  const jsonRate = rate(seconds, () => {
+    JSON.parse(jsonText);
+    return perRecord;
+  });
+  console.log(`decode.jaeger_thrift ${Math.round(thriftRate)} spans/s`);
+  console.log(`decode.jaeger_thrift.bytes_per_span ${Math.round(thrift.length / perRecord)} B`);
+  console.log(`decode.jaeger_thrift.ratio_vs_json_parse ${(thriftRate / jsonRate).toFixed(2)}`);
 }

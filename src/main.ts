@@ -46,17 +46,19 @@ async function main(): Promise<void> {
 /** What this process serves: only the lines of the roles it runs. */
 function banner(pipeline: Pipeline, dataDir: string, db: string, token: boolean): string {
   const host = 'localhost';
-  const { otlp, zipkin, query } = pipeline.ports;
+  const { otlp, zipkin, query, jaegerHttp, jaegerCompact, jaegerBinary, sampling } = pipeline.ports;
   const where = pipeline.mode === 'embedded' ? 'embedded: in-process topologies, RocksDB and ClickHouse under ' + dataDir : 'on Kafka';
   const lines = ['', `tailstream is running (${where}; roles ${[...pipeline.roles].join(',')})`, ''];
   if (otlp !== undefined) lines.push(`  send OTLP/HTTP traces to   http://${host}:${otlp}/v1/traces   (protobuf or JSON)`);
   if (zipkin !== undefined) lines.push(`  send Zipkin v2 spans to    http://${host}:${zipkin}/api/v2/spans`);
+  if (jaegerHttp !== undefined) lines.push(`  send Jaeger Thrift to      http://${host}:${jaegerHttp}/api/traces   (agent UDP: ${jaegerCompact} compact, ${jaegerBinary} binary)`);
   if (query !== undefined) {
     lines.push(
       `  search and view traces     http://${host}:${query}/            (Jaeger API under /api)`,
       `  query with SQL             curl -s localhost:${query}/sql${token ? ` -H "Authorization: Bearer $SQL_TOKEN"` : ''} --data 'SELECT service_name, count() FROM ${db}.spans GROUP BY 1'`,
       `  metrics                    http://${host}:${query}/metrics`,
     );
+    if (sampling !== undefined) lines.push(`  head-sampling strategies   http://${host}:${sampling}/sampling?service=NAME   (also /api/sampling on ${query})`);
   }
   if (pipeline.topologies.length > 0) lines.push(`  stream topologies          ${pipeline.topologies.join(', ')}`);
   if (pipeline.mode === 'embedded') lines.push('', '  no traffic yet? in another terminal: npm run demo');

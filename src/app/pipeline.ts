@@ -4,6 +4,11 @@ import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import type { AppConfig, Role } from '../config/config.ts';
 import { createOtlpHttpApp } from '../ingest/http-otlp.ts';
 import { createZipkinApp } from '../ingest/http-zipkin.ts';
+import { createJaegerCollectorApp } from '../ingest/http-jaeger.ts';
+import { startJaegerAgent, type ListeningAgent } from '../ingest/udp-jaeger.ts';
+import { AdaptiveStore } from '../sampling/remote/adaptive-store.ts';
+import { RemoteSampling } from '../sampling/remote/provider.ts';
+import { listenSamplingPort } from '../sampling/remote/routes.ts';
 import { KafkaSpanPublisher } from '../ingest/kafka-publisher.ts';
 import type { SpanPublisher } from '../ingest/publisher.ts';
 import { listen, type Listening } from '../ingest/server.ts';
@@ -33,7 +38,17 @@ export interface Pipeline {
   readonly mode: 'embedded' | 'kafka';
   readonly roles: ReadonlySet<Role>;
   /** Bound ports; none for a role this process does not run. */
-  readonly ports: { readonly otlp?: number; readonly zipkin?: number; readonly query?: number };
+  readonly ports: {
+    readonly otlp?: number;
+    readonly zipkin?: number;
+    readonly query?: number;
+    readonly jaegerHttp?: number;
+    readonly jaegerCompact?: number;
+    readonly jaegerBinary?: number;
+    readonly sampling?: number;
+  };
+  /** Head-sampling strategies (query role): tests call `recompute` on it. */
+  readonly remoteSampling: RemoteSampling | undefined;
   /** Application ids of the topologies running here (none without the workers role). */
   readonly topologies: readonly string[];
   /** Undefined for an ingest-only process, which never touches ClickHouse. */
@@ -105,9 +120,15 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
   const parts: Parts = { config, topologies, registry, logger, spanBatch: serdes.spanBatch };
   const runtimes = config.kafka ? await startOnKafka(parts) : await startEmbedded(parts);
 
-  const servers: Partial<Record<'otlp' | 'zipkin' | 'query', Listening>> = {};
+  const servers: Partial<Record<'otlp' | 'zipkin' | 'query' | 'jaegerHttp' | 'sampling', Listening>> = {};
+  const remoteSampling = roles.has('query') && clickhouse
+    ? new RemoteSampling(config.remoteSampling, { store: new AdaptiveStore(clickhouse, ch.database), windowFlushDelayMs: config.assembly.windowFlushDelayMs })
+    : undefined;
+  const agents: Partial<Record<'jaegerCompact' | 'jaegerBinary', ListeningAgent>> = {};
   const closeAll = async (): Promise<void> => {
     for (const s of Object.values(servers)) await s.close().catch(() => undefined);
+    for (const a of Object.values(agents)) await a.close().catch(() => undefined);
+    await remoteSampling?.stop();
     await runtimes.stop();
     if (!opts.clickhouse) await clickhouse?.close();
   };
@@ -118,6 +139,10 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
       const ingest = { publisher, retention: { spansDays: ch.spansTtlDays, errorDays: ch.errorTtlDays } };
       servers.otlp = await listen(createOtlpHttpApp(ingest), config.ports.otlp, config.host);
       servers.zipkin = await listen(createZipkinApp(ingest), config.ports.zipkin, config.host);
+      servers.jaegerHttp = await listen(createJaegerCollectorApp(ingest), config.ports.jaegerHttp, config.host);
+      const agent = { ...ingest, host: config.host, registry };
+      agents.jaegerCompact = await startJaegerAgent({ ...agent, protocol: 'compact', port: config.ports.jaegerCompact });
+      agents.jaegerBinary = await startJaegerAgent({ ...agent, protocol: 'binary', port: config.ports.jaegerBinary });
     }
     if (roles.has('query') && clickhouse) {
       const sql = {
@@ -128,7 +153,11 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
         token: config.sql.token,
         logger: logger.child('sql'),
       };
-      servers.query = await startQueryServer({ clickhouse, database: ch.database, registry, port: config.ports.query, host: config.host, sql, ...(runtimes.health ? { health: runtimes.health } : {}) });
+      servers.query = await startQueryServer({ clickhouse, database: ch.database, registry, port: config.ports.query, host: config.host, sql, remoteSampling, ...(runtimes.health ? { health: runtimes.health } : {}) });
+      if (remoteSampling) {
+        servers.sampling = await listenSamplingPort(remoteSampling, config.ports.sampling, config.host);
+        remoteSampling.start();
+      }
     }
   } catch (err) {
     await closeAll();
@@ -137,7 +166,16 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
   return {
     mode: config.kafka ? 'kafka' : 'embedded',
     roles,
-    ports: { otlp: servers.otlp?.port, zipkin: servers.zipkin?.port, query: servers.query?.port },
+    ports: {
+      otlp: servers.otlp?.port,
+      zipkin: servers.zipkin?.port,
+      query: servers.query?.port,
+      jaegerHttp: servers.jaegerHttp?.port,
+      jaegerCompact: agents.jaegerCompact?.port,
+      jaegerBinary: agents.jaegerBinary?.port,
+      sampling: servers.sampling?.port,
+    },
+    remoteSampling,
     topologies: runtimes.topologies,
     clickhouse,
     registry,

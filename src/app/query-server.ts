@@ -7,6 +7,8 @@ import { createQueryApp } from '../query/app.ts';
 import { jsonFallbacks } from '../query/fallback.ts';
 import { createLogger } from '../util/log.ts';
 import { sqlEndpoint } from './sql-endpoint.ts';
+import type { RemoteSampling } from '../sampling/remote/provider.ts';
+import { samplingRouter } from '../sampling/remote/routes.ts';
 import { SqlSession, type SqlSessionOptions } from './sql/session.ts';
 
 export interface QueryServerOptions {
@@ -19,6 +21,8 @@ export interface QueryServerOptions {
   readonly sql: SqlSessionOptions & { readonly token: string | undefined };
   /** The pipeline's health besides ClickHouse's (failed or stalled tasks). */
   readonly health?: () => Health;
+  /** Jaeger's `GET /api/sampling?service=` (head-sampling strategies). */
+  readonly remoteSampling?: RemoteSampling;
 }
 
 /** Port 16686 (Jaeger's): the Jaeger-compatible query API and UI, read-only SQL, Prometheus metrics and health. */
@@ -43,6 +47,7 @@ export async function startQueryServer(opts: QueryServerOptions): Promise<Listen
   });
   const session = new SqlSession(opts.sql);
   app.use(sqlEndpoint({ session, token: opts.sql.token }));
+  if (opts.remoteSampling) app.use(samplingRouter(opts.remoteSampling, '/api/sampling'));
   app.use(createQueryApp({ client: opts.clickhouse, database: opts.database }));
   // Errors of /sql (a malformed JSON body) and of anything else mounted here: JSON, no stack.
   app.use(...jsonFallbacks(createLogger('query-server')));

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseSamplingConfig, type SamplingConfig } from '../sampling/config.ts';
+import { parseRemoteSamplingConfig, type RemoteSamplingConfig } from '../sampling/remote/config.ts';
 import type { SqlLimits } from '../app/sql/limits.ts';
 import { isKafkaCompression, KAFKA_COMPRESSIONS, type KafkaCompression } from '../streams/compression-names.ts';
 import type { ProcessingGuarantee } from '../streams/kafka-runtime.ts';
@@ -34,12 +35,24 @@ export interface AppConfig {
     readonly errorTtlDays: number;
   };
   readonly dataDir: string;
-  readonly ports: { readonly otlp: number; readonly zipkin: number; readonly query: number };
+  /** Jaeger's: collector Thrift/HTTP 14268, agent UDP 6831 (compact) and 6832 (binary). */
+  readonly ports: {
+    readonly otlp: number;
+    readonly zipkin: number;
+    readonly query: number;
+    readonly jaegerHttp: number;
+    readonly jaegerCompact: number;
+    readonly jaegerBinary: number;
+    /** Jaeger agent's sampling port (`GET /sampling?service=`), 5778. */
+    readonly sampling: number;
+  };
   readonly host: string;
   readonly processingGuarantee: ProcessingGuarantee;
   readonly applicationIds: { readonly sampling: string; readonly sink: string };
   readonly topics: PipelineTopics;
   readonly sampling: SamplingConfig;
+  /** Head-sampling strategies served on /api/sampling and :5778/sampling (`remote_sampling:`). */
+  readonly remoteSampling: RemoteSamplingConfig;
   readonly assembly: {
     readonly tickMs: number;
     readonly windowMs: number;
@@ -95,7 +108,7 @@ function readFileConfig(path: string | undefined): Record<string, unknown> {
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`${path}: expected a mapping at the top level`);
-  const known = new Set(['sampling']);
+  const known = new Set(['sampling', 'remote_sampling']);
   for (const k of Object.keys(doc)) if (!known.has(k)) throw new ConfigError(`${path}: unknown key "${k}" (known: ${[...known].join(', ')})`);
   return doc as Record<string, unknown>;
 }
@@ -142,6 +155,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   } catch (err) {
     throw new ConfigError(`${env['TAILSTREAM_CONFIG'] ?? 'sampling config'}: ${(err as Error).message}`);
   }
+  let remoteSampling: RemoteSamplingConfig;
+  try {
+    remoteSampling = parseRemoteSamplingConfig(file['remote_sampling']);
+  } catch (err) {
+    throw new ConfigError(`${env['TAILSTREAM_CONFIG'] ?? 'remote sampling config'}: ${(err as Error).message}`);
+  }
   const dataDir = resolve(env['DATA_DIR'] ?? './data');
   const config: AppConfig = {
     roles: parseRoles(env),
@@ -156,12 +175,21 @@ export function loadConfig(env: Env = process.env): AppConfig {
       errorTtlDays: int(env, 'ERROR_TTL_DAYS', 30),
     },
     dataDir,
-    ports: { otlp: int(env, 'OTLP_HTTP_PORT', 4318), zipkin: int(env, 'ZIPKIN_PORT', 9411), query: int(env, 'QUERY_PORT', 16686) },
+    ports: {
+      otlp: int(env, 'OTLP_HTTP_PORT', 4318),
+      zipkin: int(env, 'ZIPKIN_PORT', 9411),
+      query: int(env, 'QUERY_PORT', 16686),
+      jaegerHttp: int(env, 'JAEGER_HTTP_PORT', 14268),
+      jaegerCompact: int(env, 'JAEGER_AGENT_COMPACT_PORT', 6831),
+      jaegerBinary: int(env, 'JAEGER_AGENT_BINARY_PORT', 6832),
+      sampling: int(env, 'SAMPLING_PORT', 5778),
+    },
     host: env['HOST'] ?? '0.0.0.0',
     processingGuarantee: guarantee,
     applicationIds: { sampling: env['SAMPLING_APP_ID'] ?? 'tailstream-sampling', sink: env['SINK_APP_ID'] ?? 'tailstream-sink' },
     topics: prefixed(env['KAFKA_TOPIC_PREFIX'] ?? ''),
     sampling,
+    remoteSampling,
     assembly: {
       tickMs: int(env, 'SAMPLING_TICK_MS', 500, 1),
       windowMs: 60_000,

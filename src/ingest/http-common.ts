@@ -8,7 +8,7 @@ import type { RawSpansDecoder } from './decode.ts';
 import type { RawSpansFormat, Rejection } from './types.ts';
 import { PublishError } from './errors.ts';
 import type { SpanPublisher } from './publisher.ts';
-import { withinRetention } from './retention-filter.ts';
+import { withinRetention, type Accepted } from './retention-filter.ts';
 import type { Span } from '../model/span.ts';
 import { createLogger } from '../util/log.ts';
 
@@ -91,6 +91,11 @@ export type IngestOutcome = { readonly ok: true; readonly rejected: readonly Rej
 export async function ingestBody(opts: IngestHttpOptions, decoder: RawSpansDecoder, body: Buffer, format: RawSpansFormat): Promise<IngestOutcome> {
   const result = decoder.decodeBytes(body, undefined, format);
   if (!result.ok) return { ok: false, failure: { status: 400, message: result.error } };
+  return ingestDecoded(opts, result);
+}
+
+/** `ingestBody` after decoding: the retention rule, the none-accepted 400, publishing. */
+export async function ingestDecoded(opts: IngestHttpOptions, result: Accepted): Promise<IngestOutcome> {
   const nowNs = BigInt(Math.floor((opts.nowMs ?? Date.now)())) * 1_000_000n;
   const { spans, rejected } = opts.retention ? withinRetention(result, opts.retention, nowNs) : result;
   if (spans.length === 0 && rejected.length > 0) return { ok: false, failure: { status: 400, message: rejectionMessage(rejected, true) } };

@@ -1,4 +1,5 @@
 import type { PolicyConfig } from './config-policy-types.ts';
+import { headSampleRate } from './head-rate.ts';
 import { buildEvaluator } from './policies/build.ts';
 import type { Outcome, PolicyEvaluator, TraceView, Verdict } from './policies/types.ts';
 
@@ -40,7 +41,7 @@ export function createSampler(config: { readonly policies: readonly PolicyConfig
   return {
     policies: evaluators.map((e) => e.name),
     evaluate(trace: TraceView, nowMs: number): Decision {
-      return combineVerdicts(evaluators.map((e) => ({ policy: e.name, verdict: e.evaluate(trace, nowMs) })));
+      return withHeadRate(combineVerdicts(evaluators.map((e) => ({ policy: e.name, verdict: e.evaluate(trace, nowMs) }))), trace);
     },
     stateSizes(): Record<string, number> {
       const out: Record<string, number> = {};
@@ -48,6 +49,16 @@ export function createSampler(config: { readonly policies: readonly PolicyConfig
       return out;
     },
   };
+}
+
+/**
+ * Head and tail sampling compose: a trace an SDK kept with probability p and the tail kept
+ * 1 in r stands for r / p traces, so re-weighting kept counts by the rate stays unbiased.
+ */
+function withHeadRate(d: Decision, trace: TraceView): Decision {
+  const head = headSampleRate(trace.spans);
+  if (head === undefined || head.rate === 1) return d;
+  return { ...d, sampleRate: d.sampleRate * head.rate, reason: `${d.reason}; head-sampled 1 in ${head.rate} (${head.source})` };
 }
 
 /**

@@ -34,7 +34,7 @@ describe(`the Kafka pipeline (${testBrokerLabel()}) while ClickHouse is unreacha
       TAILSTREAM_CONFIG: join(dir, 'tailstream.yaml'),
       HOST: '127.0.0.1',
       OTLP_HTTP_PORT: '0',
-      ZIPKIN_PORT: '0',
+      ZIPKIN_PORT: '0', JAEGER_HTTP_PORT: '0', JAEGER_AGENT_COMPACT_PORT: '0', JAEGER_AGENT_BINARY_PORT: '0', SAMPLING_PORT: '0',
       QUERY_PORT: '0',
       SAMPLING_TICK_MS: '100',
       SINK_FLUSH_MS: '200',

@@ -29,7 +29,7 @@ function config(roles: string, overrides: Partial<AppConfig> = {}): AppConfig {
     DATA_DIR: dir,
     HOST: '127.0.0.1',
     OTLP_HTTP_PORT: '0',
-    ZIPKIN_PORT: '0',
+    ZIPKIN_PORT: '0', JAEGER_HTTP_PORT: '0', JAEGER_AGENT_COMPACT_PORT: '0', JAEGER_AGENT_BINARY_PORT: '0', SAMPLING_PORT: '0',
     QUERY_PORT: '0',
   });
   return { ...base, ...overrides };

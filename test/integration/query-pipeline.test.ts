@@ -20,7 +20,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ sampling: { decision_wait: '300ms', policies: [{ name: 'keep-all', type: 'always_sample' }] } }));
   const config = loadConfig({
     DATA_DIR: dir, TAILSTREAM_CONFIG: join(dir, 'config.json'), HOST: '127.0.0.1',
-    OTLP_HTTP_PORT: '0', ZIPKIN_PORT: '0', QUERY_PORT: '0', SAMPLING_TICK_MS: '50', SINK_FLUSH_MS: '100', TTL_DAYS: '0', ERROR_TTL_DAYS: '0',
+    OTLP_HTTP_PORT: '0', ZIPKIN_PORT: '0', JAEGER_HTTP_PORT: '0', JAEGER_AGENT_COMPACT_PORT: '0', JAEGER_AGENT_BINARY_PORT: '0', SAMPLING_PORT: '0', QUERY_PORT: '0', SAMPLING_TICK_MS: '50', SINK_FLUSH_MS: '100', TTL_DAYS: '0', ERROR_TTL_DAYS: '0',
   });
   pipeline = await startPipeline(config, createLogger('e2e', 'warn'));
   http = await serve(createQueryApp({ client: pipeline.clickhouse!, database: config.clickhouse.database }));

@@ -15,7 +15,7 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c.kafka).toBeUndefined();
     expect(c.clickhouse.url).toBeUndefined();
-    expect(c.ports).toEqual({ otlp: 4318, zipkin: 9411, query: 16686 });
+    expect(c.ports).toEqual({ otlp: 4318, zipkin: 9411, query: 16686, jaegerHttp: 14268, jaegerCompact: 6831, jaegerBinary: 6832, sampling: 5778 });
     expect(c.processingGuarantee).toBe('exactly_once');
     expect(c.sampling.policies.map((p) => p.name)).toEqual(['errors', 'slow', 'probabilistic-10']);
     expect(Object.isFrozen(c.clickhouse)).toBe(true);

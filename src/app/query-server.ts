@@ -8,6 +8,7 @@ import { jsonFallbacks } from '../query/fallback.ts';
 import { createLogger } from '../util/log.ts';
 import { sqlEndpoint } from './sql-endpoint.ts';
 import { SqlSession, type SqlSessionOptions } from './sql/session.ts';
+import { errorMessage } from '../util/errors.ts';
 
 export interface QueryServerOptions {
   readonly clickhouse: ClickHouseClient;
@@ -35,7 +36,7 @@ export async function startQueryServer(opts: QueryServerOptions): Promise<Listen
       await opts.clickhouse.query({ query: 'SELECT 1', format: 'JSONEachRow' });
       res.json({ status: 'ok' });
     } catch (err) {
-      res.status(503).json({ status: 'clickhouse unavailable', error: (err as Error).message });
+      res.status(503).json({ status: 'clickhouse unavailable', error: errorMessage(err) });
     }
   });
   app.get('/metrics', (_req, res) => {

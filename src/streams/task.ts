@@ -14,6 +14,7 @@ import { PunctuationSchedule } from './punctuation.ts';
 import { ProcessingError } from './processing-errors.ts';
 import { TaskDeadLetters } from './task-dead-letters.ts';
 import type { SinkNode, Topology } from './topology.ts';
+import { TailstreamError } from '../util/errors.ts';
 
 /** A record on its way to a topic: sink outputs, dead letters and changelog entries alike. */
 export interface OutgoingRecord {
@@ -50,7 +51,7 @@ export interface TaskOptions {
   readonly changelogs?: boolean;
 }
 
-export class TaskError extends Error {
+export class TaskError extends TailstreamError {
   readonly code = 'TASK_FAILED';
   readonly retriable = false;
 }

@@ -5,6 +5,7 @@
 import { openConfiguredClickHouse } from './app/pipeline.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { migrate } from './clickhouse/migrate.ts';
+import { errorMessage } from './util/errors.ts';
 
 const [command = 'start'] = process.argv.slice(2);
 
@@ -37,6 +38,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`tailstream ${command}: ${err instanceof ConfigError ? 'configuration error: ' : ''}${(err as Error).message}\n`);
+  process.stderr.write(`tailstream ${command}: ${err instanceof ConfigError ? 'configuration error: ' : ''}${errorMessage(err)}\n`);
   process.exitCode = err instanceof ConfigError ? 2 : 1;
 });

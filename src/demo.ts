@@ -6,6 +6,7 @@
 import { encodeOtlpJson } from './model/otlp-json.ts';
 import type { Span } from './model/span.ts';
 import { generateWorkload } from './workload/generator.ts';
+import { errorMessage } from './util/errors.ts';
 
 const endpoint = process.env['OTLP_ENDPOINT'] ?? 'http://localhost:4318/v1/traces';
 const rate = Number(process.env['DEMO_TRACES_PER_SECOND'] ?? 20);
@@ -31,7 +32,7 @@ async function flush(): Promise<void> {
     }
   } catch (err) {
     failed += n;
-    process.stderr.write(`demo: cannot reach ${endpoint} (${(err as Error).message}); is \`npm start\` running?\n`);
+    process.stderr.write(`demo: cannot reach ${endpoint} (${errorMessage(err)}); is \`npm start\` running?\n`);
   }
 }
 

@@ -10,6 +10,7 @@ import { sqlEndpoint } from './sql-endpoint.ts';
 import type { RemoteSampling } from '../sampling/remote/provider.ts';
 import { samplingRouter } from '../sampling/remote/routes.ts';
 import { SqlSession, type SqlSessionOptions } from './sql/session.ts';
+import { errorMessage } from '../util/errors.ts';
 
 export interface QueryServerOptions {
   readonly clickhouse: ClickHouseClient;
@@ -39,7 +40,7 @@ export async function startQueryServer(opts: QueryServerOptions): Promise<Listen
       await opts.clickhouse.query({ query: 'SELECT 1', format: 'JSONEachRow' });
       res.json({ status: 'ok' });
     } catch (err) {
-      res.status(503).json({ status: 'clickhouse unavailable', error: (err as Error).message });
+      res.status(503).json({ status: 'clickhouse unavailable', error: errorMessage(err) });
     }
   });
   app.get('/metrics', (_req, res) => {

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import type { SqlSession } from './sql/session.ts';
+import { errorMessage } from '../util/errors.ts';
 
 export interface SqlEndpointOptions {
   readonly session: SqlSession;
@@ -40,7 +41,7 @@ export function sqlEndpoint(opts: SqlEndpointOptions): express.Router {
   router.use('/sql', (err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (res.headersSent) return next(err);
     const status = (err as { status?: unknown }).status;
-    res.status(typeof status === 'number' && status >= 400 && status < 500 ? status : 400).json({ error: `request body: ${(err as Error).message}` });
+    res.status(typeof status === 'number' && status >= 400 && status < 500 ? status : 400).json({ error: `request body: ${errorMessage(err)}` });
   });
   return router;
 }

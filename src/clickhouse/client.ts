@@ -1,6 +1,7 @@
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { assertIdentifier } from './template.ts';
+import { ClickHouseSinkError } from './errors.ts';
 
 /** Where ClickHouse lives: a server at `url`, else the embedded engine (chdb) at `dataDir`. */
 export interface ClickHouseOptions {
@@ -35,7 +36,7 @@ export async function openClickHouse(opts: ClickHouseOptions): Promise<ClickHous
       await boot.close();
     }
   } else if (opts.dataDir === undefined) {
-    throw new Error('openClickHouse needs a url (server) or a dataDir (embedded chdb)');
+    throw new ClickHouseSinkError('INVALID_ARGUMENT', 'openClickHouse needs a url (server) or a dataDir (embedded chdb)');
   }
   return openConnection(opts, COMMON_SETTINGS, async (client) => {
     await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
@@ -58,7 +59,7 @@ async function openConnection(opts: ClickHouseOptions, settings: ClickHouseSetti
   if (opts.url !== undefined) {
     return createClient({ url: opts.url, ...auth(opts), database, request_timeout: opts.requestTimeoutMs ?? 30_000, clickhouse_settings: settings });
   }
-  if (opts.dataDir === undefined) throw new Error('a ClickHouse connection needs a url (server) or a dataDir (embedded chdb)');
+  if (opts.dataDir === undefined) throw new ClickHouseSinkError('INVALID_ARGUMENT', 'a ClickHouse connection needs a url (server) or a dataDir (embedded chdb)');
   const client = createClient({ connection: chdbConnection(opts.dataDir), clickhouse_settings: settings });
   try {
     await prepare(client);

@@ -1,3 +1,5 @@
+import { errorMessage, TailstreamError } from '../util/errors.ts';
+
 /**
  * The one error family of the ClickHouse sink. `retriable` tells the caller (the sink
  * topology) whether the same batch, with the same dedup token, may be tried again later;
@@ -13,8 +15,7 @@ export type ClickHouseSinkErrorCode =
   /** A commit came while the sink was re-cutting a replayed batch: retried from the last commit. */
   | 'REPLAY_INCOMPLETE';
 
-export class ClickHouseSinkError extends Error {
-  override readonly name = 'ClickHouseSinkError';
+export class ClickHouseSinkError extends TailstreamError {
   readonly code: ClickHouseSinkErrorCode;
   readonly retriable: boolean;
   readonly clickhouseCode: string | undefined;
@@ -51,7 +52,7 @@ const RETRIABLE_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 
 export function classifyError(err: unknown): ClickHouseSinkError {
   if (err instanceof ClickHouseSinkError) return err;
   const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   if (code !== undefined && /^\d+$/.test(code)) {
     return new ClickHouseSinkError('REJECTED', message, { retriable: RETRIABLE_CLICKHOUSE_CODES.has(code), clickhouseCode: code, cause: err });
   }

@@ -6,6 +6,7 @@ import { DURATION_BOUNDS_MS } from '../edges/histogram.ts';
 import { createLogger } from '../util/log.ts';
 import { ClickHouseSinkError } from './errors.ts';
 import { assertIdentifier, renderTemplate, splitStatements, ttlClause } from './template.ts';
+import { errorMessage } from '../util/errors.ts';
 
 /** Retention and naming knobs of the schema; every field has a default that works embedded. */
 export interface MigrateOptions {
@@ -110,7 +111,7 @@ export async function migrate(client: Pick<ClickHouseClient, 'command' | 'query'
       try {
         await client.command({ query: stmt });
       } catch (err) {
-        throw new ClickHouseSinkError('MIGRATION_FAILED', `migration ${file.version}_${file.name} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        throw new ClickHouseSinkError('MIGRATION_FAILED', `migration ${file.version}_${file.name} failed: ${errorMessage(err)}`, { cause: err });
       }
     }
     await client.insert({ table: `${db}.schema_migrations`, values: [{ version: file.version, name: file.name, checksum: file.checksum }], format: 'JSONEachRow' });

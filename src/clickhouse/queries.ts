@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ClickHouseSinkError } from './errors.ts';
 
 /**
  * The SQL people run (sql/queries/*.sql), loaded by name so the query API and the docs
@@ -22,7 +23,7 @@ const cache = new Map<QueryName, string>();
 export function loadQuery(name: QueryName): string {
   let sql = cache.get(name);
   if (sql === undefined) {
-    if (!(QUERY_NAMES as readonly string[]).includes(name)) throw new Error(`unknown query ${JSON.stringify(name)}`);
+    if (!(QUERY_NAMES as readonly string[]).includes(name)) throw new ClickHouseSinkError('INVALID_ARGUMENT', `unknown query ${JSON.stringify(name)}`);
     sql = readFileSync(`${DIR}/${name}.sql`, 'utf8').replace(/;\s*$/, '');
     cache.set(name, sql);
   }

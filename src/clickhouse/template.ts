@@ -1,3 +1,5 @@
+import { ClickHouseSinkError } from './errors.ts';
+
 /**
  * `{{name}}` templating for the SQL files: migrations need the database name, TTL clauses
  * that disappear when retention is 0, and the duration bucket bounds shared with
@@ -7,7 +9,7 @@
 export function renderTemplate(sql: string, vars: Readonly<Record<string, string>>): string {
   return sql.replace(/\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}/gi, (_m, name: string) => {
     const v = vars[name];
-    if (v === undefined) throw new Error(`unknown template variable {{${name}}}`);
+    if (v === undefined) throw new ClickHouseSinkError('INVALID_ARGUMENT', `unknown template variable {{${name}}}`);
     return v;
   });
 }
@@ -36,7 +38,7 @@ export function splitStatements(sql: string): string[] {
 
 /** A ClickHouse identifier we are willing to splice into SQL (database and table names). */
 export function assertIdentifier(name: string, what: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid ${what} ${JSON.stringify(name)}: use letters, digits and _`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ClickHouseSinkError('INVALID_ARGUMENT', `invalid ${what} ${JSON.stringify(name)}: use letters, digits and _`);
   return name;
 }
 
@@ -54,7 +56,7 @@ export function ttlClause(timeExpr: string, rules: readonly TtlRule[]): string {
   const parts = rules
     .filter((r) => r.days > 0)
     .map((r) => {
-      if (!Number.isInteger(r.days)) throw new Error(`TTL days must be an integer, got ${r.days}`);
+      if (!Number.isInteger(r.days)) throw new ClickHouseSinkError('INVALID_ARGUMENT', `TTL days must be an integer, got ${r.days}`);
       return `${timeExpr} + toIntervalDay(${r.days}) DELETE${r.where === undefined ? '' : ` WHERE ${r.where}`}`;
     });
   return parts.length === 0 ? '' : `TTL ${parts.join(',\n    ')}`;

@@ -8,6 +8,7 @@ import type { SqlLimits } from '../app/sql/limits.ts';
 import { isKafkaCompression, KAFKA_COMPRESSIONS, type KafkaCompression } from '../streams/compression-names.ts';
 import type { ProcessingGuarantee } from '../streams/kafka-runtime.ts';
 import { prefixedTopics, type PipelineTopics } from '../model/topics.ts';
+import { errorMessage, TailstreamError } from '../util/errors.ts';
 
 /**
  * The one typed configuration: environment variables plus an optional YAML/JSON file
@@ -77,7 +78,7 @@ export interface AppConfig {
   readonly healthStallMs: number;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends TailstreamError {
   readonly code = 'CONFIG_INVALID';
   readonly retriable = false;
 }
@@ -98,13 +99,13 @@ function readFileConfig(path: string | undefined): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`TAILSTREAM_CONFIG: cannot read ${path}: ${(err as Error).message}`);
+    throw new ConfigError(`TAILSTREAM_CONFIG: cannot read ${path}: ${errorMessage(err)}`);
   }
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new ConfigError(`${path}: not valid YAML or JSON: ${(err as Error).message}`);
+    throw new ConfigError(`${path}: not valid YAML or JSON: ${errorMessage(err)}`);
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`${path}: expected a mapping at the top level`);
@@ -153,7 +154,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   try {
     sampling = parseSamplingConfig(file['sampling'] ?? {}, 'sampling');
   } catch (err) {
-    throw new ConfigError(`${env['TAILSTREAM_CONFIG'] ?? 'sampling config'}: ${(err as Error).message}`);
+    throw new ConfigError(`${env['TAILSTREAM_CONFIG'] ?? 'sampling config'}: ${errorMessage(err)}`);
   }
   let remoteSampling: RemoteSamplingConfig;
   try {

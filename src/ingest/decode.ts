@@ -14,6 +14,7 @@ import { decodeOtlpProto } from './otlp-proto.ts';
 import { SpanCollector } from './span-collector.ts';
 import { FieldError, type DecodeResult, type RawSpansFormat } from './types.ts';
 import { decodeZipkin } from './zipkin.ts';
+import { errorMessage } from '../util/errors.ts';
 
 export type { DecodeResult, Rejection, RawSpansFormat } from './types.ts';
 export { groupByTrace } from '../model/group.ts';
@@ -111,10 +112,6 @@ function acceptAvroSpans(objs: readonly unknown[], c: SpanCollector): void {
     }
     c.accept(span);
   }
-}
-
-function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 let shared: RawSpansDecoder | undefined;

@@ -1,10 +1,12 @@
+import { TailstreamError } from '../util/errors.ts';
+
 /**
  * Publisher errors: the HTTP layer maps `retriable` ones to 429 / 503 with Retry-After, so
  * clients back off instead of losing data.
  */
 export type PublishErrorCode = 'BACKPRESSURE' | 'UNAVAILABLE';
 
-export class PublishError extends Error {
+export class PublishError extends TailstreamError {
   readonly retriable = true;
   constructor(
     readonly code: PublishErrorCode,
@@ -14,6 +16,5 @@ export class PublishError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'PublishError';
   }
 }

@@ -13,6 +13,7 @@ import { SPAN_BATCH_CONTENT_TYPE } from './decode.ts';
 import { PublishError } from './errors.ts';
 import type { SpanPublisher, TraceBatch } from './publisher.ts';
 import { DEFAULT_TOPICS } from '../model/topics.ts';
+import { errorMessage } from '../util/errors.ts';
 
 export interface KafkaSpanPublisherOptions {
   readonly topic?: string;
@@ -95,7 +96,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
     });
     return Promise.race([
       p.catch((e: unknown) => {
-        throw e instanceof PublishError ? e : new PublishError('UNAVAILABLE', `Kafka unavailable: ${e instanceof Error ? e.message : String(e)}`, this.retryAfter, { cause: e });
+        throw e instanceof PublishError ? e : new PublishError('UNAVAILABLE', `Kafka unavailable: ${errorMessage(e)}`, this.retryAfter, { cause: e });
       }),
       timeout,
     ]).finally(() => clearTimeout(timer));

@@ -1,11 +1,15 @@
+import { TailstreamError } from '../util/errors.ts';
+
 /** A malformed field inside one span: rejects that span, not the whole record. */
-export class FieldError extends Error {
+export class FieldError extends TailstreamError {
+  readonly code = 'INVALID_FIELD';
+  readonly retriable = false;
+
   constructor(
     readonly field: string,
     message: string,
   ) {
     super(`${field}: ${message}`);
-    this.name = 'FieldError';
   }
 
   /** The message without the field prefix. */

@@ -1,3 +1,5 @@
+import { TailstreamError } from '../util/errors.ts';
+
 /**
  * The query API's one error family. Expected client mistakes (a bad parameter, an unknown
  * trace) are QueryErrors with an HTTP status; anything else is a bug or a ClickHouse
@@ -5,14 +7,13 @@
  */
 export type QueryErrorCode = 'INVALID_ARGUMENT' | 'NOT_FOUND';
 
-export class QueryError extends Error {
+export class QueryError extends TailstreamError {
   readonly code: QueryErrorCode;
   readonly status: 400 | 404;
   readonly retriable = false;
 
   constructor(code: QueryErrorCode, message: string) {
     super(message);
-    this.name = 'QueryError';
     this.code = code;
     this.status = code === 'NOT_FOUND' ? 404 : 400;
   }

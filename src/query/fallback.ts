@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { Logger } from '../util/log.ts';
 import { sendJson } from './json.ts';
+import { errorMessage } from '../util/errors.ts';
 
 /** An error's HTTP status when it carries a client-error one (http-errors, Express's URIError, serve-static). */
 export function clientErrorStatus(err: unknown): number | undefined {
@@ -28,7 +29,7 @@ export function jsonFallbacks(log: Logger): [RequestHandler, ErrorRequestHandler
         log.error('request failed', { request: where(req) }, err);
         return sendJson(res, 500, { error: { code: 500, message: 'internal error' } });
       }
-      const message = status === 404 ? `no such resource: ${where(req)}` : err instanceof Error ? err.message : String(err);
+      const message = status === 404 ? `no such resource: ${where(req)}` : errorMessage(err);
       sendJson(res, status, { error: { code: status, message } });
     },
   ];

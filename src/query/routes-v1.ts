@@ -8,6 +8,7 @@ import { integer, parseV1Search, searchParams, single, spanKind } from './params
 import type { TraceReader } from './reader.ts';
 import { sendJson } from './json.ts';
 import type { Logger } from '../util/log.ts';
+import { errorMessage } from '../util/errors.ts';
 
 export interface RouteDeps {
   readonly reader: TraceReader;
@@ -96,7 +97,7 @@ export function jaegerV1Routes(deps: RouteDeps): Router {
 export function asQueryError(err: unknown, log: Logger): { status: number; message: string; grpcCode: number } {
   if (err instanceof QueryError) return { status: err.status, message: err.message, grpcCode: err.status === 404 ? 5 : 3 };
   const status = clientErrorStatus(err);
-  if (status !== undefined) return { status, message: err instanceof Error ? err.message : String(err), grpcCode: status === 404 ? 5 : 3 };
+  if (status !== undefined) return { status, message: errorMessage(err), grpcCode: status === 404 ? 5 : 3 };
   log.error('query failed', {}, err);
-  return { status: 500, message: err instanceof Error ? err.message : String(err), grpcCode: 13 };
+  return { status: 500, message: errorMessage(err), grpcCode: 13 };
 }

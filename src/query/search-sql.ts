@@ -7,11 +7,9 @@ import type { TraceQuery } from './trace-query.ts';
  * by their newest matching span, as Jaeger's storage orders them. The first row of each
  * trace in `start_time DESC` order is its newest matching span, so LIMIT 1 BY replaces
  * a GROUP BY; ClickHouse then reads the service's key range backwards and stops once it
- * has `limit` traces instead of aggregating the whole range (37 -> 6 ms on 1.45 M spans).
- * Without read-ahead buffering, the reverse streams stop close to where the limit is met:
- * on 10 M spans search by service 60 -> 14 ms, + tag 581 -> 88 ms, + duration 81 -> 21 ms
- * (max_threads = 1 was faster still, 9 / 48 / 10 ms, but halves a search that finds
- * nothing, which must scan the whole range).
+ * has `limit` traces instead of aggregating the whole range, and without read-ahead
+ * buffering the reverse streams stop close to where the limit is met (measurements in
+ * docs/ARCHITECTURE.md, "Decisions").
  */
 export function searchSql(q: TraceQuery): SqlPart {
   const where = [

@@ -1,4 +1,5 @@
 import { invalidParam } from './errors.ts';
+import { errorMessage } from '../util/errors.ts';
 
 /** One `key = value` filter; the value is text and matches typed attributes as Jaeger does. */
 export interface TagFilter {
@@ -30,7 +31,7 @@ function fromJson(param: string, s: string): TagFilter[] {
   try {
     parsed = JSON.parse(s);
   } catch (err) {
-    throw invalidParam(param, `malformed JSON: ${(err as Error).message}`);
+    throw invalidParam(param, `malformed JSON: ${errorMessage(err)}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalidParam(param, 'expected a JSON object of key: value');
   return Object.entries(parsed as Record<string, unknown>).map(([key, v]) => {

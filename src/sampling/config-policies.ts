@@ -3,6 +3,7 @@ import type { AdaptiveConfig } from './adaptive.ts';
 import { ObjectReader, SamplingConfigError, describe } from './config-reader.ts';
 import { POLICY_TYPES, TOP_LEVEL_ONLY } from './config-policy-types.ts';
 import type { CompositeConfig, PolicyConfig, PolicyType, StatusCodeName } from './config-policy-types.ts';
+import { errorMessage } from '../util/errors.ts';
 
 const STATUS_CODES: readonly StatusCodeName[] = ['ERROR', 'OK', 'UNSET'];
 const positive = { min: 0, exclusiveMin: true } as const;
@@ -149,7 +150,7 @@ function checkRegex(source: string, path: string): void {
   try {
     new RegExp(source);
   } catch (err) {
-    throw new SamplingConfigError(path, `invalid regular expression: ${(err as Error).message}`);
+    throw new SamplingConfigError(path, `invalid regular expression: ${errorMessage(err)}`);
   }
 }
 

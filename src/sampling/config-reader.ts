@@ -5,9 +5,10 @@
  * reported too — a typo'd field silently ignored is a policy silently not applied.
  */
 import { parseDurationNs } from '../util/duration.ts';
+import { TailstreamError } from '../util/errors.ts';
 
 /** Every invalid sampling config; `path` is where in the document the problem is. */
-export class SamplingConfigError extends Error {
+export class SamplingConfigError extends TailstreamError {
   readonly code = 'SAMPLING_CONFIG_INVALID';
   readonly retriable = false;
   constructor(
@@ -15,7 +16,6 @@ export class SamplingConfigError extends Error {
     readonly problem: string,
   ) {
     super(`${path === '' ? '(root)' : path}: ${problem}`);
-    this.name = 'SamplingConfigError';
   }
 }
 

@@ -2,6 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import { ObjectReader, SamplingConfigError } from './config-reader.ts';
 import { parsePolicyList } from './config-policies.ts';
 import type { PolicyConfig } from './config-policy-types.ts';
+import { errorMessage } from '../util/errors.ts';
 
 export { SamplingConfigError } from './config-reader.ts';
 export type * from './config-policy-types.ts';
@@ -57,7 +58,7 @@ export function parseSamplingConfigText(text: string, path = ''): SamplingConfig
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new SamplingConfigError(path, `not valid YAML or JSON: ${(err as Error).message}`);
+    throw new SamplingConfigError(path, `not valid YAML or JSON: ${errorMessage(err)}`);
   }
   return parseSamplingConfig(doc ?? {}, path);
 }

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SerdeError } from './errors.ts';
 
 /** A parsed .avsc document (JSON). */
 export type AvroSchemaJson = Readonly<Record<string, unknown>>;
@@ -27,7 +28,7 @@ export function loadSchemaDir(dir: string = defaultSchemaDir): Map<string, AvroS
     const json = JSON.parse(readFileSync(join(dir, f), 'utf8')) as AvroSchemaJson;
     const name = basename(f, '.avsc');
     const fullName = qualify(String(json['name']), json['namespace'], '');
-    if (fullName.split('.').pop() !== name) throw new Error(`schemas/${f}: record name ${fullName} does not match the file name`);
+    if (fullName.split('.').pop() !== name) throw new SerdeError('SCHEMA_INVALID', `schemas/${f}: record name ${fullName} does not match the file name`);
     files.set(name, { json, fullName });
   }
   const out = new Map<string, AvroSchemaJson>();

@@ -10,6 +10,7 @@ import { spanFromAvro, spanToAvro } from './avro-span.ts';
 import { ConfluentRegistry } from './registry-confluent.ts';
 import { InProcessRegistry, UnknownSchemaIdError, type AvroRegistry } from './registry.ts';
 import type { Serde } from './serde.ts';
+import { SerdeError } from './errors.ts';
 
 export const MAGIC_BYTE = 0;
 
@@ -58,7 +59,7 @@ export function avroReader<T>(
   };
   const idOf = (bytes: Buffer): number => {
     const id = wireSchemaId(bytes);
-    if (id === undefined) throw new Error(`${recordName}: not Confluent-framed Avro (magic byte 0 and schema id expected)`);
+    if (id === undefined) throw new SerdeError('NOT_CONFLUENT_FRAMED', `${recordName}: not Confluent-framed Avro (magic byte 0 and schema id expected)`);
     return id;
   };
   return {

@@ -8,6 +8,7 @@ import type { Schema, Type } from 'avsc';
 import { avroType } from './avro-types.ts';
 import { defaultSchemaDir, loadSchemaDir, type AvroSchemaJson } from './avro-schemas.ts';
 import type { AvroRegistry, RegisteredType } from './registry.ts';
+import { SerdeError } from './errors.ts';
 
 export class ConfluentRegistry implements AvroRegistry {
   private readonly client: SchemaRegistry;
@@ -73,7 +74,7 @@ export class ConfluentRegistry implements AvroRegistry {
 
   private schemaJson(recordName: string): AvroSchemaJson {
     const json = this.schemas.get(recordName);
-    if (!json) throw new Error(`no schemas/${recordName}.avsc`);
+    if (!json) throw new SerdeError('SCHEMA_NOT_FOUND', `no schemas/${recordName}.avsc`);
     return json;
   }
 }

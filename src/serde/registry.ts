@@ -6,6 +6,8 @@
 import type { Schema, Type } from 'avsc';
 import { avroType, schemaFingerprint } from './avro-types.ts';
 import { defaultSchemaDir, loadSchemaDir, type AvroSchemaJson } from './avro-schemas.ts';
+import { TailstreamError } from '../util/errors.ts';
+import { SerdeError } from './errors.ts';
 
 export interface RegisteredType {
   readonly id: number;
@@ -24,12 +26,11 @@ export interface AvroRegistry {
 }
 
 /** Thrown for an unknown schema id: the record cannot be read with the schemas we have. */
-export class UnknownSchemaIdError extends Error {
+export class UnknownSchemaIdError extends TailstreamError {
   readonly code = 'UNKNOWN_SCHEMA_ID';
   readonly retriable = false;
   constructor(readonly schemaId: number) {
     super(`unknown Avro schema id ${schemaId}`);
-    this.name = 'UnknownSchemaIdError';
   }
 }
 
@@ -73,13 +74,13 @@ export class InProcessRegistry implements AvroRegistry {
 
   readerType(recordName: string): Type {
     const t = this.readers.get(recordName);
-    if (!t) throw new Error(`no schemas/${recordName}.avsc`);
+    if (!t) throw new SerdeError('SCHEMA_NOT_FOUND', `no schemas/${recordName}.avsc`);
     return t;
   }
 
   writerFor(recordName: string): Promise<RegisteredType> {
     const w = this.writers.get(recordName);
-    return w ? Promise.resolve(w) : Promise.reject(new Error(`no schemas/${recordName}.avsc`));
+    return w ? Promise.resolve(w) : Promise.reject(new SerdeError('SCHEMA_NOT_FOUND', `no schemas/${recordName}.avsc`));
   }
 
   typeForId(id: number): Promise<Type> {

@@ -121,9 +121,9 @@ export function columnList(columns: readonly string[]): string {
 }
 
 /**
- * Rows as JSONCompactEachRow arrays under one column list: ClickHouse parses them about
- * twice as fast as keyed objects (measured on chdb: 30 k vs 13–16 k span rows/s into a
- * Null table), since no key is looked up per value. Every row must have the first
+ * Rows as JSONCompactEachRow arrays under one column list: ClickHouse parses them faster
+ * than keyed objects, since no key is looked up per value (docs/ARCHITECTURE.md,
+ * "Decisions"). Every row must have the first
  * row's keys; a row that differs is a bug in the row builder, reported rather than
  * inserted with shifted columns.
  */

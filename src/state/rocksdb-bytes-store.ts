@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import RocksDB from 'rocksdb-native';
 import { StoreIoError } from './store-io-error.ts';
+import { errorMessage } from '../util/errors.ts';
 
 /**
  * Bounded memory per store: a task opens several RocksDB instances, so each gets small
@@ -29,7 +30,7 @@ export class RocksBytesStore {
     try {
       await db.ready();
     } catch (err) {
-      throw new Error(`cannot open RocksDB store at ${path}: ${(err as Error).message}`);
+      throw new StoreIoError(`cannot open RocksDB store at ${path}: ${errorMessage(err)}`, { cause: err });
     }
     return new RocksBytesStore(path, db);
   }
@@ -75,7 +76,7 @@ export class RocksBytesStore {
 
   /** Fatal for the task (see StoreIoError): the record is not to blame. */
   private ioError(op: string, err: unknown): StoreIoError {
-    return new StoreIoError(`RocksDB ${op} failed at ${this.path}: ${(err as Error).message}`, { cause: err });
+    return new StoreIoError(`RocksDB ${op} failed at ${this.path}: ${errorMessage(err)}`, { cause: err });
   }
 
   /** Keys in [from, to) in byte order (to undefined = to the end). */

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { errorMessage, FileError } from '../util/errors.ts';
 
 /**
  * Per-task file mapping each store to the last changelog offset its local RocksDB holds.
@@ -17,7 +18,7 @@ export class CheckpointFile {
       const raw = JSON.parse(readFileSync(this.path, 'utf8')) as Record<string, string>;
       return new Map(Object.entries(raw).map(([k, v]) => [k, BigInt(v)]));
     } catch (err) {
-      throw new Error(`corrupt checkpoint file ${this.path}: ${(err as Error).message}`);
+      throw new FileError('FILE_CORRUPT', this.path, `corrupt checkpoint file ${this.path}: ${errorMessage(err)}`, { cause: err });
     }
   }
 

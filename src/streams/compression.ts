@@ -9,6 +9,7 @@ import kafkajs from 'kafkajs';
 import { compressFrame as lz4CompressFrame, decompressFrame as lz4DecompressFrame } from 'lz4-napi';
 import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappy';
 import type { KafkaCompression } from './compression-names.ts';
+import { errorMessage } from '../util/errors.ts';
 
 // kafkajs is CommonJS and Node's ESM loader cannot see these two among its named exports.
 const { CompressionCodecs, CompressionTypes } = kafkajs;
@@ -56,7 +57,7 @@ function asBuffer(bytes: Uint8Array): Buffer {
 
 function named(name: CodecName, codec: KafkaCodec): KafkaCodec {
   const wrap = (op: string, e: unknown): Error =>
-    new Error(`${name}: cannot ${op} a record batch: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    new Error(`${name}: cannot ${op} a record batch: ${errorMessage(e)}`, { cause: e });
   return {
     compress: (encoder) => codec.compress(encoder).catch((e: unknown) => Promise.reject(wrap('compress', e))),
     decompress: (data) => codec.decompress(data).catch((e: unknown) => Promise.reject(wrap('decompress', e))),

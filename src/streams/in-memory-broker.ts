@@ -1,6 +1,8 @@
 import type { RawRecord } from './record.ts';
 import type { LocalBroker } from './local-broker.ts';
 import { createKeyPartitioner } from './partitioner.ts';
+import { TailstreamError } from '../util/errors.ts';
+import { TopicError } from './topic-error.ts';
 
 interface PartitionLog {
   /** Offset of records[0]. */
@@ -8,7 +10,7 @@ interface PartitionLog {
   records: RawRecord[];
 }
 
-export class BrokerLimitError extends Error {
+export class BrokerLimitError extends TailstreamError {
   readonly code = 'IN_MEMORY_TOPIC_FULL';
   readonly retriable = true;
 }
@@ -30,7 +32,7 @@ export class InMemoryBroker implements LocalBroker {
   createTopic(topic: string, partitions: number): void {
     const seen = this.topics.get(topic);
     if (seen) {
-      if (seen.length !== partitions) throw new Error(`topic ${topic} exists with ${seen.length} partitions, not ${partitions}`);
+      if (seen.length !== partitions) throw new TopicError('PARTITION_COUNT_MISMATCH', topic, `topic ${topic} exists with ${seen.length} partitions, not ${partitions}`);
       return;
     }
     this.topics.set(topic, Array.from({ length: partitions }, () => ({ base: 0, records: [] })));
@@ -49,7 +51,7 @@ export class InMemoryBroker implements LocalBroker {
     const logs = this.logs(topic);
     const p = partition ?? this.partitioner(topic, record.key, logs.length);
     const log = logs[p];
-    if (!log) throw new Error(`topic ${topic} has no partition ${p}`);
+    if (!log) throw new TopicError('NO_SUCH_PARTITION', topic, `topic ${topic} has no partition ${p}`);
     if (log.records.length >= this.maxRecordsPerPartition) {
       throw new BrokerLimitError(`in-memory topic ${topic}/${p} holds ${log.records.length} records (limit ${this.maxRecordsPerPartition})`);
     }

@@ -1,6 +1,7 @@
 import type { Consumer, Message, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
 import { messageBytes, produceChunks } from './produce-chunks.ts';
 import type { OutgoingRecord, StreamTask } from './task.ts';
+import { errorMessage, TailstreamError } from '../util/errors.ts';
 
 export type OffsetsToCommit = { topic: string; partition: number; offset: string }[];
 
@@ -100,13 +101,13 @@ export async function commitExactlyOnce(producer: Producer, groupId: string, tas
     await txn.commit();
   } catch (err) {
     await txn.abort().catch(() => undefined);
-    throw new TransactionError(`task ${task.id}: ${step} failed: ${(err as Error).message}`, { cause: err });
+    throw new TransactionError(`task ${task.id}: ${step} failed: ${errorMessage(err)}`, { cause: err });
   }
   await task.completeCommit(changelog);
 }
 
 /** A task's transaction failed at a named step (and was aborted where the producer still could). */
-export class TransactionError extends Error {
+export class TransactionError extends TailstreamError {
   readonly code = 'TRANSACTION_FAILED';
   readonly retriable = true;
 }

@@ -8,7 +8,7 @@ import { commitAtLeastOnce, commitExactlyOnce, type OffsetsToCommit } from './ka
 import { streamsMetrics, type StreamsMetrics } from './metrics.ts';
 import { StreamTask, type RestorePlan } from './task.ts';
 import type { TopicAdmin } from './topic-admin.ts';
-import type { Topology } from './topology.ts';
+import { TopologyError, type Topology } from './topology.ts';
 import { changelogTopic } from '../state/store.ts';
 
 export type ProcessingGuarantee = 'at_least_once' | 'exactly_once';
@@ -379,7 +379,7 @@ export class KafkaRuntime {
     try {
       const counts = new Set<number>();
       for (const topic of topics) counts.add((await admin.fetchTopicOffsets(topic)).length);
-      if (counts.size !== 1) throw new Error(`${this.opts.applicationId}: source topics ${topics.join(', ')} are not co-partitioned`);
+      if (counts.size !== 1) throw new TopologyError(`${this.opts.applicationId}: source topics ${topics.join(', ')} are not co-partitioned`);
       return [...counts][0] as number;
     } finally {
       await admin.disconnect();

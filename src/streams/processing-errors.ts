@@ -6,15 +6,19 @@
  * errors, anything `retriable`) still fail the task, which rolls back to its last commit.
  */
 import { TopologyError } from './topology.ts';
+import { TailstreamError } from '../util/errors.ts';
 
 /** Carries which node threw, from the innermost processor out to the task. */
-export class ProcessingError extends Error {
+export class ProcessingError extends TailstreamError {
+  readonly code = 'PROCESSING_FAILED';
+  /** Whether the task may retry is the cause's to say (see isFatal). */
+  readonly retriable = false;
+
   constructor(
     readonly node: string,
     override readonly cause: unknown,
   ) {
     super(`processor ${node}: ${describeError(cause)}`);
-    this.name = 'ProcessingError';
   }
 }
 

@@ -52,12 +52,6 @@ export interface Processor<KIn = unknown, VIn = unknown, KOut = unknown, VOut = 
    * batch): the runtime then commits later, after more input, unless a bound forces it.
    */
   readyToCommit?(): boolean;
-  /**
-   * The task went back to its last commit (a failed commit or a lost partition): the
-   * stores hold their committed state again, and a processor drops what it keeps in
-   * memory about them (marks, counters) so the two agree.
-   */
-  rolledBack?(): void;
   close?(): void | Promise<void>;
 }
 

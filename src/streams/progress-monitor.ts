@@ -1,5 +1,6 @@
 import type { MetricsRegistry } from '../metrics/registry.ts';
 import type { Clock } from './clock.ts';
+import { errorMessage } from '../util/errors.ts';
 
 /** Health as /healthz reports it. */
 export type Health = { readonly healthy: true } | { readonly healthy: false; readonly reason: string };
@@ -50,7 +51,7 @@ export class ProgressMonitor {
   }
 
   stepFailed(err: unknown): void {
-    this.failure = err instanceof Error ? err.message : String(err);
+    this.failure = errorMessage(err);
   }
 
   health(): Health {

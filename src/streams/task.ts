@@ -12,8 +12,10 @@ import { StreamRecord, type RawRecord, type RecordMetadata } from './record.ts';
 import type { StreamsMetrics } from './metrics.ts';
 import { PunctuationSchedule } from './punctuation.ts';
 import { ProcessingError } from './processing-errors.ts';
+import { StoreGauges } from './store-gauges.ts';
 import { TaskDeadLetters } from './task-dead-letters.ts';
 import type { SinkNode, Topology } from './topology.ts';
+import { TailstreamError } from '../util/errors.ts';
 
 /** A record on its way to a topic: sink outputs, dead letters and changelog entries alike. */
 export interface OutgoingRecord {
@@ -50,7 +52,7 @@ export interface TaskOptions {
   readonly changelogs?: boolean;
 }
 
-export class TaskError extends Error {
+export class TaskError extends TailstreamError {
   readonly code = 'TASK_FAILED';
   readonly retriable = false;
 }
@@ -68,6 +70,7 @@ export class StreamTask {
   private readonly punctuation: PunctuationSchedule;
   private readonly deadLetters: TaskDeadLetters;
   private readonly checkpoint: CheckpointFile;
+  private readonly gauges: StoreGauges;
   private checkpointOffsets = new Map<string, bigint>();
   private outputs: OutgoingRecord[] = [];
   private streamTime = -1;
@@ -79,6 +82,7 @@ export class StreamTask {
 
   constructor(private readonly opts: TaskOptions) {
     this.id = opts.taskId;
+    this.gauges = new StoreGauges(opts.metrics, opts.clock, opts.applicationId, opts.taskId);
     this.dir = join(opts.stateDir, opts.applicationId, String(opts.taskId));
     this.checkpoint = new CheckpointFile(this.dir);
     this.deadLetters = new TaskDeadLetters({ ...opts, emit: (r) => this.emit(r) });
@@ -191,6 +195,7 @@ export class StreamTask {
   /** Commit phase 1: processors' commit hooks, then everything to produce (outputs, then changelog changes). */
   async prepareCommit(): Promise<OutgoingRecord[]> {
     for (const p of this.processors.values()) await p.commit?.();
+    this.gauges.cache(this.stores);
     const out = this.outputs;
     this.outputs = [];
     if (this.opts.changelogs === false) return out;
@@ -217,19 +222,20 @@ export class StreamTask {
     this.checkpoint.write(this.checkpointOffsets);
     this.commitNeeded = false;
     this.commitRequested = false;
+    await this.gauges.entries(this.stores);
   }
 
   /** Drops everything since the last commit (a failed commit or a rebalance). */
   rollback(): void {
     this.outputs = [];
     for (const s of this.stores.values()) s.rollback();
-    for (const p of this.processors.values()) p.rolledBack?.();
     this.commitNeeded = false;
     this.commitRequested = false;
   }
 
   async close(): Promise<void> {
     for (const p of this.processors.values()) await p.close?.();
+    this.gauges.remove(this.stores.keys());
     for (const s of this.stores.values()) await s.close();
     this.processors.clear();
     this.stores.clear();
@@ -312,18 +318,5 @@ export class StreamTask {
   private emit(r: OutgoingRecord): void {
     this.outputs.push(r);
     this.opts.metrics.recordsOut.inc({ topic: r.topic });
-  }
-
-  /** Store sizes for metrics: cache entries waiting for commit, per store. */
-  cacheSizes(): Map<string, number> {
-    return new Map([...this.stores].map(([n, s]) => [n, s.cacheSize()]));
-  }
-
-  storeNames(): string[] {
-    return [...this.stores.keys()];
-  }
-
-  async approximateEntries(store: string): Promise<number> {
-    return this.store(store).approximateNumEntries();
   }
 }

@@ -1,4 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
+import { errorMessage } from '../util/errors.ts';
+import { TopicError } from './topic-error.ts';
 
 export interface TopicSpec {
   readonly topic: string;
@@ -37,10 +39,10 @@ async function untilServed(admin: Admin, topic: string, deadline: number): Promi
         await admin.fetchTopicOffsets(topic);
         return;
       }
-      if (Date.now() > deadline) throw new Error(`topic ${topic}: ${leaderless} partition(s) still without a leader`);
+      if (Date.now() > deadline) throw new TopicError('NOT_SERVED', topic, `topic ${topic}: ${leaderless} partition(s) still without a leader`);
     } catch (err) {
       if ((err as { retriable?: boolean }).retriable === false || Date.now() > deadline) {
-        throw new Error(`topic ${topic}: partitions not served by a leader in time: ${(err as Error).message}`, { cause: err });
+        throw new TopicError('NOT_SERVED', topic, `topic ${topic}: partitions not served by a leader in time: ${errorMessage(err)}`, false, { cause: err });
       }
     }
     await new Promise((r) => setTimeout(r, 100));

@@ -1,6 +1,7 @@
 import type { Serde } from '../serde/serde.ts';
 import type { StoreSpec } from '../state/store.ts';
 import type { ProcessorSupplier } from './processor.ts';
+import { TailstreamError } from '../util/errors.ts';
 
 export interface SourceNode {
   readonly kind: 'source';
@@ -33,7 +34,7 @@ export interface SinkNode {
 
 export type TopologyNode = SourceNode | ProcessorNode | SinkNode;
 
-export class TopologyError extends Error {
+export class TopologyError extends TailstreamError {
   readonly code = 'TOPOLOGY_INVALID';
   readonly retriable = false;
 }

@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../../util/log.ts';
 import { parseExplainAst, refuseQuotedNames, refuseTree, type GuardPolicy } from './guard.ts';
 import { LIMIT_VARIABLES, limitSettings, type SqlLimits } from './limits.ts';
+import { errorMessage } from '../../util/errors.ts';
 
 export interface SqlSessionOptions {
   /** Opens a client on a connection nothing else uses (`openSeparateClickHouse`). */
@@ -46,7 +47,7 @@ export class SqlSession {
     } catch (err) {
       // Opening the connection or reading the engine's table functions failed: not the query's fault.
       this.opts.logger.warn('/sql could not reach the engine', {}, err);
-      return { ok: false, status: 503, error: `/sql cannot reach ClickHouse: ${err instanceof Error ? err.message : String(err)}` };
+      return { ok: false, status: 503, error: `/sql cannot reach ClickHouse: ${errorMessage(err)}` };
     } finally {
       this.#busy = false;
     }
@@ -149,7 +150,7 @@ function literal(s: string): string {
 /** The engine's message, without stack traces, naming the limit when one was hit. */
 function engineRefusal(err: unknown, what: string | undefined): SqlOutcome {
   const type = typeof (err as { type?: unknown }).type === 'string' ? (err as { type: string }).type : undefined;
-  const raw = err instanceof Error ? err.message : String(err);
+  const raw = errorMessage(err);
   // No stack trace, and not our own formatQuery wrapper echoing the query back.
   const message = (raw.split(/\n\s*Stack trace/i)[0] ?? '').replace(/[\s.:]*In scope SELECT formatQuerySingleLine\([\s\S]*$/, '').trim().slice(0, 2000);
   // Not an engine error (no ClickHouse error type): the engine was not reached.

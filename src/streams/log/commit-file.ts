@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { errorMessage, FileError } from '../../util/errors.ts';
 
 /** What one commit point records: every app's input offsets and where every runtime-written log ends. */
 export interface CommitState {
@@ -24,7 +25,7 @@ export class CommitFile {
       const s = JSON.parse(readFileSync(this.path, 'utf8')) as Partial<CommitState>;
       return { offsets: s.offsets ?? {}, ends: s.ends ?? {} };
     } catch (err) {
-      throw new Error(`corrupt commit file ${this.path}: ${(err as Error).message}`);
+      throw new FileError('FILE_CORRUPT', this.path, `corrupt commit file ${this.path}: ${errorMessage(err)}`, { cause: err });
     }
   }
 

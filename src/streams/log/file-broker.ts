@@ -5,6 +5,7 @@ import { createKeyPartitioner } from '../partitioner.ts';
 import type { RawRecord } from '../record.ts';
 import { CommitFile, type CommitState } from './commit-file.ts';
 import { SegmentLog } from './segment-log.ts';
+import { TopicError } from '../topic-error.ts';
 
 export interface FileBrokerOptions {
   readonly dir: string;
@@ -146,7 +147,7 @@ export class FileBroker implements LocalBroker {
     if (!parts) this.logs.set(topic, (parts = []));
     let log = parts[partition];
     if (!log) {
-      if (partition < 0 || partition >= this.partitions(topic)) throw new Error(`topic ${topic} has no partition ${partition}`);
+      if (partition < 0 || partition >= this.partitions(topic)) throw new TopicError('NO_SUCH_PARTITION', topic, `topic ${topic} has no partition ${partition}`);
       const sizing = this.opts.segmentBytes === undefined ? {} : { segmentBytes: this.opts.segmentBytes };
       log = SegmentLog.open(join(this.opts.dir, `${topic}-${partition}`), { ...sizing, initialOffset: this.freshBase });
       parts[partition] = log;

@@ -2,6 +2,7 @@ import { closeSync, fdatasync, fsyncSync, ftruncateSync, mkdirSync, openSync, re
 import { join } from 'node:path';
 import type { RawRecord } from '../record.ts';
 import { decodeFrame, encodeFrame, frameLength } from './frame.ts';
+import { FileError } from '../../util/errors.ts';
 
 interface Segment {
   readonly base: number;
@@ -159,7 +160,7 @@ export class SegmentLog {
   private async flush(): Promise<void> {
     const upTo = this.end;
     const fd = (this.segments[this.segments.length - 1] as Segment).fd;
-    await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(new Error(`fdatasync ${this.dir}: ${err.message}`)) : resolve())));
+    await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(new FileError('FILE_IO', this.dir, `fdatasync ${this.dir}: ${err.message}`, { cause: err })) : resolve())));
     if (upTo > this.synced) this.synced = upTo;
   }
 
@@ -174,7 +175,7 @@ export class SegmentLog {
   /** Indexes a segment file; a torn tail is cut off in the last one, anywhere else it is corruption. */
   private recover(base: number, last: boolean): void {
     const path = join(this.dir, segmentName(base));
-    if (base !== this.end && this.segments.length > 0) throw new Error(`log ${this.dir}: segment ${path} starts at ${base}, expected ${this.end}`);
+    if (base !== this.end && this.segments.length > 0) throw new FileError('FILE_CORRUPT', path, `log ${this.dir}: segment ${path} starts at ${base}, expected ${this.end}`);
     const bytes = readFileSync(path);
     const positions: number[] = [];
     let at = 0;
@@ -184,7 +185,7 @@ export class SegmentLog {
     }
     const fd = openSync(path, 'r+');
     if (at < bytes.length) {
-      if (!last) throw new Error(`log ${this.dir}: segment ${path} is corrupt at byte ${at} (not its last segment)`);
+      if (!last) throw new FileError('FILE_CORRUPT', path, `log ${this.dir}: segment ${path} is corrupt at byte ${at} (not its last segment)`);
       ftruncateSync(fd, at);
       fsyncSync(fd);
     }

@@ -8,7 +8,7 @@ import { createJaegerCollectorApp } from '../ingest/http-jaeger.ts';
 import { startJaegerAgent, type ListeningAgent } from '../ingest/udp-jaeger.ts';
 import { AdaptiveStore } from '../sampling/remote/adaptive-store.ts';
 import { RemoteSampling } from '../sampling/remote/provider.ts';
-import { listenSamplingPort } from '../sampling/remote/routes.ts';
+import { listenSamplingPort } from './sampling-routes.ts';
 import { KafkaSpanPublisher } from '../ingest/kafka-publisher.ts';
 import type { SpanPublisher } from '../ingest/publisher.ts';
 import { listen, type Listening } from '../ingest/server.ts';

@@ -8,7 +8,7 @@ import { jsonFallbacks } from '../query/fallback.ts';
 import { createLogger } from '../util/log.ts';
 import { sqlEndpoint } from './sql-endpoint.ts';
 import type { RemoteSampling } from '../sampling/remote/provider.ts';
-import { samplingRouter } from '../sampling/remote/routes.ts';
+import { samplingRouter } from './sampling-routes.ts';
 import { SqlSession, type SqlSessionOptions } from './sql/session.ts';
 import { errorMessage } from '../util/errors.ts';
 

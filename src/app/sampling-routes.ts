@@ -6,10 +6,10 @@
  */
 import express from 'express';
 import type { Request, Response } from 'express';
-import { listen, type Listening } from '../../ingest/server.ts';
-import { createLogger } from '../../util/log.ts';
-import type { RemoteSampling } from './provider.ts';
-import { strategyJson } from './strategies.ts';
+import { listen, type Listening } from '../ingest/server.ts';
+import { createLogger } from '../util/log.ts';
+import type { RemoteSampling } from '../sampling/remote/provider.ts';
+import { strategyJson } from '../sampling/remote/strategies.ts';
 
 const log = createLogger('sampling.remote.http');
 

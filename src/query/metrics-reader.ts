@@ -7,6 +7,8 @@ import type { QueryClient } from './reader.ts';
 
 /** Rows one metrics query may read back (series × slots with calls); past it, a 400. */
 export const MAX_METRIC_ROWS = 200_000;
+/** Points one answer may hold (series × evaluation times); past it, a 400. */
+export const MAX_ANSWER_POINTS = 2_000_000;
 const HOUR_MS = 3_600_000;
 
 interface SlotRow {
@@ -66,5 +68,7 @@ export async function readMetricSeries(client: QueryClient, q: MetricsQuery): Pr
     for (const [i, n] of Object.entries(r.buckets)) buckets[Number(i)] = Number(n);
     s.slots.push({ slotMs: Number(r.slot) * 1000, calls: Number(r.calls), errors: Number(r.errors), buckets });
   }
+  const points = out.length * evaluationTimes(q).length;
+  if (points > MAX_ANSWER_POINTS) throw paramError('step', `${out.length} series × ${evaluationTimes(q).length} points is more than ${MAX_ANSWER_POINTS}; widen step or ask for fewer services`);
   return out;
 }

@@ -179,6 +179,21 @@ describe('Jaeger Monitor API: the requests Jaeger UI v2.20.0 sends', () => {
     expect((await get(`/api/metrics/calls?service=nobody&endTs=${END_TS}`)).body.metrics).toEqual([]);
   });
 
+  it('an answer past 2 M points is a 400 naming step, not an out-of-memory', async () => {
+    const writer = new ClickHouseWriter({ client: ch.client });
+    const rows = Array.from({ length: 200 }, (_, i) => metricsToRow({
+      windowStartMs: BASE, service: 'wide', operation: `op ${i}`, kind: SpanKind.SERVER, statusCode: 0, calls: 1, errors: 0, durationSumNanos: 1n, durationBuckets: [1],
+    }));
+    await writer.insert('span_metrics', rows, 'metrics-test|wide');
+    const path = (lookbackMin: number) => `/api/metrics/calls?service=wide&groupByOperation=true&endTs=${BASE + MIN}&lookback=${lookbackMin * MIN}&step=60000&ratePer=60000`;
+    const big = await get(path(10_999));
+    expect(big.status).toBe(400);
+    expect(big.body.errors?.[0]?.msg).toContain("unable to parse param 'step': 200 series × 11000 points is more than 2000000");
+    const ok = await get(path(100));
+    expect(ok.status).toBe(200);
+    expect(ok.body.metrics).toHaveLength(200);
+  });
+
   it('minstep is one minute, in the classic envelope', async () => {
     expect((await get('/api/metrics/minstep')).body).toEqual({ data: 60_000, total: 0, limit: 0, offset: 0, errors: null });
   });

@@ -2,7 +2,9 @@
  * `npm run bench -- query`: load BENCH_SPANS (default 1 000 000) spans of the seeded
  * workload into a fresh embedded ClickHouse through the sink writer, then time the query
  * API over real HTTP: trace by id, and searches by service, service + tag, service +
- * duration (whole responses, 20 traces each; and the search step alone, `.ids`).
+ * duration (whole responses, 20 traces each; and the search step alone, `.ids`); api_v3's
+ * search by attribute without a service and its trace summaries; and the Monitor tab's
+ * per-operation metrics request (one hour, one point a minute).
  * BENCH_DATA_DIR=<dir> queries a data directory the clickhouse bench kept (BENCH_KEEP=1)
  * instead of loading one, so a 10 M run loads once. Prints `name value unit` lines; progress goes to stderr.
  */
@@ -49,7 +51,7 @@ async function freshData(client: ClickHouseClient, database: string): Promise<{ 
   const t0 = performance.now();
   let last = 0;
   const loaded = await loadWorkload(client, {
-    seed: 42, traces, spans: target, startMs, batchSpans: 50_000,
+    seed: 42, traces, spans: target, startMs, batchSpans: 50_000, metrics: true,
     progress: (n) => {
       if (n - last >= 100_000 || n >= target) {
         last = n;
@@ -83,12 +85,17 @@ export default async function bench(_args: string[]): Promise<void> {
     const http = await serve(createQueryApp({ client, database }));
     try {
       const from = `start=${(startMs - 60_000) * 1000}&end=${(Date.now() + 86_400_000) * 1000}`; // a kept data set may run ahead of the clock
+      const v3Range = `query.startTimeMin=${new Date(startMs - 60_000).toISOString()}&query.startTimeMax=${new Date(Date.now() + 86_400_000).toISOString()}`;
+      const metricsEnd = startMs + 3_600_000;
       const services = ['frontend', 'api-gateway', 'catalog', 'checkout', 'payment'];
       const cases: Array<[string, (i: number) => string]> = [
         ['trace_by_id', (i) => `/api/traces/${ids[(i * 7919) % ids.length]}`],
         ['search_service', (i) => `/api/traces?service=${services[i % services.length]}&${from}&limit=20`],
         ['search_service_tag', (i) => `/api/traces?service=${services[i % 2]}&${from}&tags=${encodeURIComponent('{"http.response.status_code":"500"}')}&limit=20`],
         ['search_service_duration', (i) => `/api/traces?service=${services[i % services.length]}&${from}&minDuration=1s&limit=20`],
+        ['v3_search_tag_no_service', () => `/api/v3/traces?${v3Range}&query.attributes=${encodeURIComponent('{"http.response.status_code":"500"}')}&query.searchDepth=20`],
+        ['v3_summaries_service', (i) => `/api/v3/trace-summaries?query.serviceName=${services[i % services.length]}&${v3Range}&query.searchDepth=20`],
+        ['metrics_operations_1h', (i) => `/api/metrics/latencies?service=${services[i % services.length]}&endTs=${metricsEnd}&groupByOperation=true&lookback=3600000&quantile=0.95&ratePer=600000&spanKind=server&step=60000`],
       ];
       const reader = new TraceReader(client);
       for (const [name, path] of cases) {

@@ -5,6 +5,7 @@ import { assertIdentifier } from '../clickhouse/template.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { jsonFallbacks } from './fallback.ts';
 import { TraceReader } from './reader.ts';
+import { metricsRoutes } from './routes-metrics.ts';
 import { jaegerV1Routes } from './routes-v1.ts';
 import { jaegerV3Routes } from './routes-v3.ts';
 
@@ -15,12 +16,15 @@ export interface QueryAppOptions {
   /** Unix ns, for default time ranges; default the wall clock. */
   readonly nowNs?: () => bigint;
   readonly log?: Logger;
+  /** Serve Jaeger's Monitor API from span metrics (default true); false answers 501 as Jaeger does without a metrics store. */
+  readonly spanMetrics?: boolean;
 }
 
 const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
 
 /**
- * The query service: Jaeger's classic JSON API (/api/...), Jaeger's api_v3 (/api/v3/...)
+ * The query service: Jaeger's classic JSON API (/api/...), its Monitor API (/api/metrics/...),
+ * Jaeger's api_v3 (/api/v3/...)
  * and the web UI (/ and /static/...), all reading the ClickHouse tables the sink writes.
  * Mounted by the lead on port 16686 beside /metrics, /healthz and /sql.
  */
@@ -34,6 +38,7 @@ export function createQueryApp(opts: QueryAppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(jaegerV3Routes(deps));
+  app.use(metricsRoutes({ ...deps, client: opts.client, enabled: opts.spanMetrics ?? true }));
   app.use(jaegerV1Routes(deps));
   app.use('/static', express.static(UI_DIR, { index: false, fallthrough: false }));
   app.get(['/', '/search', '/map'], (_req, res) => res.sendFile('index.html', { root: UI_DIR }));

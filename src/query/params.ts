@@ -61,40 +61,6 @@ export function parseV1Search(p: URLSearchParams, nowNs: bigint): TraceQuery {
     p, 'minDuration', 'maxDuration');
 }
 
-/**
- * api_v3 FindTraces over HTTP: query.service_name and both query.start_time_min /
- * query.start_time_max (RFC 3339) are required, as api_v3 defines them; attributes as a
- * JSON object or logfmt; durations in Go syntax; search_depth is the trace limit.
- * camelCase spellings (query.serviceName, ...) are accepted too, as grpc-gateway does.
- */
-export function parseV3Search(p: URLSearchParams): TraceQuery {
-  const get = (snake: string): string | undefined => {
-    const camel = snake.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
-    return single(p, `query.${snake}`) ?? single(p, `query.${camel}`);
-  };
-  const service = get('service_name');
-  if (service === undefined) throw invalidParam('query.service_name', 'is required');
-  const minText = get('start_time_min');
-  const maxText = get('start_time_max');
-  if (minText === undefined) throw invalidParam('query.start_time_min', 'is required');
-  if (maxText === undefined) throw invalidParam('query.start_time_max', 'is required');
-  const startNs = rfc3339ToNs('query.start_time_min', minText);
-  const endNs = rfc3339ToNs('query.start_time_max', maxText);
-  if (startNs > endNs) throw invalidParam('query.start_time_min', 'must not be after query.start_time_max');
-  const attrs = get('attributes');
-  const base: TraceQuery = {
-    service, startNs, endNs, tags: attrs === undefined ? [] : parseTags('query.attributes', attrs),
-    limit: limit('query.search_depth', get('search_depth')), ...opt('operation', get('operation_name')),
-  };
-  const dmin = get('duration_min');
-  const dmax = get('duration_max');
-  return checkDurations({
-    ...base,
-    ...(dmin === undefined ? {} : { minDurationNs: parseDuration('query.duration_min', dmin) }),
-    ...(dmax === undefined ? {} : { maxDurationNs: parseDuration('query.duration_max', dmax) }),
-  }, 'query.duration_min');
-}
-
 /** Jaeger UI's lookback values: Go durations plus whole days (`2d`). */
 function lookbackNs(text: string): bigint {
   const days = /^(\d+)d$/.exec(text);

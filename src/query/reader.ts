@@ -4,6 +4,7 @@ import { loadQuery } from '../clickhouse/queries.ts';
 import { rowToSpan, type SpanRow } from '../clickhouse/rows.ts';
 import { secondsToDateTime } from '../clickhouse/time.ts';
 import { searchSql, TRACES_BY_IDS_SQL } from './search-sql.ts';
+import { readTraceSummaries, type TraceSummaryJson } from './trace-summaries.ts';
 import type { SpanKindName, TraceQuery } from './trace-query.ts';
 
 /** A stored span with the decision that kept its trace. */
@@ -94,6 +95,11 @@ export class TraceReader {
 
   async search(q: TraceQuery): Promise<StoredTrace[]> {
     return this.traces(await this.findTraceIds(q));
+  }
+
+  /** api_v3 summaries of the traces a search finds, newest first. */
+  async summaries(q: TraceQuery): Promise<TraceSummaryJson[]> {
+    return readTraceSummaries(this.client, await this.findTraceIds(q));
   }
 
   /** Edges with a window in [startMs, endMs) (sql/queries/service_graph.sql). */

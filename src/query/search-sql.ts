@@ -9,15 +9,19 @@ import type { TraceQuery } from './trace-query.ts';
  * a GROUP BY; ClickHouse then reads the service's key range backwards and stops once it
  * has `limit` traces instead of aggregating the whole range, and without read-ahead
  * buffering the reverse streams stop close to where the limit is met (measurements in
- * docs/ARCHITECTURE.md, "Decisions").
+ * docs/ARCHITECTURE.md, "Decisions"). Without a service (api_v3) every service's range
+ * in the time span is read and sorted: slower, but bounded by the time range.
  */
 export function searchSql(q: TraceQuery): SqlPart {
   const where = [
-    'service_name = {service:String}',
     "start_time >= fromUnixTimestamp64Nano({startNs:Int64}, 'UTC')",
     "start_time <= fromUnixTimestamp64Nano({endNs:Int64}, 'UTC')",
   ];
-  const params: Record<string, unknown> = { service: q.service, startNs: q.startNs.toString(), endNs: q.endNs.toString(), limit: q.limit };
+  const params: Record<string, unknown> = { startNs: q.startNs.toString(), endNs: q.endNs.toString(), limit: q.limit };
+  if (q.service !== undefined) {
+    where.unshift('service_name = {service:String}');
+    params['service'] = q.service;
+  }
   if (q.operation !== undefined) {
     where.push('name = {operation:String}');
     params['operation'] = q.operation;

@@ -8,10 +8,11 @@ export type SpanKindName = (typeof SPAN_KINDS)[number];
  * One trace search, both APIs parse into it. Every condition applies to a single span of
  * `service` (Jaeger's span-level semantics): a trace matches when one of its spans of the
  * service has the operation, every tag, a duration within the bounds and a start time in
- * [startNs, endNs]. Results are whole traces.
+ * [startNs, endNs]. Results are whole traces. Without a service (api_v3 allows it) the
+ * span may be of any service.
  */
 export interface TraceQuery {
-  readonly service: string;
+  readonly service?: string;
   readonly operation?: string;
   readonly tags: readonly TagFilter[];
   readonly startNs: bigint;

@@ -60,8 +60,11 @@ describe('api_v3', () => {
   });
 
   it.each([
-    ['query.service_name', { 'query.service_name': '' }],
-    ['query.start_time_min', { 'query.start_time_min': '' }],
+    ['query.startTimeMin', { 'query.start_time_min': '' }],
+    ['query.startTimeMax', { 'query.start_time_max': '' }],
+    ['query.searchDepth', { 'query.searchDepth': '1e3' }],
+    ['query.raw_traces', { 'query.raw_traces': 'maybe' }],
+    ['query.filter', { 'query.filter': '{"name":"and"}' }],
     ['query.start_time_max', { 'query.start_time_max': 'yesterday' }],
     ['query.duration_min', { 'query.duration_min': '12' }],
     ['query.search_depth', { 'query.search_depth': 'many' }],

@@ -19,7 +19,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   ingest: ['model', 'serde', 'streams', 'metrics', 'util'],
   sampling: ['model', 'edges', 'serde', 'state', 'streams', 'metrics', 'util'],
   sink: ['clickhouse', 'model', 'edges', 'streams', 'metrics', 'util'],
-  query: ['clickhouse', 'model', 'util'],
+  query: ['clickhouse', 'edges', 'model', 'util'],
   workload: ['model', 'edges', 'util'],
   // `app` only for the type of the /sql limits it parses.
   config: ['app', 'model', 'sampling', 'streams', 'util'],

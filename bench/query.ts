@@ -1,12 +1,16 @@
 /**
  * `npm run bench -- query`: load BENCH_SPANS (default 1 000 000) spans of the seeded
- * workload into a fresh embedded ClickHouse through the sink writer, then time the query
- * API over real HTTP: trace by id, and searches by service, service + tag, service +
- * duration (whole responses, 20 traces each; and the search step alone, `.ids`).
- * BENCH_DATA_DIR=<dir> queries a data directory the clickhouse bench kept (BENCH_KEEP=1)
- * instead of loading one, so a 10 M run loads once. Prints `name value unit` lines; progress goes to stderr.
+ * workload into a fresh embedded ClickHouse through the sink writer (spans and
+ * trace_blobs, as the sink writes them), then time the query API over real HTTP: trace by
+ * id, and searches by service, service + tag, service + duration (whole responses, 20
+ * traces each; and the search step alone, `.ids`). Each case runs twice in the same run:
+ * whole traces from trace_blobs (the API's read), and from `spans` only (`.spans_layout`,
+ * the layout before migration 009). Also bytes per span on disk over all tables.
+ * BENCH_KEEP=1 keeps the loaded directory; BENCH_DATA_DIR=<dir> queries a kept one (this
+ * bench's, or the clickhouse bench's, which has no trace_blobs) instead of loading, so a
+ * 10 M run loads once. Prints `name value unit` lines; progress goes to stderr.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -49,7 +53,7 @@ async function freshData(client: ClickHouseClient, database: string): Promise<{ 
   const t0 = performance.now();
   let last = 0;
   const loaded = await loadWorkload(client, {
-    seed: 42, traces, spans: target, startMs, batchSpans: 50_000,
+    seed: 42, traces, spans: target, startMs, batchSpans: 50_000, records: true,
     progress: (n) => {
       if (n - last >= 100_000 || n >= target) {
         last = n;
@@ -60,6 +64,8 @@ async function freshData(client: ClickHouseClient, database: string): Promise<{ 
   const loadSec = (performance.now() - t0) / 1000;
   console.log(`query.load.spans ${loaded.spans} spans`);
   console.log(`query.load.rate ${Math.round(loaded.spans / loadSec)} spans/s`);
+  process.stderr.write('[bench query] merging parts before measuring size\n');
+  for (const t of ['spans', 'traces', 'trace_id_ts', 'trace_blobs']) await client.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
   return { ids: loaded.traceIds, startMs };
 }
 
@@ -73,14 +79,38 @@ async function keptData(client: ClickHouseClient): Promise<{ ids: readonly strin
   return { ids: ids.map((r) => r.trace_id), startMs: Number(stats.first) };
 }
 
+/** Bytes on disk per span: every table of the database, and all but trace_blobs (today's layout). */
+async function bytesPerSpan(client: ClickHouseClient): Promise<void> {
+  const rs = await client.query({
+    query: `SELECT sum(bytes_on_disk) AS all, sumIf(bytes_on_disk, table != 'trace_blobs') AS today, sumIf(bytes_on_disk, table = 'trace_blobs') AS blobs,
+              (SELECT count() FROM spans) AS spans
+            FROM system.parts WHERE active AND database = currentDatabase()`,
+    format: 'JSONEachRow',
+  });
+  const [r] = await rs.json<{ all: string; today: string; blobs: string; spans: string }>();
+  const per = (b: string | undefined) => (Number(b) / Number(r?.spans)).toFixed(1);
+  console.log(`query.bytes_per_span.all_tables ${per(r?.all)} bytes`);
+  console.log(`query.bytes_per_span.trace_blobs ${per(r?.blobs)} bytes`);
+  console.log(`query.bytes_per_span.spans_layout ${per(r?.today)} bytes`);
+}
+
+/** The database of a kept directory: this bench's (`tailstream`) or the clickhouse bench's (`bench`). */
+function keptDatabase(dir: string): string {
+  return existsSync(join(dir, 'metadata', 'tailstream')) ? 'tailstream' : 'bench';
+}
+
 export default async function bench(_args: string[]): Promise<void> {
   const kept = process.env['BENCH_DATA_DIR'];
   const dir = kept ?? mkdtempSync(join(tmpdir(), 'tailstream-bench-query-'));
-  const database = kept === undefined ? 'tailstream' : 'bench';
+  const database = kept === undefined ? 'tailstream' : keptDatabase(kept);
   const client = await openClickHouse({ dataDir: dir, database });
   try {
     const { ids, startMs } = kept === undefined ? await freshData(client, database) : await keptData(client);
-    const http = await serve(createQueryApp({ client, database }));
+    await bytesPerSpan(client);
+    const apps = [
+      { suffix: '', http: await serve(createQueryApp({ client, database })) },
+      { suffix: '.spans_layout', http: await serve(createQueryApp({ client, database, traces: { traceSource: 'spans' } })) },
+    ];
     try {
       const from = `start=${(startMs - 60_000) * 1000}&end=${(Date.now() + 86_400_000) * 1000}`; // a kept data set may run ahead of the clock
       const services = ['frontend', 'api-gateway', 'catalog', 'checkout', 'payment'];
@@ -92,10 +122,12 @@ export default async function bench(_args: string[]): Promise<void> {
       ];
       const reader = new TraceReader(client);
       for (const [name, path] of cases) {
-        for (let i = 0; i < 5; i++) await time(http.url + path(i)); // warm-up
-        const samples: number[] = [];
-        for (let i = 0; i < REQUESTS; i++) samples.push(await time(http.url + path(i)));
-        report(name, samples);
+        for (const { suffix, http } of apps) {
+          for (let i = 0; i < 5; i++) await time(http.url + path(i)); // warm-up
+          const samples: number[] = [];
+          for (let i = 0; i < REQUESTS; i++) samples.push(await time(http.url + path(i)));
+          report(name + suffix, samples);
+        }
         if (!name.startsWith('search')) continue;
         // The search step alone (trace ids, as Jaeger's FindTraceIDs), without fetching the traces.
         const searchOnly: number[] = [];
@@ -108,10 +140,11 @@ export default async function bench(_args: string[]): Promise<void> {
         report(`${name}.ids`, searchOnly);
       }
     } finally {
-      await http.close();
+      for (const { http } of apps) await http.close();
     }
   } finally {
     await client.close();
-    if (kept === undefined) rmSync(dir, { recursive: true, force: true });
+    if (kept === undefined && process.env['BENCH_KEEP'] === '1') process.stderr.write(`[bench query] kept the data directory for BENCH_DATA_DIR=${dir} npm run bench -- query\n`);
+    else if (kept === undefined) rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -128,7 +128,7 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
         token: config.sql.token,
         logger: logger.child('sql'),
       };
-      servers.query = await startQueryServer({ clickhouse, database: ch.database, registry, port: config.ports.query, host: config.host, sql, ...(runtimes.health ? { health: runtimes.health } : {}) });
+      servers.query = await startQueryServer({ clickhouse, database: ch.database, decodeRecord: (b) => serdes.sampledTrace.deserializeAsync(b), registry, port: config.ports.query, host: config.host, sql, ...(runtimes.health ? { health: runtimes.health } : {}) });
     }
   } catch (err) {
     await closeAll();

@@ -4,7 +4,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { assertIdentifier } from '../sink/template.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { jsonFallbacks } from './fallback.ts';
-import { TraceReader } from './reader.ts';
+import { TraceReader, type TraceReaderOptions } from './reader.ts';
 import { jaegerV1Routes } from './routes-v1.ts';
 import { jaegerV3Routes } from './routes-v3.ts';
 
@@ -15,6 +15,8 @@ export interface QueryAppOptions {
   /** Unix ns, for default time ranges; default the wall clock. */
   readonly nowNs?: () => bigint;
   readonly log?: Logger;
+  /** Where whole traces are read from and how stored records are decoded (see TraceReader). */
+  readonly traces?: TraceReaderOptions;
 }
 
 const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
@@ -27,7 +29,7 @@ const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
 export function createQueryApp(opts: QueryAppOptions): express.Express {
   assertIdentifier(opts.database, 'database');
   const deps = {
-    reader: new TraceReader(opts.client),
+    reader: new TraceReader(opts.client, opts.traces),
     nowNs: opts.nowNs ?? ((): bigint => BigInt(Date.now()) * 1_000_000n),
     log: opts.log ?? createLogger('query'),
   };

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
  */
 export const QUERY_NAMES = [
   'trace_by_id',
+  'trace_spans_by_id',
   'slowest_traces',
   'error_traces',
   'operation_latency',

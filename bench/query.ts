@@ -8,7 +8,9 @@
  * the layout before migration 009). Also bytes per span on disk over all tables.
  * BENCH_KEEP=1 keeps the loaded directory; BENCH_DATA_DIR=<dir> queries a kept one (this
  * bench's, or the clickhouse bench's, which has no trace_blobs) instead of loading, so a
- * 10 M run loads once. Prints `name value unit` lines; progress goes to stderr.
+ * 10 M run loads once; with BENCH_APPEND_SPANS=N it only loads N more spans into it
+ * (BENCH_OPTIMIZE=1 merges parts before the size is measured on kept data), and with
+ * BENCH_REPLICATE=N it only grows it to N copies inside ClickHouse (see _query-replicate.ts). Prints `name value unit` lines; progress goes to stderr.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +23,7 @@ import { openClickHouse } from '../src/sink/clickhouse.ts';
 import { migrate } from '../src/sink/migrate.ts';
 import { serve } from '../test/fixtures/query.ts';
 import { loadWorkload } from '../test/fixtures/query-workload.ts';
+import { replicate } from './_query-replicate.ts';
 
 const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? 200);
 
@@ -43,9 +46,12 @@ async function time(url: string): Promise<number> {
   return performance.now() - t0;
 }
 
-/** Loads BENCH_SPANS spans into a fresh data directory; trace ids in start order and the first start. */
-async function freshData(client: ClickHouseClient, database: string): Promise<{ ids: readonly string[]; startMs: number }> {
-  const target = Number(process.env['BENCH_SPANS'] ?? 1_000_000);
+/**
+ * Loads `target` spans (seeded by `seed`) into the directory; trace ids in start order and
+ * the first start. Appending to a kept directory uses another seed, so a 10 M set can be
+ * loaded a few million spans per run (the heavy lock is held ~10 minutes at most).
+ */
+async function load(client: ClickHouseClient, database: string, target: number, seed: number): Promise<{ ids: readonly string[]; startMs: number }> {
   await migrate(client, { database, spansTtlDays: 0, errorTtlDays: 0 });
   const traces = Math.ceil(target / 20) + 100; // ~23 spans a trace; the span cap stops early
   // Spread over the last ~hour at the workload's default 100 traces/s scaled to fit.
@@ -53,7 +59,7 @@ async function freshData(client: ClickHouseClient, database: string): Promise<{ 
   const t0 = performance.now();
   let last = 0;
   const loaded = await loadWorkload(client, {
-    seed: 42, traces, spans: target, startMs, batchSpans: 50_000, records: true,
+    seed, traces, spans: target, startMs, batchSpans: 50_000, records: true,
     progress: (n) => {
       if (n - last >= 100_000 || n >= target) {
         last = n;
@@ -64,9 +70,12 @@ async function freshData(client: ClickHouseClient, database: string): Promise<{ 
   const loadSec = (performance.now() - t0) / 1000;
   console.log(`query.load.spans ${loaded.spans} spans`);
   console.log(`query.load.rate ${Math.round(loaded.spans / loadSec)} spans/s`);
+  return { ids: loaded.traceIds, startMs };
+}
+
+async function optimize(client: ClickHouseClient): Promise<void> {
   process.stderr.write('[bench query] merging parts before measuring size\n');
   for (const t of ['spans', 'traces', 'trace_id_ts', 'trace_blobs']) await client.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
-  return { ids: loaded.traceIds, startMs };
 }
 
 /** A data directory the clickhouse bench kept (BENCH_KEEP=1): its trace ids and first start. */
@@ -105,7 +114,19 @@ export default async function bench(_args: string[]): Promise<void> {
   const database = kept === undefined ? 'tailstream' : keptDatabase(kept);
   const client = await openClickHouse({ dataDir: dir, database });
   try {
-    const { ids, startMs } = kept === undefined ? await freshData(client, database) : await keptData(client);
+    const append = Number(process.env['BENCH_APPEND_SPANS'] ?? 0);
+    if (kept !== undefined && append > 0) {
+      const n = Number((await (await client.query({ query: 'SELECT count() AS n FROM spans', format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n);
+      await load(client, database, append, 42 + Math.round(n / 1000));
+      return;
+    }
+    const copies = Number(process.env['BENCH_REPLICATE'] ?? 1);
+    if (kept !== undefined && copies > 1) {
+      await replicate(client, copies, (msg) => process.stderr.write(`[bench query] ${msg}\n`));
+      return;
+    }
+    const { ids, startMs } = kept === undefined ? await load(client, database, Number(process.env['BENCH_SPANS'] ?? 1_000_000), 42) : await keptData(client);
+    if (kept === undefined || process.env['BENCH_OPTIMIZE'] === '1') await optimize(client);
     await bytesPerSpan(client);
     const apps = [
       { suffix: '', http: await serve(createQueryApp({ client, database })) },

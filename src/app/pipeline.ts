@@ -10,6 +10,7 @@ import { listen, type Listening } from '../ingest/server.ts';
 import { MetricsRegistry } from '../metrics/registry.ts';
 import { samplingMetrics } from '../sampling/assembly/metrics.ts';
 import { createPipelineSerdes } from '../sampling/pipeline-serdes.ts';
+import { startDiskBudget } from '../storage/budget-loop.ts';
 import { createAvroRegistry } from '../serde/avro-serde.ts';
 import { openClickHouse, openSeparateClickHouse, type ClickHouseOptions } from '../sink/clickhouse.ts';
 import { migrate } from '../sink/migrate.ts';
@@ -105,9 +106,13 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
   const parts: Parts = { config, topologies, registry, logger, spanBatch: serdes.spanBatch };
   const runtimes = config.kafka ? await startOnKafka(parts) : await startEmbedded(parts);
 
+  const budget = roles.has('workers') && clickhouse && ch.diskBudgetBytes > 0
+    ? startDiskBudget({ client: clickhouse, database: ch.database, budgetBytes: ch.diskBudgetBytes, intervalMs: ch.diskBudgetCheckMs, registry, logger })
+    : undefined;
   const servers: Partial<Record<'otlp' | 'zipkin' | 'query', Listening>> = {};
   const closeAll = async (): Promise<void> => {
     for (const s of Object.values(servers)) await s.close().catch(() => undefined);
+    await budget?.stop();
     await runtimes.stop();
     if (!opts.clickhouse) await clickhouse?.close();
   };

@@ -32,6 +32,10 @@ export interface AppConfig {
     readonly database: string;
     readonly spansTtlDays: number;
     readonly errorTtlDays: number;
+    /** Bytes the database may hold on disk before its oldest partitions are dropped; 0 = no budget. */
+    readonly diskBudgetBytes: number;
+    /** How often the budget is checked. */
+    readonly diskBudgetCheckMs: number;
   };
   readonly dataDir: string;
   readonly ports: { readonly otlp: number; readonly zipkin: number; readonly query: number };
@@ -154,6 +158,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       database: env['CLICKHOUSE_DATABASE'] ?? 'tailstream',
       spansTtlDays: int(env, 'TTL_DAYS', 7),
       errorTtlDays: int(env, 'ERROR_TTL_DAYS', 30),
+      diskBudgetBytes: int(env, 'CLICKHOUSE_DISK_BUDGET_BYTES', 0),
+      diskBudgetCheckMs: int(env, 'DISK_BUDGET_CHECK_MS', 30_000, 100),
     },
     dataDir,
     ports: { otlp: int(env, 'OTLP_HTTP_PORT', 4318), zipkin: int(env, 'ZIPKIN_PORT', 9411), query: int(env, 'QUERY_PORT', 16686) },

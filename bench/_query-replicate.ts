@@ -13,9 +13,10 @@ export async function replicate(client: ClickHouseClient, copies: number, progre
   const id = (k: number) => `concat(lower(hex(reinterpretAsFixedString(cityHash64(trace_id, ${k})))), substring(trace_id, 17))`;
   const shift = (col: string, k: number) => `${col} + toIntervalHour(${k})`;
   const spanCols = await columns(client, 'spans');
+  // The originals are filtered in a subquery: in one SELECT the moved start_time alias would shadow the column in WHERE.
   for (let k = 1; k < copies; k++) {
     const select = spanCols.map((c) => (c === 'trace_id' ? `${id(k)} AS trace_id` : c === 'start_time' || c === 'end_time' ? `${shift(c, k)} AS ${c}` : c === 'events.time' ? `arrayMap(t -> ${shift('t', k)}, \`events.time\`) AS \`events.time\`` : `\`${c}\``));
-    await client.command({ query: `INSERT INTO spans (${spanCols.map((c) => `\`${c}\``).join(', ')}) SELECT ${select.join(', ')} FROM spans WHERE start_time < (SELECT min(start_time) FROM spans) + toIntervalHour(1)` });
+    await client.command({ query: `INSERT INTO spans (${spanCols.map((c) => `\`${c}\``).join(', ')}) SELECT ${select.join(', ')} FROM (SELECT * FROM spans WHERE start_time < (SELECT min(start_time) FROM spans) + toIntervalHour(1))` });
     await client.command({
       query: `INSERT INTO trace_blobs (trace_id, start_time, end_time, span_count, late, trace_error, record)
               SELECT ${id(k)}, ${shift('start_time', k)}, ${shift('end_time', k)}, span_count, late, trace_error, record FROM trace_blobs WHERE start_time < (SELECT min(start_time) FROM trace_blobs) + toIntervalHour(1)`,

@@ -1,6 +1,7 @@
 /**
  * The ClickHouse sink on chdb: N spans of the seeded workload through the sink's row path
- * (SampledTrace batches -> spanRows -> ClickHouseWriter with dedup tokens, views on) beside
+ * (SampledTrace batches -> spanRows + trace_blobs rows -> ClickHouseWriter with dedup
+ * tokens, views on) beside
  * a raw insert of the very same rows (same client and format, no token, no views; every
  * RAW_EVERY-th batch) and the OTel
  * Collector exporter's schema loaded with the same spans; bytes per span on disk; and each
@@ -24,6 +25,9 @@ import { migrate } from '../src/clickhouse/migrate.ts';
 import { loadQuery, QUERY_NAMES } from '../src/clickhouse/queries.ts';
 import { edgeToRow, metricsToRow } from '../src/clickhouse/rows.ts';
 import { spanRows } from '../src/sink/sink-routes.ts';
+import { traceBlobRows } from '../src/sink/trace-blobs.ts';
+import { sampledTraceSerde } from '../src/serde/avro-serde.ts';
+import { InProcessRegistry } from '../src/serde/registry.ts';
 import { ClickHouseWriter, columnList, positional } from '../src/sink/writer.ts';
 import { generateWorkload } from '../src/workload/generator.ts';
 import { OTEL_DDL, OTEL_QUERIES, otelRow } from './_otel-traces.ts';
@@ -119,6 +123,7 @@ export default async function clickhouse(args: string[]): Promise<void> {
     await client.command({ query: 'CREATE TABLE spans_raw AS spans' });
     for (const ddl of OTEL_DDL) await client.command({ query: ddl });
     const writer = new ClickHouseWriter({ client });
+    const recordSerde = await sampledTraceSerde(InProcessRegistry.fromDir());
     const startMs = Date.now() - 3_600_000; // inside the queries' "last hour(s)" windows
     const edges = new Map<string, DependencyEdge>();
     const metrics = new Map<string, SpanMetrics>();
@@ -131,9 +136,12 @@ export default async function clickhouse(args: string[]): Promise<void> {
     let sample: Span | undefined;
     const flush = async () => {
       const sinkBefore = time.sink;
+      // The record bytes the sink stores in trace_blobs arrive from sampled-spans as they are: not timed.
+      const records = batch.map((trace) => ({ trace, bytes: recordSerde.serialize(trace) }));
       let t = performance.now();
       const rows = spanRows(batch);
       await writer.insert('spans', rows, `bench:${done}`);
+      await writer.insert('trace_blobs', traceBlobRows(records), `bench:${done}|trace_blobs`);
       time.sink += performance.now() - t;
       t = performance.now();
       if (flushes++ % RAW_EVERY === 0) {
@@ -164,7 +172,7 @@ export default async function clickhouse(args: string[]): Promise<void> {
     await writer.insert('dependency_edges', [...edges.values()].map(edgeToRow), 'bench:edges');
     await writer.insert('span_metrics', [...metrics.values()].map(metricsToRow), 'bench:metrics');
     progress('merging parts before measuring size');
-    for (const t of ['spans', 'traces', 'trace_id_ts', 'spans_raw', 'otel_traces', 'otel_traces_trace_id_ts']) await client.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
+    for (const t of ['spans', 'traces', 'trace_id_ts', 'trace_blobs', 'spans_raw', 'otel_traces', 'otel_traces_trace_id_ts']) await client.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
 
     print('spans', done, 'spans');
     print('sink_insert_rate', done / (time.sink / 1000), 'rows/s');
@@ -173,6 +181,8 @@ export default async function clickhouse(args: string[]): Promise<void> {
     print('otel_insert_rate', done / (time.otel / 1000), 'rows/s');
     print('bytes_per_span_spans', await bytesPerSpan(client, ['spans'], done), 'bytes');
     print('bytes_per_span_with_indexes', await bytesPerSpan(client, ['spans', 'traces', 'trace_id_ts'], done), 'bytes');
+    print('bytes_per_span_trace_blobs', await bytesPerSpan(client, ['trace_blobs'], done), 'bytes');
+    print('bytes_per_span_all_tables', await bytesPerSpan(client, ['spans', 'traces', 'trace_id_ts', 'trace_blobs'], done), 'bytes');
     print('otel_bytes_per_span', await bytesPerSpan(client, ['otel_traces'], done), 'bytes');
     print('otel_bytes_per_span_with_indexes', await bytesPerSpan(client, ['otel_traces', 'otel_traces_trace_id_ts'], done), 'bytes');
 

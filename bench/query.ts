@@ -1,14 +1,20 @@
 /**
  * `npm run bench -- query`: load BENCH_SPANS (default 1 000 000) spans of the seeded
- * workload into a fresh embedded ClickHouse through the sink writer, then time the query
- * API over real HTTP: trace by id, and searches by service, service + tag, service +
- * duration (whole responses, 20 traces each; and the search step alone, `.ids`); api_v3's
- * search by attribute without a service and its trace summaries; and the Monitor tab's
- * per-operation metrics request (one hour, one point a minute).
- * BENCH_DATA_DIR=<dir> queries a data directory the clickhouse bench kept (BENCH_KEEP=1)
- * instead of loading one, so a 10 M run loads once. Prints `name value unit` lines; progress goes to stderr.
+ * workload into a fresh embedded ClickHouse through the sink writer (spans and
+ * trace_blobs, as the sink writes them), then time the query API over real HTTP: trace by
+ * id, and searches by service, service + tag, service + duration (whole responses, 20
+ * traces each; and the search step alone, `.ids`). Each case runs twice in the same run:
+ * whole traces from trace_blobs (the API's read), and from `spans` only (`.spans_layout`,
+ * the layout before migration 009). Also api_v3's search by
+ * attribute without a service and its trace summaries; the Monitor tab's per-operation
+ * metrics request (one hour, one point a minute); and bytes per span on disk over all tables.
+ * BENCH_KEEP=1 keeps the loaded directory; BENCH_DATA_DIR=<dir> queries a kept one (this
+ * bench's, or the clickhouse bench's, which has no trace_blobs) instead of loading, so a
+ * 10 M run loads once; with BENCH_APPEND_SPANS=N it only loads N more spans into it
+ * (BENCH_OPTIMIZE=1 merges parts before the size is measured on kept data), and with
+ * BENCH_REPLICATE=N it only grows it to N copies inside ClickHouse (see _query-replicate.ts). Prints `name value unit` lines; progress goes to stderr.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -19,6 +25,7 @@ import { openClickHouse } from '../src/clickhouse/client.ts';
 import { migrate } from '../src/clickhouse/migrate.ts';
 import { serve } from '../test/fixtures/query.ts';
 import { loadWorkload } from '../test/fixtures/query-workload.ts';
+import { replicate } from './_query-replicate.ts';
 
 const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? 200);
 
@@ -41,9 +48,12 @@ async function time(url: string): Promise<number> {
   return performance.now() - t0;
 }
 
-/** Loads BENCH_SPANS spans into a fresh data directory; trace ids in start order and the first start. */
-async function freshData(client: ClickHouseClient, database: string): Promise<{ ids: readonly string[]; startMs: number }> {
-  const target = Number(process.env['BENCH_SPANS'] ?? 1_000_000);
+/**
+ * Loads `target` spans (seeded by `seed`) into the directory; trace ids in start order and
+ * the first start. Appending to a kept directory uses another seed, so a 10 M set can be
+ * loaded a few million spans per run (the heavy lock is held ~10 minutes at most).
+ */
+async function load(client: ClickHouseClient, database: string, target: number, seed: number): Promise<{ ids: readonly string[]; startMs: number }> {
   await migrate(client, { database, spansTtlDays: 0, errorTtlDays: 0 });
   const traces = Math.ceil(target / 20) + 100; // ~23 spans a trace; the span cap stops early
   // Spread over the last ~hour at the workload's default 100 traces/s scaled to fit.
@@ -51,7 +61,7 @@ async function freshData(client: ClickHouseClient, database: string): Promise<{ 
   const t0 = performance.now();
   let last = 0;
   const loaded = await loadWorkload(client, {
-    seed: 42, traces, spans: target, startMs, batchSpans: 50_000, metrics: true,
+    seed, traces, spans: target, startMs, batchSpans: 50_000, metrics: true, records: true,
     progress: (n) => {
       if (n - last >= 100_000 || n >= target) {
         last = n;
@@ -65,6 +75,11 @@ async function freshData(client: ClickHouseClient, database: string): Promise<{ 
   return { ids: loaded.traceIds, startMs };
 }
 
+async function optimize(client: ClickHouseClient): Promise<void> {
+  process.stderr.write('[bench query] merging parts before measuring size\n');
+  for (const t of ['spans', 'traces', 'trace_id_ts', 'trace_blobs']) await client.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
+}
+
 /** A data directory the clickhouse bench kept (BENCH_KEEP=1): its trace ids and first start. */
 async function keptData(client: ClickHouseClient): Promise<{ ids: readonly string[]; startMs: number }> {
   const rs = await client.query({ query: 'SELECT count() AS spans, toUnixTimestamp64Milli(min(start_time)) AS first FROM spans', format: 'JSONEachRow' });
@@ -75,14 +90,50 @@ async function keptData(client: ClickHouseClient): Promise<{ ids: readonly strin
   return { ids: ids.map((r) => r.trace_id), startMs: Number(stats.first) };
 }
 
+/** Bytes on disk per span: every table of the database, and all but trace_blobs (today's layout). */
+async function bytesPerSpan(client: ClickHouseClient): Promise<void> {
+  const rs = await client.query({
+    query: `SELECT sum(bytes_on_disk) AS all, sumIf(bytes_on_disk, table != 'trace_blobs') AS today, sumIf(bytes_on_disk, table = 'trace_blobs') AS blobs,
+              (SELECT count() FROM spans) AS spans
+            FROM system.parts WHERE active AND database = currentDatabase()`,
+    format: 'JSONEachRow',
+  });
+  const [r] = await rs.json<{ all: string; today: string; blobs: string; spans: string }>();
+  const per = (b: string | undefined) => (Number(b) / Number(r?.spans)).toFixed(1);
+  console.log(`query.bytes_per_span.all_tables ${per(r?.all)} bytes`);
+  console.log(`query.bytes_per_span.trace_blobs ${per(r?.blobs)} bytes`);
+  console.log(`query.bytes_per_span.spans_layout ${per(r?.today)} bytes`);
+}
+
+/** The database of a kept directory: this bench's (`tailstream`) or the clickhouse bench's (`bench`). */
+function keptDatabase(dir: string): string {
+  return existsSync(join(dir, 'metadata', 'tailstream')) ? 'tailstream' : 'bench';
+}
+
 export default async function bench(_args: string[]): Promise<void> {
   const kept = process.env['BENCH_DATA_DIR'];
   const dir = kept ?? mkdtempSync(join(tmpdir(), 'tailstream-bench-query-'));
-  const database = kept === undefined ? 'tailstream' : 'bench';
+  const database = kept === undefined ? 'tailstream' : keptDatabase(kept);
   const client = await openClickHouse({ dataDir: dir, database });
   try {
-    const { ids, startMs } = kept === undefined ? await freshData(client, database) : await keptData(client);
-    const http = await serve(createQueryApp({ client, database }));
+    const append = Number(process.env['BENCH_APPEND_SPANS'] ?? 0);
+    if (kept !== undefined && append > 0) {
+      const n = Number((await (await client.query({ query: 'SELECT count() AS n FROM spans', format: 'JSONEachRow' })).json<{ n: string }>())[0]?.n);
+      await load(client, database, append, 42 + Math.round(n / 1000));
+      return;
+    }
+    const copies = Number(process.env['BENCH_REPLICATE'] ?? 1);
+    if (kept !== undefined && copies > 1) {
+      await replicate(client, copies, (msg) => process.stderr.write(`[bench query] ${msg}\n`));
+      return;
+    }
+    const { ids, startMs } = kept === undefined ? await load(client, database, Number(process.env['BENCH_SPANS'] ?? 1_000_000), 42) : await keptData(client);
+    if (kept === undefined || process.env['BENCH_OPTIMIZE'] === '1') await optimize(client);
+    await bytesPerSpan(client);
+    const apps = [
+      { suffix: '', http: await serve(createQueryApp({ client, database })) },
+      { suffix: '.spans_layout', http: await serve(createQueryApp({ client, database, traces: { traceSource: 'spans' } })) },
+    ];
     try {
       const from = `start=${(startMs - 60_000) * 1000}&end=${(Date.now() + 86_400_000) * 1000}`; // a kept data set may run ahead of the clock
       const v3Range = `query.startTimeMin=${new Date(startMs - 60_000).toISOString()}&query.startTimeMax=${new Date(Date.now() + 86_400_000).toISOString()}`;
@@ -99,10 +150,12 @@ export default async function bench(_args: string[]): Promise<void> {
       ];
       const reader = new TraceReader(client);
       for (const [name, path] of cases) {
-        for (let i = 0; i < 5; i++) await time(http.url + path(i)); // warm-up
-        const samples: number[] = [];
-        for (let i = 0; i < REQUESTS; i++) samples.push(await time(http.url + path(i)));
-        report(name, samples);
+        for (const { suffix, http } of apps) {
+          for (let i = 0; i < 5; i++) await time(http.url + path(i)); // warm-up
+          const samples: number[] = [];
+          for (let i = 0; i < REQUESTS; i++) samples.push(await time(http.url + path(i)));
+          report(name + suffix, samples);
+        }
         if (!name.startsWith('search')) continue;
         // The search step alone (trace ids, as Jaeger's FindTraceIDs), without fetching the traces.
         const searchOnly: number[] = [];
@@ -115,10 +168,11 @@ export default async function bench(_args: string[]): Promise<void> {
         report(`${name}.ids`, searchOnly);
       }
     } finally {
-      await http.close();
+      for (const { http } of apps) await http.close();
     }
   } finally {
     await client.close();
-    if (kept === undefined) rmSync(dir, { recursive: true, force: true });
+    if (kept === undefined && process.env['BENCH_KEEP'] === '1') process.stderr.write(`[bench query] kept the data directory for BENCH_DATA_DIR=${dir} npm run bench -- query\n`);
+    else if (kept === undefined) rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -5,11 +5,12 @@
  *
  *   sampled-spans ─────▶ sampled-spans-source ─────┐
  *   dependency-edges ──▶ dependency-edges-source ──┼─▶ clickhouse-sink ─▶ spans, dependency_edges, span_metrics
- *   span-metrics ──────▶ span-metrics-source ──────┘        (traces, trace_id_ts and rollups follow by views)
+ *   span-metrics ──────▶ span-metrics-source ──────┘        (+ trace_blobs; traces, trace_id_ts and rollups by views)
  */
 import type { MetricsRegistry } from '../src/metrics/registry.ts';
 import { sinkMetrics } from '../src/sink/sink-metrics.ts';
 import { DEFAULT_TOPICS, type SinkTopics } from '../src/model/topics.ts';
+import { keepRecordBytes } from '../src/sink/trace-blobs.ts';
 import { clickHouseSink, type ClickHouseSinkOptions } from '../src/sink/sink-processor.ts';
 import type { PipelineSerdes } from '../src/serde/pipeline-serdes.ts';
 import { stringSerde } from '../src/serde/serde.ts';
@@ -41,7 +42,7 @@ export function build(config: ClickHouseSinkConfig): Topology {
   const logger = sink.logger ?? createLogger(applicationId === undefined ? 'sink' : `sink.${applicationId}`);
   const options: ClickHouseSinkOptions = { ...sink, logger, metrics: sinkMetrics(registry), topics: pick(topics) };
   const topology = new Topology()
-    .addSource(SAMPLED_SOURCE, topics.sampledSpans, stringSerde, serdes.sampledTrace, dlq)
+    .addSource(SAMPLED_SOURCE, topics.sampledSpans, stringSerde, keepRecordBytes(serdes.sampledTrace), dlq)
     .addSource(EDGES_SOURCE, topics.dependencyEdges, stringSerde, serdes.dependencyEdge, dlq)
     .addSource(METRICS_SOURCE, topics.spanMetrics, stringSerde, serdes.spanMetrics, dlq)
     .addProcessor(CLICKHOUSE_SINK, clickHouseSink(options), SAMPLED_SOURCE, EDGES_SOURCE, METRICS_SOURCE);

@@ -1,15 +1,12 @@
--- All spans of one trace (trace view, Jaeger /api/traces/:id); map rows with rowToSpan().
--- trace_id_ts gives the trace's time bounds first, so the spans scan touches only the
--- day partitions and primary-key ranges of that trace, then the trace_id bloom filter.
--- LIMIT 1 BY hides copies a re-batched Kafka replay wrote before the replacing merge
--- collapsed them: only rows identical in every span field (content_hash, migration 007)
--- are one span; two spans that share a span id but differ (a buggy client) both show.
+-- One trace as the API reads it (Jaeger /api/traces/:id): the kept-trace records the sink
+-- stored in trace_blobs (migration 009), one per record — the spans at the decision, then
+-- each batch of late spans. `record` is the sampled-spans value (Confluent-framed Avro
+-- SampledTrace, schemas/SampledTrace.avsc), here base64. A primary-key lookup of a few
+-- rows and one column. LIMIT 1 BY hides a replayed copy before the replacing merge.
+-- For the same trace as span rows use trace_spans_by_id.sql (the API's fallback for
+-- traces stored before trace_blobs existed).
 -- Params: trace_id String (32 lowercase hex).
-WITH
-    (SELECT min(start) FROM trace_id_ts WHERE trace_id = {trace_id:String}) AS lo,
-    (SELECT max(end) FROM trace_id_ts WHERE trace_id = {trace_id:String}) AS hi
-SELECT *
-FROM spans
-WHERE trace_id = {trace_id:String} AND start_time >= lo AND start_time <= hi
-ORDER BY start_time, span_id
-LIMIT 1 BY span_id, content_hash
+SELECT trace_id, base64Encode(record) AS record
+FROM trace_blobs
+WHERE trace_id = {trace_id:String}
+LIMIT 1 BY chunk_hash

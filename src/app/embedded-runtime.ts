@@ -58,7 +58,16 @@ export async function startEmbedded({ config, topologies, registry, logger, span
   };
   const timer = setInterval(pump, Math.min(250, config.assembly.tickMs));
   pump(); // records acknowledged before a restart but not yet processed
-  const publisher = new DurableSpanPublisher(broker, rawSpans, spanBatch, config.embeddedLog.maxBytes, pump, new Set([config.topics.deadLetter]));
+  const diskFull = registry.counter('tailstream_embedded_disk_full_refusals_total', 'Ingest requests answered 503 + Retry-After because the disk holding the embedded logs is full');
+  const ingestLog = logger.child('ingest');
+  let lastDiskFullLog = 0;
+  const onDiskFull = (err: unknown): void => {
+    diskFull.inc();
+    if (Date.now() - lastDiskFullLog < 10_000) return; // one line per 10 s, not one per request
+    lastDiskFullLog = Date.now();
+    ingestLog.warn('disk full: refusing spans with 503 + Retry-After until space returns (nothing refused is acknowledged)', { dir: broker.dir }, err);
+  };
+  const publisher = new DurableSpanPublisher(broker, rawSpans, spanBatch, config.embeddedLog.maxBytes, pump, new Set([config.topics.deadLetter]), onDiskFull);
   return {
     publisher,
     health: () => monitor.health(),

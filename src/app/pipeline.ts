@@ -15,6 +15,7 @@ import { listen, type Listening } from '../ingest/server.ts';
 import { MetricsRegistry } from '../metrics/registry.ts';
 import { samplingMetrics } from '../sampling/assembly/metrics.ts';
 import { createPipelineSerdes } from '../serde/pipeline-serdes.ts';
+import { startDiskBudget } from '../storage/budget-loop.ts';
 import { createAvroRegistry } from '../serde/avro-serde.ts';
 import { openClickHouse, openSeparateClickHouse, type ClickHouseOptions } from '../clickhouse/client.ts';
 import { migrate } from '../clickhouse/migrate.ts';
@@ -120,6 +121,9 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
   const parts: Parts = { config, topologies, registry, logger, spanBatch: serdes.spanBatch };
   const runtimes = config.kafka ? await startOnKafka(parts) : await startEmbedded(parts);
 
+  const budget = roles.has('workers') && clickhouse && ch.diskBudgetBytes > 0
+    ? startDiskBudget({ client: clickhouse, database: ch.database, budgetBytes: ch.diskBudgetBytes, intervalMs: ch.diskBudgetCheckMs, registry, logger })
+    : undefined;
   const servers: Partial<Record<'otlp' | 'zipkin' | 'query' | 'jaegerHttp' | 'sampling', Listening>> = {};
   const remoteSampling = roles.has('query') && clickhouse
     ? new RemoteSampling(config.remoteSampling, { store: new AdaptiveStore(clickhouse, ch.database), windowFlushDelayMs: config.assembly.windowFlushDelayMs })
@@ -129,6 +133,7 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
     for (const s of Object.values(servers)) await s.close().catch(() => undefined);
     for (const a of Object.values(agents)) await a.close().catch(() => undefined);
     await remoteSampling?.stop();
+    await budget?.stop();
     await runtimes.stop();
     if (!opts.clickhouse) await clickhouse?.close();
   };
@@ -153,7 +158,7 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
         token: config.sql.token,
         logger: logger.child('sql'),
       };
-      servers.query = await startQueryServer({ clickhouse, database: ch.database, registry, port: config.ports.query, host: config.host, sql, remoteSampling, ...(runtimes.health ? { health: runtimes.health } : {}) });
+      servers.query = await startQueryServer({ clickhouse, database: ch.database, decodeRecord: (b) => serdes.sampledTrace.deserializeAsync(b), registry, port: config.ports.query, host: config.host, sql, remoteSampling, ...(runtimes.health ? { health: runtimes.health } : {}) });
       if (remoteSampling) {
         servers.sampling = await listenSamplingPort(remoteSampling, config.ports.sampling, config.host);
         remoteSampling.start();

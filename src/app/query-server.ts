@@ -4,6 +4,7 @@ import { listen, type Listening } from '../ingest/server.ts';
 import type { MetricsRegistry } from '../metrics/registry.ts';
 import type { Health } from '../streams/progress-monitor.ts';
 import { createQueryApp } from '../query/app.ts';
+import type { RecordDecoder } from '../query/blob-reads.ts';
 import { jsonFallbacks } from '../query/fallback.ts';
 import { createLogger } from '../util/log.ts';
 import { sqlEndpoint } from './sql-endpoint.ts';
@@ -15,6 +16,8 @@ import { errorMessage } from '../util/errors.ts';
 export interface QueryServerOptions {
   readonly clickhouse: ClickHouseClient;
   readonly database: string;
+  /** Decoder of the stored sampled-spans records (the pipeline's serde: its schema registry). */
+  readonly decodeRecord?: RecordDecoder;
   readonly registry: MetricsRegistry;
   readonly port: number;
   readonly host: string;
@@ -49,7 +52,7 @@ export async function startQueryServer(opts: QueryServerOptions): Promise<Listen
   const session = new SqlSession(opts.sql);
   app.use(sqlEndpoint({ session, token: opts.sql.token }));
   if (opts.remoteSampling) app.use(samplingRouter(opts.remoteSampling, '/api/sampling'));
-  app.use(createQueryApp({ client: opts.clickhouse, database: opts.database }));
+  app.use(createQueryApp({ client: opts.clickhouse, database: opts.database, ...(opts.decodeRecord ? { traces: { decodeRecord: opts.decodeRecord } } : {}) }));
   // Errors of /sql (a malformed JSON body) and of anything else mounted here: JSON, no stack.
   app.use(...jsonFallbacks(createLogger('query-server')));
   const listening = await listen(app, opts.port, opts.host).catch(async (err: unknown) => {

@@ -9,6 +9,7 @@ import { ClickHouseSinkError } from './errors.ts';
  */
 export const QUERY_NAMES = [
   'trace_by_id',
+  'trace_spans_by_id',
   'slowest_traces',
   'error_traces',
   'operation_latency',

@@ -34,6 +34,10 @@ export interface AppConfig {
     readonly database: string;
     readonly spansTtlDays: number;
     readonly errorTtlDays: number;
+    /** Bytes the database may hold on disk before its oldest partitions are dropped; 0 = no budget. */
+    readonly diskBudgetBytes: number;
+    /** How often the budget is checked. */
+    readonly diskBudgetCheckMs: number;
   };
   readonly dataDir: string;
   /** Jaeger's: collector Thrift/HTTP 14268, agent UDP 6831 (compact) and 6832 (binary). */
@@ -174,6 +178,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       database: env['CLICKHOUSE_DATABASE'] ?? 'tailstream',
       spansTtlDays: int(env, 'TTL_DAYS', 7),
       errorTtlDays: int(env, 'ERROR_TTL_DAYS', 30),
+      diskBudgetBytes: int(env, 'CLICKHOUSE_DISK_BUDGET_BYTES', 0),
+      diskBudgetCheckMs: int(env, 'DISK_BUDGET_CHECK_MS', 30_000, 100),
     },
     dataDir,
     ports: {

@@ -4,7 +4,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { assertIdentifier } from '../clickhouse/template.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { jsonFallbacks } from './fallback.ts';
-import { TraceReader } from './reader.ts';
+import { TraceReader, type TraceReaderOptions } from './reader.ts';
 import { metricsRoutes } from './routes-metrics.ts';
 import { jaegerV1Routes } from './routes-v1.ts';
 import { jaegerV3Routes } from './routes-v3.ts';
@@ -18,6 +18,8 @@ export interface QueryAppOptions {
   readonly log?: Logger;
   /** Serve Jaeger's Monitor API from span metrics (default true); false answers 501 as Jaeger does without a metrics store. */
   readonly spanMetrics?: boolean;
+  /** Where whole traces are read from and how stored records are decoded (see TraceReader). */
+  readonly traces?: TraceReaderOptions;
 }
 
 const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
@@ -31,7 +33,7 @@ const UI_DIR = fileURLToPath(new URL('./ui/', import.meta.url));
 export function createQueryApp(opts: QueryAppOptions): express.Express {
   assertIdentifier(opts.database, 'database');
   const deps = {
-    reader: new TraceReader(opts.client),
+    reader: new TraceReader(opts.client, opts.traces),
     nowNs: opts.nowNs ?? ((): bigint => BigInt(Date.now()) * 1_000_000n),
     log: opts.log ?? createLogger('query'),
   };

@@ -3,6 +3,7 @@ import type { Span } from '../model/span.ts';
 import { loadQuery } from '../clickhouse/queries.ts';
 import { rowToSpan, type SpanRow } from '../clickhouse/rows.ts';
 import { secondsToDateTime } from '../clickhouse/time.ts';
+import { inProcessDecoder, TraceBlobReader, type RecordDecoder } from './blob-reads.ts';
 import { searchSql, TRACES_BY_IDS_SQL } from './search-sql.ts';
 import { readTraceSummaries, type TraceSummaryJson } from './trace-summaries.ts';
 import type { SpanKindName, TraceQuery } from './trace-query.ts';
@@ -42,9 +43,26 @@ export interface DependencyLink {
 
 export type QueryClient = Pick<ClickHouseClient, 'query'>;
 
+export interface TraceReaderOptions {
+  /**
+   * Where whole traces come from: `trace_blobs` first, `spans` for traces it lacks
+   * (default), or `spans` only (today's layout, for comparison in the query bench).
+   */
+  readonly traceSource?: 'blobs' | 'spans';
+  /** Decoder of stored records (default: the in-process Avro registry's). */
+  readonly decodeRecord?: RecordDecoder;
+}
+
 /** Reads what the sink wrote; every method is one or two ClickHouse queries. */
 export class TraceReader {
-  constructor(private readonly client: QueryClient) {}
+  private readonly blobs: TraceBlobReader | undefined;
+
+  constructor(
+    private readonly client: QueryClient,
+    opts: TraceReaderOptions = {},
+  ) {
+    this.blobs = opts.traceSource === 'spans' ? undefined : new TraceBlobReader(client, opts.decodeRecord ?? inProcessDecoder());
+  }
 
   private async rows<T>(query: string, params: Readonly<Record<string, unknown>> = {}): Promise<T[]> {
     const rs = await this.client.query({ query, format: 'JSONEachRow', query_params: { ...params } });
@@ -74,12 +92,14 @@ export class TraceReader {
   /** Whole traces in the order of `ids`; ids without spans are left out. */
   async traces(ids: readonly string[]): Promise<StoredTrace[]> {
     if (ids.length === 0) return [];
-    const rows = await this.rows<SpanRow>(TRACES_BY_IDS_SQL, { ids: [...ids] });
-    const byTrace = new Map<string, StoredSpan[]>();
-    for (const row of rows) {
-      const list = byTrace.get(row.trace_id) ?? [];
-      list.push(stored(row));
-      byTrace.set(row.trace_id, list);
+    const byTrace = (await this.blobs?.traces(ids)) ?? new Map<string, StoredSpan[]>();
+    const missing = ids.filter((id) => !byTrace.has(id));
+    if (missing.length > 0) {
+      for (const row of await this.rows<SpanRow>(TRACES_BY_IDS_SQL, { ids: missing })) {
+        const list = byTrace.get(row.trace_id) ?? [];
+        list.push(stored(row));
+        byTrace.set(row.trace_id, list);
+      }
     }
     return ids.flatMap((id) => {
       const spans = byTrace.get(id);
@@ -87,9 +107,11 @@ export class TraceReader {
     });
   }
 
-  /** One trace (sql/queries/trace_by_id.sql), or undefined when no span of it is stored. */
+  /** One trace (sql/queries/trace_by_id.sql, else trace_spans_by_id.sql), or undefined when no span of it is stored. */
   async trace(traceId: string): Promise<StoredTrace | undefined> {
-    const rows = await this.rows<SpanRow>(loadQuery('trace_by_id'), { trace_id: traceId });
+    const spans = (await this.blobs?.traces([traceId], true))?.get(traceId);
+    if (spans !== undefined) return { traceId, spans };
+    const rows = await this.rows<SpanRow>(loadQuery('trace_spans_by_id'), { trace_id: traceId });
     return rows.length === 0 ? undefined : { traceId, spans: rows.map(stored) };
   }
 

@@ -138,6 +138,16 @@ class ClickHouseSinkProcessor implements Processor<unknown, unknown, never, neve
     m.batches.inc({ table: route.table });
     if (batch.replay) m.replayedBatches.inc({ table: route.table });
     await this.opts.afterInsert?.({ table: route.table, token: batch.token, rows: batch.rows });
+    // Same batch, same intent: a replay re-inserts the companions with the same tokens.
+    for (const c of route.companions ?? []) {
+      const rows = c.rows(batch.items);
+      const token = `${batch.token}|${c.table}`;
+      await this.writer.insert(this.table(c.table), rows, token);
+      m.rowsInserted.inc({ table: c.table }, rows.length);
+      m.batches.inc({ table: c.table });
+      if (batch.replay) m.replayedBatches.inc({ table: c.table });
+      await this.opts.afterInsert?.({ table: c.table, token, rows: rows.length });
+    }
   }
 
   /** Runs ClickHouse work, keeping the up gauge, retry and failure counters current. */

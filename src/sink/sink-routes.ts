@@ -3,6 +3,7 @@ import type { SampledTrace } from '../model/sampled-trace.ts';
 import { StatusCode } from '../model/span.ts';
 import type { SinkTopics } from '../model/topics.ts';
 import { edgeToRow, metricsToRow, spanToRow, type SpanRow } from '../clickhouse/rows.ts';
+import { isRawSampledTrace, TRACE_BLOBS_TABLE, traceBlobRows, type RawSampledTrace } from './trace-blobs.ts';
 
 /** The sink's input topics (co-partitioned: one task per partition reads all three). */
 export type { SinkTopics } from '../model/topics.ts';
@@ -17,19 +18,23 @@ export interface SinkRoute {
   readonly topic: string;
   accept(value: unknown): { items: readonly unknown[]; rows: number };
   rows(items: readonly unknown[]): object[];
+  /** Tables written from the same batch after `table`, each with the batch token + `|<table>`. */
+  readonly companions?: readonly { readonly table: string; rows(items: readonly unknown[]): object[] }[];
 }
 
 /**
  * The three routes. `traces` and `trace_id_ts` are materialized views over `spans`, and
- * the edge / metrics rollups over their minute tables, so the sink writes three tables.
+ * the edge / metrics rollups over their minute tables; `trace_blobs` is written from the
+ * spans batch (records read with their bytes, see keepRecordBytes).
  */
 export function sinkRoutes(topics: SinkTopics): SinkRoute[] {
   return [
     {
       table: 'spans',
       topic: topics.sampledSpans,
-      accept: (v) => ({ items: [v], rows: (v as SampledTrace).spans.length }),
-      rows: (items) => spanRows(items as readonly SampledTrace[]),
+      accept: (v) => ({ items: [v], rows: traceOf(v).spans.length }),
+      rows: (items) => spanRows(items.map(traceOf)),
+      companions: [{ table: TRACE_BLOBS_TABLE, rows: (items) => traceBlobRows(items.filter(isRawSampledTrace)) }],
     },
     {
       table: 'dependency_edges',
@@ -45,6 +50,13 @@ export function sinkRoutes(topics: SinkTopics): SinkRoute[] {
     },
   ];
 }
+
+/** A sampled-spans value: read with its bytes by the sink topology, or a bare trace (tests, benches). */
+function traceOf(v: unknown): SampledTrace {
+  return isRawSampledTrace(v) ? v.trace : (v as SampledTrace);
+}
+
+export type { RawSampledTrace };
 
 /**
  * Span rows of a batch of kept-trace records. `trace_error` (which selects the 30-day

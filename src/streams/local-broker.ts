@@ -25,6 +25,8 @@ export interface LocalBroker {
   commitOffsets(applicationId: string, offsets: ReadonlyMap<string, number>): Promise<void>;
   /** The app's last committed input offset, if it ever committed. */
   committedOffset(applicationId: string, topicPartition: string): number | undefined;
+  /** Drops records appended since the last commit point (a commit that failed midway); optional. */
+  rollbackUncommitted?(): void;
   /** A changelog's records up to `offset` are in the task's local store: they may go. */
   releaseChangelog(topic: string, partition: number, offset: number): void;
 }

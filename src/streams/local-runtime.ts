@@ -210,12 +210,23 @@ export class LocalRuntime {
       return false;
     }
     const changelogOffsets = new Map<string, bigint>();
-    for (const r of records) {
-      const [, offset] = this.broker.append(r.topic, { key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers }, r.partition);
-      if (r.store) changelogOffsets.set(r.store, BigInt(offset));
-    }
     const offsets = new Map(app.topology.sourceTopics().map((t) => [`${t}/${task.id}`, app.positions.get(`${t}/${task.id}`) ?? 0] as const));
-    await this.broker.commitOffsets(app.id, offsets);
+    try {
+      for (const r of records) {
+        const [, offset] = this.broker.append(r.topic, { key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers }, r.partition);
+        if (r.store) changelogOffsets.set(r.store, BigInt(offset));
+      }
+      await this.broker.commitOffsets(app.id, offsets);
+    } catch (err) {
+      if (!this.broker.rollbackUncommitted) throw err;
+      // A full disk (ENOSPC) or another write error of the logs: undo the partial commit and
+      // redo the work later, as after a restart; the pipeline resumes once space returns.
+      this.broker.rollbackUncommitted();
+      this.metrics.commitFailures.inc({ app: app.id });
+      this.logger.warn('commit could not be written to the embedded logs: rolling the task back to its last commit', { app: app.id, task: task.id }, err);
+      await this.reopen(app, task);
+      return false;
+    }
     await task.completeCommit(changelogOffsets);
     for (const [k, off] of offsets) app.committed.set(k, off);
     for (const [store, off] of changelogOffsets) this.broker.releaseChangelog(changelogTopic(app.id, store), task.id, Number(off));

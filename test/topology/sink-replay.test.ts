@@ -46,7 +46,7 @@ async function instance(broker: InMemoryBroker, freezeAfter?: string, batchRows 
 }
 
 describe('sink replay after a crash between insert and offset commit (LocalRuntime, chdb)', () => {
-  it.each(['spans', 'dependency_edges'])(
+  it.each(['spans', 'trace_blobs', 'dependency_edges'])(
     'the batch into %s is re-cut at its recorded range although more input arrived: totals exact',
     async (table) => {
       const database = `replay_${table}`;
@@ -72,6 +72,8 @@ describe('sink replay after a crash between insert and offset commit (LocalRunti
 
       expect(await num('SELECT count() FROM spans')).toBe(7 * 3); // raw rows: no replacing merge hides copies
       expect(await num('SELECT uniqExactMerge(span_count) FROM traces')).toBe(21);
+      expect(await num('SELECT count() FROM trace_blobs')).toBe(7); // one row per record, raw rows: landed once
+      expect(await num('SELECT sum(span_count) FROM trace_blobs')).toBe(21);
       expect(await num('SELECT sum(calls) FROM dependency_edges')).toBe(5 * 1 + 4 * 10);
       expect(await num('SELECT sum(calls) FROM dependency_edges_1h')).toBe(45);
       expect(await num('SELECT sum(calls) FROM span_metrics')).toBe(5);

@@ -18,8 +18,9 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   clickhouse: ['model', 'edges', 'util'],
   ingest: ['model', 'serde', 'streams', 'metrics', 'util'],
   sampling: ['model', 'edges', 'serde', 'state', 'streams', 'metrics', 'util'],
-  sink: ['clickhouse', 'model', 'edges', 'streams', 'metrics', 'util'],
-  query: ['clickhouse', 'edges', 'model', 'util'],
+  sink: ['clickhouse', 'model', 'edges', 'serde', 'streams', 'metrics', 'util'],
+  query: ['clickhouse', 'edges', 'model', 'serde', 'util'],
+  storage: ['clickhouse', 'metrics', 'util'],
   workload: ['model', 'edges', 'util'],
   // `app` only for the type of the /sql limits it parses.
   config: ['app', 'model', 'sampling', 'streams', 'util'],

@@ -76,6 +76,22 @@ export class FileBroker implements LocalBroker {
     return [p, log.append(record)];
   }
 
+  /** Drops the records of `topic`/`partition` from `offset` on: appended, never acknowledged. */
+  discard(topic: string, partition: number, offset: number): void {
+    this.log(topic, partition).truncateTo(offset);
+  }
+
+  /**
+   * Drops what runtime-written logs hold past their last commit point (a commit that failed
+   * midway, e.g. on a full disk), as a restart would; the task then redoes that work.
+   */
+  rollbackUncommitted(): void {
+    this.dirty.clear();
+    for (const [topic, parts] of this.logs) {
+      if (!this.external.has(topic)) parts.forEach((l, p) => l.truncateTo(this.state.ends[`${topic}/${p}`] ?? l.startOffset()));
+    }
+  }
+
   /** Makes every record appended to `topic` so far durable and readable (group commit). */
   async sync(topic: string): Promise<void> {
     await Promise.all(this.partitionLogs(topic).map((l) => l.sync()));

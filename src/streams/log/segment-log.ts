@@ -88,7 +88,14 @@ export class SegmentLog {
       seg = this.roll(this.end);
     }
     const frame = encodeFrame(record);
-    writeSync(seg.fd, frame, 0, frame.length, seg.size);
+    try {
+      writeSync(seg.fd, frame, 0, frame.length, seg.size);
+    } catch (err) {
+      // A full disk can take part of the frame: cut it, so the next append starts where
+      // `positions` says (the file is opened for appending) and a reader never sees it.
+      ftruncateSync(seg.fd, seg.size);
+      throw err;
+    }
     seg.positions.push(seg.size);
     seg.size += frame.length;
     return this.end++;

@@ -35,6 +35,12 @@ describe('loadConfig', () => {
     expect(c.assembly.windowFlushDelayMs).toBe(8000);
   });
 
+  it('has no ClickHouse disk budget unless CLICKHOUSE_DISK_BUDGET_BYTES is set, and refuses a bad one', () => {
+    expect(loadConfig({}).clickhouse).toMatchObject({ diskBudgetBytes: 0, diskBudgetCheckMs: 30_000 });
+    expect(loadConfig({ CLICKHOUSE_DISK_BUDGET_BYTES: '1073741824', DISK_BUDGET_CHECK_MS: '5000' }).clickhouse).toMatchObject({ diskBudgetBytes: 1073741824, diskBudgetCheckMs: 5000 });
+    expect(() => loadConfig({ CLICKHOUSE_DISK_BUDGET_BYTES: '10GB' })).toThrow(/CLICKHOUSE_DISK_BUDGET_BYTES/);
+  });
+
   it('prefixes every pipeline topic with KAFKA_TOPIC_PREFIX and takes the application ids', () => {
     const c = loadConfig({ KAFKA_TOPIC_PREFIX: 'tenant-a.', SAMPLING_APP_ID: 'a-sampling', SINK_APP_ID: 'a-sink' });
     expect(c.topics).toEqual({

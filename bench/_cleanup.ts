@@ -1,0 +1,42 @@
+/**
+ * Undo steps of a benchmark (stop a child process, remove a data directory), run last in,
+ * first out: when the run ends, when it fails, and on Ctrl-C or SIGTERM.
+ */
+export class Cleanup {
+  private readonly steps: { readonly what: string; readonly run: () => Promise<unknown> }[] = [];
+  private readonly onSignal = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`\n${signal}: cleaning up ...\n`);
+    void this.all().finally(() => process.exit(130));
+  };
+
+  /** Runs the steps on SIGINT/SIGTERM too, until `all` ran. */
+  constructor() {
+    process.once('SIGINT', this.onSignal);
+    process.once('SIGTERM', this.onSignal);
+  }
+
+  /** Registers a step; the returned function runs it now (once) instead of at the end. */
+  add(what: string, run: () => Promise<unknown>): () => Promise<void> {
+    const step = { what, run };
+    this.steps.push(step);
+    return async () => {
+      const i = this.steps.indexOf(step);
+      if (i < 0) return;
+      this.steps.splice(i, 1);
+      await step.run();
+    };
+  }
+
+  /** Runs every remaining step; a failing step is reported and the others still run. */
+  async all(): Promise<void> {
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
+    for (let step = this.steps.pop(); step; step = this.steps.pop()) {
+      try {
+        await step.run();
+      } catch (err) {
+        process.stderr.write(`cleanup: ${step.what} failed: ${(err as Error).message}\n`);
+      }
+    }
+  }
+}

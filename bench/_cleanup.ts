@@ -4,6 +4,7 @@
  */
 export class Cleanup {
   private readonly steps: { readonly what: string; readonly run: () => Promise<unknown> }[] = [];
+  private running: Promise<void> | undefined;
   private readonly onSignal = (signal: NodeJS.Signals): void => {
     process.stderr.write(`\n${signal}: cleaning up ...\n`);
     void this.all().finally(() => process.exit(130));
@@ -27,8 +28,13 @@ export class Cleanup {
     };
   }
 
-  /** Runs every remaining step; a failing step is reported and the others still run. */
-  async all(): Promise<void> {
+  /** Runs every remaining step; a failing step is reported and the others still run. A second call waits for the first. */
+  all(): Promise<void> {
+    this.running ??= this.runAll();
+    return this.running;
+  }
+
+  private async runAll(): Promise<void> {
     process.off('SIGINT', this.onSignal);
     process.off('SIGTERM', this.onSignal);
     for (let step = this.steps.pop(); step; step = this.steps.pop()) {

@@ -5,7 +5,7 @@
  * ClickHouse, counted through the app's own `POST /sql`. Beside each mode: the same bodies'
  * decode-only rate on one core, measured in this run (`ratio` = spans/s in ÷ that).
  *
- * `npm run bench -- pipeline [--spans=200000] [--clients=8] [--only=embedded|kafka] [--seed=bench-pipeline]`
+ * `npm run bench -- pipeline [--spans=100000] [--clients=8] [--only=embedded|kafka] [--seed=bench-pipeline]`
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,8 +18,8 @@ import { percentile, processCpuMs } from './_measure.ts';
 import { postAll } from './_otlp-clients.ts';
 import { decodeOnlyRate, pipelineLoad, type PipelineLoad } from './_pipeline-load.ts';
 
-/** ClickHouse must gain kept rows at least this often while the pipeline drains. */
-const STALL_MS = 120_000;
+/** While draining, the pipeline's metrics or ClickHouse must change at least this often. */
+const STALL_MS = 60_000;
 
 function arg(args: readonly string[], name: string, dflt: string): string {
   const hit = args.find((a) => a.startsWith(`--${name}=`));
@@ -46,19 +46,34 @@ async function keptInClickHouse(app: AppProcess): Promise<Kept> {
   return { rows: Number(r?.rows ?? 0), traces: Number(r?.traces ?? 0) };
 }
 
-/** Polls until ClickHouse holds every expected kept row; fails when it stops gaining rows. */
+/** Sum of a metric's samples in the app's /metrics text whose labels match `labels`. */
+function metricSum(text: string, name: string, labels: RegExp = /.*/): number {
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{([^}]*)\\})? (\\S+)$`, 'gm'))) if (labels.test(m[1] ?? '')) sum += Number(m[2]);
+  return sum;
+}
+
+/** Where the pipeline is, from its own metrics: raw-spans records taken in, spans waiting for a decision. */
+async function progress(app: AppProcess): Promise<{ rawRecords: number; buffered: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${app.ports.query}/metrics`)).text();
+  return { rawRecords: metricSum(text, 'tailstream_streams_records_in_total', /topic="[^"]*raw-spans"/), buffered: metricSum(text, 'tailstream_sampling_spans_buffered') };
+}
+
+/** Polls until ClickHouse holds every expected kept row; fails when the pipeline stops moving. */
 async function waitForKept(mode: string, app: AppProcess, want: Kept): Promise<Kept> {
-  let last = { rows: -1, traces: -1 };
+  let last = '';
   let movedAt = Date.now();
   for (;;) {
     const got = await keptInClickHouse(app);
-    status(`${mode}: ${got.rows}/${want.rows} kept rows (${got.traces}/${want.traces} traces) in ClickHouse`);
+    const p = await progress(app);
+    status(`${mode}: ${p.rawRecords} raw-spans records in, ${p.buffered} spans awaiting decision; ${got.rows}/${want.rows} kept rows (${got.traces}/${want.traces} traces) in ClickHouse`);
     if (got.rows >= want.rows && got.traces >= want.traces) return got;
-    if (got.rows !== last.rows) movedAt = Date.now();
+    const now = JSON.stringify([got, p]);
+    if (now !== last) movedAt = Date.now();
+    last = now;
     if (Date.now() - movedAt > STALL_MS) {
-      throw new Error(`${mode}: ClickHouse stayed at ${got.rows}/${want.rows} kept rows, ${got.traces}/${want.traces} traces for ${STALL_MS / 1000} s; app log:\n${app.logSummary()}`);
+      throw new Error(`${mode}: the pipeline stopped moving for ${STALL_MS / 1000} s at ${got.rows}/${want.rows} kept rows, ${got.traces}/${want.traces} traces in ClickHouse; app log:\n${app.logSummary()}`);
     }
-    last = got;
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -117,7 +132,7 @@ async function measure(mode: Mode, load: PipelineLoad, clients: number, decodeRa
 }
 
 export default async function run(args: string[]): Promise<void> {
-  const spans = positiveInt(args, 'spans', 200_000);
+  const spans = positiveInt(args, 'spans', 100_000);
   const clients = positiveInt(args, 'clients', 8);
   const only = arg(args, 'only', 'all');
   if (!['all', 'embedded', 'kafka'].includes(only)) throw new Error(`--only: expected embedded or kafka, got "${only}"`);

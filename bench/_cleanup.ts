@@ -6,14 +6,16 @@ export class Cleanup {
   private readonly steps: { readonly what: string; readonly run: () => Promise<unknown> }[] = [];
   private running: Promise<void> | undefined;
   private readonly onSignal = (signal: NodeJS.Signals): void => {
+    // A terminal's Ctrl-C reaches npm, tsx and this process; tsx relays it once more.
+    if (this.running) return void process.stderr.write(`\n${signal}: still cleaning up ...\n`);
     process.stderr.write(`\n${signal}: cleaning up ...\n`);
     void this.all().finally(() => process.exit(130));
   };
 
-  /** Runs the steps on SIGINT/SIGTERM too, until `all` ran. */
+  /** Runs the steps on SIGINT/SIGTERM too, until `all` has finished. */
   constructor() {
-    process.once('SIGINT', this.onSignal);
-    process.once('SIGTERM', this.onSignal);
+    process.on('SIGINT', this.onSignal);
+    process.on('SIGTERM', this.onSignal);
   }
 
   /** Registers a step; the returned function runs it now (once) instead of at the end. */
@@ -35,8 +37,6 @@ export class Cleanup {
   }
 
   private async runAll(): Promise<void> {
-    process.off('SIGINT', this.onSignal);
-    process.off('SIGTERM', this.onSignal);
     for (let step = this.steps.pop(); step; step = this.steps.pop()) {
       try {
         await step.run();
@@ -44,5 +44,7 @@ export class Cleanup {
         process.stderr.write(`cleanup: ${step.what} failed: ${(err as Error).message}\n`);
       }
     }
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
   }
 }

@@ -150,8 +150,9 @@ export default async function run(args: string[]): Promise<void> {
   const seed = arg(args, 'seed', 'bench-pipeline');
 
   process.stderr.write(`pipeline: generating ${spans} spans of workload "${seed}" ...\n`);
-  // Traces start an hour ago: within the spans TTL, which the receiver enforces.
-  const load = pipelineLoad(seed, spans, Date.now() - 3_600_000);
+  // Traces start an hour ago (within the spans TTL the receiver enforces), on a whole minute:
+  // exporter ticks fall on whole seconds, so every run cuts the same bodies.
+  const load = pipelineLoad(seed, spans, Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000);
   const bytes = load.bodies.reduce((n, b) => n + b.length, 0);
   process.stderr.write(`pipeline: ${load.bodies.length} POST bodies, ${load.expected.tracesTotal} traces; the default policies keep ${load.expected.traces} (${load.expected.rows} spans)\n`);
   figure('pipeline.input_spans', load.spans, 'spans');

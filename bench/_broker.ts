@@ -3,7 +3,7 @@ import { startKafkaCluster, type KafkaCluster } from '../test/broker/kafka-broke
 import { KafkaTopicAdmin, type TopicAdmin } from '../src/streams/topic-admin.ts';
 
 /** The broker a benchmark runs on: KAFKA_BROKERS if set, else a fresh Apache Kafka node. */
-export async function benchBroker(): Promise<{ kafka: Kafka; admin: TopicAdmin; stop: () => Promise<void>; kind: string }> {
+export async function benchBroker(): Promise<{ kafka: Kafka; admin: TopicAdmin; stop: () => Promise<void>; kind: string; bootstrap: string; pids: () => number[] }> {
   const external = process.env['KAFKA_BROKERS'];
   let cluster: KafkaCluster | undefined;
   if (!external) cluster = await startKafkaCluster({ heapMb: 1024 });
@@ -11,7 +11,8 @@ export async function benchBroker(): Promise<{ kafka: Kafka; admin: TopicAdmin; 
   const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });
   const kind = cluster ? cluster.label : `external kafka ${external}`;
   process.stdout.write(`broker: ${kind}\n`);
-  return { kafka, admin: new KafkaTopicAdmin(kafka), stop: async () => cluster?.stop(), kind };
+  const pids = () => (cluster?.nodes ?? []).flatMap((n) => n.pid() ?? []);
+  return { kafka, admin: new KafkaTopicAdmin(kafka), stop: async () => cluster?.stop(), kind, bootstrap: brokers.join(','), pids };
 }
 
 /** Sum of high watermarks: how many records a topic holds. */

@@ -157,40 +157,55 @@ function valueOut(v: AnyValue): Record<string, unknown> {
 
 const attrsOut = (a: Attributes) => a.map((kv) => ({ key: kv.key, value: valueOut(kv.value) }));
 
+/** One span as the protobuf message object (its resource and scope go around it). */
+function spanOut(s: Span) {
+  return {
+    traceId: hexToBytes(s.traceId),
+    spanId: hexToBytes(s.spanId),
+    traceState: s.traceState,
+    parentSpanId: hexToBytes(s.parentSpanId),
+    flags: s.flags,
+    name: s.name,
+    kind: s.kind,
+    startTimeUnixNano: toLong(s.startTimeUnixNano, true),
+    endTimeUnixNano: toLong(s.endTimeUnixNano, true),
+    attributes: attrsOut(s.attributes),
+    droppedAttributesCount: s.droppedAttributesCount,
+    events: s.events.map((e) => ({ timeUnixNano: toLong(e.timeUnixNano, true), name: e.name, attributes: attrsOut(e.attributes), droppedAttributesCount: e.droppedAttributesCount })),
+    droppedEventsCount: s.droppedEventsCount,
+    links: s.links.map((l) => ({ traceId: hexToBytes(l.traceId), spanId: hexToBytes(l.spanId), traceState: l.traceState, attributes: attrsOut(l.attributes), droppedAttributesCount: l.droppedAttributesCount, flags: l.flags })),
+    droppedLinksCount: s.droppedLinksCount,
+    status: { code: s.status.code, message: s.status.message },
+  };
+}
+
+interface ScopeSpansOut { scope: object; schemaUrl: string; spans: ReturnType<typeof spanOut>[] }
+
 /**
- * Model spans → ExportTraceServiceRequest bytes, one ResourceSpans per span (resources are
- * not deduplicated: fine for tests and benchmarks, which is what this is for).
+ * Model spans → ExportTraceServiceRequest bytes (for responses, tests and benchmarks).
+ * Consecutive spans sharing one resource object share one ResourceSpans, and within it
+ * consecutive spans sharing one scope object one ScopeSpans, as an SDK's exporter sends
+ * them; spans with resource objects of their own get a ResourceSpans each. Order is kept.
  */
 export function encodeOtlpProto(spans: readonly Span[]): Uint8Array {
-  const resourceSpans = spans.map((s) => ({
-    resource: { attributes: attrsOut(s.resource.attributes), droppedAttributesCount: s.resource.droppedAttributesCount },
-    schemaUrl: s.resource.schemaUrl,
-    scopeSpans: [
-      {
-        scope: { name: s.scope.name, version: s.scope.version, attributes: attrsOut(s.scope.attributes), droppedAttributesCount: s.scope.droppedAttributesCount },
-        schemaUrl: s.scope.schemaUrl,
-        spans: [
-          {
-            traceId: hexToBytes(s.traceId),
-            spanId: hexToBytes(s.spanId),
-            traceState: s.traceState,
-            parentSpanId: hexToBytes(s.parentSpanId),
-            flags: s.flags,
-            name: s.name,
-            kind: s.kind,
-            startTimeUnixNano: toLong(s.startTimeUnixNano, true),
-            endTimeUnixNano: toLong(s.endTimeUnixNano, true),
-            attributes: attrsOut(s.attributes),
-            droppedAttributesCount: s.droppedAttributesCount,
-            events: s.events.map((e) => ({ timeUnixNano: toLong(e.timeUnixNano, true), name: e.name, attributes: attrsOut(e.attributes), droppedAttributesCount: e.droppedAttributesCount })),
-            droppedEventsCount: s.droppedEventsCount,
-            links: s.links.map((l) => ({ traceId: hexToBytes(l.traceId), spanId: hexToBytes(l.spanId), traceState: l.traceState, attributes: attrsOut(l.attributes), droppedAttributesCount: l.droppedAttributesCount, flags: l.flags })),
-            droppedLinksCount: s.droppedLinksCount,
-            status: { code: s.status.code, message: s.status.message },
-          },
-        ],
-      },
-    ],
-  }));
+  const resourceSpans: { resource: object; schemaUrl: string; scopeSpans: ScopeSpansOut[] }[] = [];
+  let prev: Span | undefined;
+  let scopes: ScopeSpansOut[] = [];
+  let scope: ScopeSpansOut | undefined;
+  for (const s of spans) {
+    if (prev?.resource !== s.resource) {
+      scopes = [];
+      scope = undefined;
+      const r = s.resource;
+      resourceSpans.push({ resource: { attributes: attrsOut(r.attributes), droppedAttributesCount: r.droppedAttributesCount }, schemaUrl: r.schemaUrl, scopeSpans: scopes });
+    }
+    if (scope === undefined || prev?.scope !== s.scope) {
+      const c = s.scope;
+      scope = { scope: { name: c.name, version: c.version, attributes: attrsOut(c.attributes), droppedAttributesCount: c.droppedAttributesCount }, schemaUrl: c.schemaUrl, spans: [] };
+      scopes.push(scope);
+    }
+    scope.spans.push(spanOut(s));
+    prev = s;
+  }
   return ExportTraceServiceRequest.encode({ resourceSpans }).finish();
 }

@@ -79,6 +79,8 @@ export interface KafkaNode {
   readonly logFile: string;
   /** True while the node's process runs. */
   running(): boolean;
+  /** The node's process id while it runs (benchmarks read its CPU time). */
+  pid(): number | undefined;
   /** Sends `signal` (default SIGKILL) and waits until the process is gone. */
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts the node again on its data directory and waits until it answers. */
@@ -197,6 +199,7 @@ export async function startKafkaCluster(opts: KafkaClusterOptions = {}): Promise
       port: n.port,
       logFile: n.logFile,
       running: () => child !== undefined,
+      pid: () => child?.pid,
       kill: async (signal: NodeJS.Signals = 'SIGKILL') => {
         const c = child;
         if (!c) return;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { randomSpans } from '../../fixtures/otel-random.ts';
 import { decodeRawSpans, detectFormat, groupByTrace, RawSpansDecoder, SPAN_BATCH_CONTENT_TYPE } from '../../../src/ingest/decode.ts';
 import { encodeOtlpProto } from '../../../src/ingest/otlp-proto.ts';
+import { ExportTraceServiceRequest } from '../../../src/ingest/otlp-descriptor.ts';
 import { encodeOtlpJson } from '../../../src/model/otlp-json.ts';
 import { toDeadLetter } from '../../../src/streams/dead-letter.ts';
 import { spanBatchSerde } from '../../../src/serde/avro-serde.ts';
@@ -33,6 +34,16 @@ describe('decodeRawSpans', () => {
       expect(fromAvro.format).toBe('avro');
       expect(fromAvro.spans, `seed ${seed}`).toEqual(spans);
     }
+  });
+
+  it('OTLP proto: consecutive spans sharing a resource (scope) object share one ResourceSpans (ScopeSpans), and decode unchanged', () => {
+    const [a, b, c, d] = randomSpans(7, 4) as [Span, Span, Span, Span];
+    // Pod 1: scope X, X, Y; then pod 2 (a resource of its own), then pod 1 again.
+    const spans: Span[] = [a, { ...b, resource: a.resource, scope: a.scope }, { ...c, resource: a.resource }, d, { ...b, spanId: 'ab'.repeat(8), resource: a.resource }];
+    const bytes = encodeOtlpProto(spans);
+    const msg = ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(bytes)) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
+    expect(msg.resourceSpans.map((r) => r.scopeSpans.map((s) => s.spans.length))).toEqual([[2, 1], [1], [1]]);
+    expect(ok(decodeRawSpans(record(Buffer.from(bytes)))).spans).toEqual(spans);
   });
 
   it('round-trips random spans through OTLP JSON (200 seeds)', () => {

@@ -22,6 +22,8 @@ export class DurableSpanPublisher implements SpanPublisher {
     private readonly onPublished: () => void,
     /** Topics the bound ignores (the dead-letter topic, which nothing in-process reads). */
     private readonly unbounded: ReadonlySet<string> = new Set(),
+    /** Added to every record (the redaction marker: see `REDACTED_HEADER`). */
+    private readonly headers: Readonly<Record<string, string>> = {},
   ) {}
 
   async publish(batches: readonly TraceBatch[]): Promise<void> {
@@ -37,7 +39,7 @@ export class DurableSpanPublisher implements SpanPublisher {
         key: Buffer.from(b.traceId),
         value: this.serde.serialize([...b.spans]),
         timestamp: now,
-        headers: { 'content-type': Buffer.from(SPAN_BATCH_CONTENT_TYPE) },
+        headers: { ...Object.fromEntries(Object.entries(this.headers).map(([k, v]) => [k, Buffer.from(v)])), 'content-type': Buffer.from(SPAN_BATCH_CONTENT_TYPE) },
       });
     }
     await this.broker.sync(this.topic);

@@ -3,6 +3,7 @@ import { FileBroker } from '../streams/log/file-broker.ts';
 import { LocalRuntime } from '../streams/local-runtime.ts';
 import { ProgressMonitor } from '../streams/progress-monitor.ts';
 import { DurableSpanPublisher } from './durable-publisher.ts';
+import { redactedHeaders } from '../redaction/redactor.ts';
 import type { Parts, Runtimes } from './pipeline.ts';
 
 /**
@@ -10,7 +11,7 @@ import type { Parts, Runtimes } from './pipeline.ts';
  * DATA_DIR/log, stepped by a pump (on every publish and every tick), watched by a
  * progress monitor that /healthz reports.
  */
-export async function startEmbedded({ config, topologies, registry, logger, spanBatch }: Parts): Promise<Runtimes> {
+export async function startEmbedded({ config, topologies, registry, logger, spanBatch, redactor }: Parts): Promise<Runtimes> {
   if (!topologies) throw new Error('embedded mode runs every role; TAILSTREAM_ROLES without KAFKA_BROKERS should have been refused by config');
   const { sampling, sink } = topologies;
   const rawSpans = config.topics.rawSpans;
@@ -58,7 +59,7 @@ export async function startEmbedded({ config, topologies, registry, logger, span
   };
   const timer = setInterval(pump, Math.min(250, config.assembly.tickMs));
   pump(); // records acknowledged before a restart but not yet processed
-  const publisher = new DurableSpanPublisher(broker, rawSpans, spanBatch, config.embeddedLog.maxBytes, pump, new Set([config.topics.deadLetter]));
+  const publisher = new DurableSpanPublisher(broker, rawSpans, spanBatch, config.embeddedLog.maxBytes, pump, new Set([config.topics.deadLetter]), redactedHeaders(redactor));
   return {
     publisher,
     health: () => monitor.health(),

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseSamplingConfig, type SamplingConfig } from '../sampling/config.ts';
+import { parseRedactionConfig, type RedactionConfig } from '../redaction/config.ts';
 import type { SqlLimits } from '../app/sql/limits.ts';
 import { isKafkaCompression, KAFKA_COMPRESSIONS, type KafkaCompression } from '../streams/compression-names.ts';
 import type { ProcessingGuarantee } from '../streams/kafka-runtime.ts';
@@ -40,6 +41,8 @@ export interface AppConfig {
   readonly applicationIds: { readonly sampling: string; readonly sink: string };
   readonly topics: TailSamplingTopics;
   readonly sampling: SamplingConfig;
+  /** The file's `redaction:` section: applied to every span as it is decoded, before anything stores it. Unset: spans are stored as sent. */
+  readonly redaction: RedactionConfig | undefined;
   readonly assembly: {
     readonly tickMs: number;
     readonly windowMs: number;
@@ -95,7 +98,7 @@ function readFileConfig(path: string | undefined): Record<string, unknown> {
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`${path}: expected a mapping at the top level`);
-  const known = new Set(['sampling']);
+  const known = new Set(['sampling', 'redaction']);
   for (const k of Object.keys(doc)) if (!known.has(k)) throw new ConfigError(`${path}: unknown key "${k}" (known: ${[...known].join(', ')})`);
   return doc as Record<string, unknown>;
 }
@@ -142,6 +145,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   } catch (err) {
     throw new ConfigError(`${env['TAILSTREAM_CONFIG'] ?? 'sampling config'}: ${(err as Error).message}`);
   }
+  let redaction: RedactionConfig | undefined;
+  try {
+    redaction = file['redaction'] === undefined || file['redaction'] === null ? undefined : parseRedactionConfig(file['redaction'], 'redaction', env['REDACTION_HMAC_KEY'] || undefined);
+  } catch (err) {
+    throw new ConfigError(`${env['TAILSTREAM_CONFIG'] ?? 'redaction config'}: ${(err as Error).message}`);
+  }
   const dataDir = resolve(env['DATA_DIR'] ?? './data');
   const config: AppConfig = {
     roles: parseRoles(env),
@@ -162,6 +171,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     applicationIds: { sampling: env['SAMPLING_APP_ID'] ?? 'tailstream-sampling', sink: env['SINK_APP_ID'] ?? 'tailstream-sink' },
     topics: prefixed(env['KAFKA_TOPIC_PREFIX'] ?? ''),
     sampling,
+    redaction,
     assembly: {
       tickMs: int(env, 'SAMPLING_TICK_MS', 500, 1),
       windowMs: 60_000,
@@ -200,7 +210,8 @@ function prefixed(prefix: string): TailSamplingTopics {
 }
 
 function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object') {
+  // A frozen RegExp cannot be used: matching writes its lastIndex.
+  if (o && typeof o === 'object' && !(o instanceof RegExp)) {
     for (const v of Object.values(o)) deepFreeze(v);
     Object.freeze(o);
   }

@@ -51,3 +51,35 @@ describe('redaction config', () => {
     expect(loadConfig({}).redaction).toBeUndefined();
   });
 });
+
+describe('examples/redaction.yaml', () => {
+  it('loads, and masks card numbers, e-mail addresses and bearer tokens', async () => {
+    const { Redactor } = await import('../../../src/redaction/redactor.ts');
+    const { makeSpan } = await import('../../fixtures/clickhouse.ts');
+    const config = loadConfig({ TAILSTREAM_CONFIG: join(import.meta.dirname, '../../../examples/redaction.yaml') });
+    const r = new Redactor(config.redaction as NonNullable<typeof config.redaction>);
+    const out = r.redact(
+      makeSpan({
+        name: 'charge 4111 1111 1111 1111',
+        attributes: [
+          { key: 'msg', value: { type: 'string', value: 'mail bob@example.com, Authorization: Bearer abc.def' } },
+          { key: 'db.password', value: { type: 'string', value: 'hunter2' } },
+          { key: 'card', value: { type: 'int', value: 5555555555554444n } },
+        ],
+      }),
+    );
+    expect(out.name).toBe('charge ****');
+    expect(out.attributes.map((kv) => [kv.key, 'value' in kv.value ? kv.value.value : undefined])).toEqual([
+      ['msg', 'mail ****, Authorization: Bearer ****'],
+      ['db.password', '****'],
+      ['card', '****'],
+      ['redaction.masked.count', 4n],
+    ]);
+    expect(get(out.resource.attributes)).toBe('frontend');
+  });
+});
+
+function get(attrs: readonly { key: string; value: { type: string } }[]): unknown {
+  const v = attrs.find((kv) => kv.key === 'service.name')?.value;
+  return v && 'value' in v ? v.value : undefined;
+}

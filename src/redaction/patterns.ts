@@ -38,11 +38,19 @@ export function luhnValid(digits: string): boolean {
   return n >= 13 && n <= 19 && sum % 10 === 0;
 }
 
-const hasDigit = (v: string): boolean => /\d/.test(v);
+/** At least 13 digits: most values are skipped without running the regex. */
+function enoughDigits(v: string): boolean {
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 48 && c <= 57 && ++n >= 13) return true;
+  }
+  return false;
+}
 
 export const BUILTIN_PATTERNS: Readonly<Record<string, ValuePattern>> = {
   // 13–19 digits, optionally grouped by single spaces or dashes, not inside a longer number.
-  credit_card: { name: 'credit_card', regex: /(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])/g, accept: luhnValid, mayMatch: hasDigit },
+  credit_card: { name: 'credit_card', regex: /(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])/g, accept: luhnValid, mayMatch: enoughDigits },
   // RFC 5321 bounds: local part ≤ 64, labels ≤ 63; starts only where a local part can start.
   email: {
     name: 'email',

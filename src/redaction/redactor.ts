@@ -28,6 +28,14 @@ export class Redactor {
   private readonly removed: ReadonlySet<string>;
   private readonly counter: Counter | undefined;
   private readonly resources = new WeakMap<Resource, { resource: Resource; tally: Tally }>();
+  // Per-attribute state, in fields rather than closures: this runs for every attribute of every span.
+  private hit = false;
+  private tally = new Tally();
+  private readonly fired = (rule: string, action: 'masked' | 'hashed'): void => {
+    this.hit = true;
+    this.counter?.inc({ rule, action });
+  };
+  private readonly nested = (key: string, value: AnyValue): AnyValue | undefined => this.attribute({ key, value }, this.tally, false)?.value;
 
   constructor(
     private readonly config: RedactionConfig,
@@ -44,7 +52,7 @@ export class Redactor {
   /** The span as it may be stored. */
   redact(span: Span): Span {
     const tally = new Tally();
-    const fired = (rule: string, action: 'masked' | 'hashed'): void => this.counter?.inc({ rule, action });
+    const fired = this.fired;
     const res = this.resource(span.resource);
     tally.add(res.tally);
     const attributes = this.attributes(span.attributes, tally);
@@ -137,13 +145,14 @@ export class Redactor {
       tally.masked(key);
       return { key, value: { type: 'string', value: hashing ? this.values.hash(valueText(kv.value)) : MASK } };
     }
-    let hit = false;
-    const fired = (rule: string, action: 'masked' | 'hashed'): void => {
-      hit = true;
-      this.counter?.inc({ rule, action });
-    };
-    const value = this.values.value(kv.value, fired, (k, v) => this.attribute({ key: k, value: v }, tally, false)?.value);
-    if (hit) tally.masked(key);
+    const outer = this.hit;
+    const outerTally = this.tally;
+    this.hit = false;
+    this.tally = tally;
+    const value = this.values.value(kv.value, this.fired, this.nested);
+    if (this.hit) tally.masked(key);
+    this.hit = outer;
+    this.tally = outerTally;
     return value === kv.value ? kv : { key, value };
   }
 

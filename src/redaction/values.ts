@@ -2,6 +2,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { AnyValue } from '../model/span.ts';
 import type { RedactionConfig, RedactionTarget, ValueRule } from './config.ts';
+import { BUILTIN_PATTERNS } from './patterns.ts';
 
 /** The Collector's fixed mask. */
 export const MASK = '****';
@@ -12,7 +13,11 @@ export type Fired = (rule: string, action: 'masked' | 'hashed') => void;
 export class ValueRedactor {
   private readonly byTarget = new Map<RedactionTarget, readonly ValueRule[]>();
 
+  private readonly onlyBuiltins: boolean;
+
   constructor(private readonly config: RedactionConfig) {
+    const builtins = new Set(Object.values(BUILTIN_PATTERNS));
+    this.onlyBuiltins = config.valueRules.every((r) => builtins.has(r.pattern));
     for (const t of ['attributes', 'span_name', 'status_message', 'event_name'] as const) {
       this.byTarget.set(t, config.valueRules.filter((r) => r.applyTo.includes(t)));
     }
@@ -67,7 +72,8 @@ export class ValueRedactor {
       }
       case 'int':
       case 'double': {
-        if (!this.config.redactAllTypes) return v;
+        // Below 10^12 a number has too few digits for any built-in; user regexes still see it.
+        if (!this.config.redactAllTypes || (this.onlyBuiltins && Math.abs(Number(v.value)) < 1e12)) return v;
         const s = String(v.value);
         const t = this.text(s, 'attributes', fired);
         return t === s ? v : { type: 'string', value: t };

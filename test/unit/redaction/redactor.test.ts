@@ -80,6 +80,13 @@ describe('Redactor: values', () => {
     expect(get(redactor({ allow_all_keys: true, patterns: ['credit_card'], redact_all_types: true }).redact(span({ attributes: attrs({ card }) })).attributes, 'card')).toEqual(str('****'));
   });
 
+  it('redact_all_types: small numbers still meet user regexes (built-ins need 13 digits)', () => {
+    const pin: AnyValue = { type: 'int', value: 1234n };
+    const r = redactor({ allow_all_keys: true, redact_all_types: true, patterns: ['credit_card', { name: 'pin', regex: '^\\d{4}$' }] });
+    expect(get(r.redact(span({ attributes: attrs({ pin }) })).attributes, 'pin')).toEqual(str('****'));
+    expect(get(redactor({ allow_all_keys: true, redact_all_types: true, patterns: ['credit_card'] }).redact(span({ attributes: attrs({ pin }) })).attributes, 'pin')).toEqual(pin);
+  });
+
   it('names and status messages only where a rule says so', () => {
     const s = span({ name: 'GET /users/alice@example.com', status: { code: 2, message: 'card 4111111111111111 declined' }, events: [{ timeUnixNano: 1n, name: 'sent to bob@example.com', attributes: [], droppedAttributesCount: 0 }] });
     const attrOnly = redactor({ allow_all_keys: true, patterns: ['email', 'credit_card'] }).redact(s);

@@ -9,6 +9,7 @@
  */
 import { RawSpansDecoder } from '../src/ingest/decode.ts';
 import { rawSpansDecoder } from '../src/ingest/raw-spans-processor.ts';
+import type { Redactor } from '../src/redaction/redactor.ts';
 import { traceAssembler, type AssemblyOptions } from '../src/sampling/assembly/trace-assembler.ts';
 import type { SamplingMetrics } from '../src/sampling/assembly/metrics.ts';
 import type { SamplingConfig } from '../src/sampling/config.ts';
@@ -49,6 +50,8 @@ export interface TailSamplingConfig {
   readonly assembly: Omit<AssemblyOptions, 'sampling' | 'children'>;
   readonly serdes: PipelineSerdes;
   readonly metrics: SamplingMetrics;
+  /** The `redaction:` config: spans are redacted as they are decoded, before any store or topic. */
+  readonly redaction?: Redactor;
 }
 
 export const repartitionTopic = (applicationId: string): string => `${applicationId}-spans-repartition`;
@@ -56,7 +59,7 @@ export const repartitionTopic = (applicationId: string): string => `${applicatio
 export function build(config: TailSamplingConfig): Topology {
   const { topics, serdes } = config;
   const repartition = repartitionTopic(config.applicationId);
-  const decoder = new RawSpansDecoder({ registry: serdes.registry });
+  const decoder = new RawSpansDecoder({ registry: serdes.registry, ...(config.redaction ? { redaction: config.redaction } : {}) });
   return new Topology()
     .withDeadLetterTopic(topics.deadLetter)
     .addInternalTopic(repartition)

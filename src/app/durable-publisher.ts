@@ -24,6 +24,8 @@ export class DurableSpanPublisher implements SpanPublisher {
     private readonly unbounded: ReadonlySet<string> = new Set(),
     /** Called for each request refused because the disk is full (a metric and a log line). */
     private readonly onDiskFull?: (err: unknown) => void,
+    /** Added to every record (the redaction marker: see `REDACTED_HEADER`). */
+    private readonly headers: Readonly<Record<string, string>> = {},
   ) {}
 
   async publish(batches: readonly TraceBatch[]): Promise<void> {
@@ -41,7 +43,7 @@ export class DurableSpanPublisher implements SpanPublisher {
           key: Buffer.from(b.traceId),
           value: this.serde.serialize([...b.spans]),
           timestamp: now,
-          headers: { 'content-type': Buffer.from(SPAN_BATCH_CONTENT_TYPE) },
+          headers: { ...Object.fromEntries(Object.entries(this.headers).map(([k, v]) => [k, Buffer.from(v)])), 'content-type': Buffer.from(SPAN_BATCH_CONTENT_TYPE) },
         });
         if (!firsts.has(p)) firsts.set(p, offset);
       }

@@ -3,6 +3,7 @@ import { FileBroker } from '../streams/log/file-broker.ts';
 import { LocalRuntime } from '../streams/local-runtime.ts';
 import { ProgressMonitor } from '../streams/progress-monitor.ts';
 import { DurableSpanPublisher } from './durable-publisher.ts';
+import { redactedHeaders } from '../redaction/redactor.ts';
 import type { Parts, Runtimes } from './pipeline.ts';
 
 /**
@@ -10,7 +11,7 @@ import type { Parts, Runtimes } from './pipeline.ts';
  * DATA_DIR/log, stepped by a pump (on every publish and every tick), watched by a
  * progress monitor that /healthz reports.
  */
-export async function startEmbedded({ config, topologies, registry, logger, spanBatch }: Parts): Promise<Runtimes> {
+export async function startEmbedded({ config, topologies, registry, logger, spanBatch, redactor }: Parts): Promise<Runtimes> {
   if (!topologies) throw new Error('embedded mode runs every role; TAILSTREAM_ROLES without KAFKA_BROKERS should have been refused by config');
   const { sampling, sink } = topologies;
   const rawSpans = config.topics.rawSpans;
@@ -67,7 +68,7 @@ export async function startEmbedded({ config, topologies, registry, logger, span
     lastDiskFullLog = Date.now();
     ingestLog.warn('disk full: refusing spans with 503 + Retry-After until space returns (nothing refused is acknowledged)', { dir: broker.dir }, err);
   };
-  const publisher = new DurableSpanPublisher(broker, rawSpans, spanBatch, config.embeddedLog.maxBytes, pump, new Set([config.topics.deadLetter]), onDiskFull);
+  const publisher = new DurableSpanPublisher(broker, rawSpans, spanBatch, config.embeddedLog.maxBytes, pump, new Set([config.topics.deadLetter]), onDiskFull, redactedHeaders(redactor));
   return {
     publisher,
     health: () => monitor.health(),

@@ -29,6 +29,7 @@ import type { Span } from '../model/span.ts';
 import type { AvroSerde } from '../serde/avro-serde.ts';
 import { startEmbedded } from './embedded-runtime.ts';
 import { startQueryServer } from './query-server.ts';
+import { redactedHeaders, Redactor } from '../redaction/redactor.ts';
 import { runtimesHealth, type Health } from '../streams/progress-monitor.ts';
 
 /**
@@ -76,6 +77,8 @@ export interface Parts {
   readonly registry: MetricsRegistry;
   readonly logger: Logger;
   readonly spanBatch: AvroSerde<Span[]>;
+  /** The `redaction:` config, compiled once; ingest and the raw-spans decoder share it. */
+  readonly redactor: Redactor | undefined;
 }
 
 /** The configured ClickHouse: a server with CLICKHOUSE_URL, else chdb under the data directory. */
@@ -117,8 +120,9 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
     const applied = await migrate(clickhouse, { database: ch.database, spansTtlDays: ch.spansTtlDays, errorTtlDays: ch.errorTtlDays });
     logger.info('clickhouse ready', { target: ch.url ?? join(config.dataDir, 'clickhouse'), migrationsApplied: applied.applied });
   }
-  const topologies = roles.has('workers') && clickhouse ? buildTopologies(config, serdes, clickhouse, registry, logger) : undefined;
-  const parts: Parts = { config, topologies, registry, logger, spanBatch: serdes.spanBatch };
+  const redactor = config.redaction ? new Redactor(config.redaction, registry) : undefined;
+  const topologies = roles.has('workers') && clickhouse ? buildTopologies(config, serdes, clickhouse, registry, logger, redactor) : undefined;
+  const parts: Parts = { config, topologies, registry, logger, spanBatch: serdes.spanBatch, redactor };
   const runtimes = config.kafka ? await startOnKafka(parts) : await startEmbedded(parts);
 
   const budget = roles.has('workers') && clickhouse && ch.diskBudgetBytes > 0
@@ -141,7 +145,7 @@ export async function startPipeline(config: AppConfig, logger: Logger = createLo
     const { publisher } = runtimes;
     if (publisher) {
       // Spans the tables' TTL would delete on arrival are rejected at the door, not acknowledged.
-      const ingest = { publisher, retention: { spansDays: ch.spansTtlDays, errorDays: ch.errorTtlDays } };
+      const ingest = { publisher, retention: { spansDays: ch.spansTtlDays, errorDays: ch.errorTtlDays }, ...(redactor ? { redaction: redactor } : {}) };
       servers.otlp = await listen(createOtlpHttpApp(ingest), config.ports.otlp, config.host);
       servers.zipkin = await listen(createZipkinApp(ingest), config.ports.zipkin, config.host);
       servers.jaegerHttp = await listen(createJaegerCollectorApp(ingest), config.ports.jaegerHttp, config.host);
@@ -198,6 +202,7 @@ function buildTopologies(
   clickhouse: ClickHouseClient,
   registry: MetricsRegistry,
   logger: Logger,
+  redactor: Redactor | undefined,
 ): NonNullable<Parts['topologies']> {
   const metrics = samplingMetrics(registry);
   const sampling = buildTailSampling({
@@ -207,6 +212,7 @@ function buildTopologies(
     assembly: config.assembly,
     serdes,
     metrics,
+    ...(redactor ? { redaction: redactor } : {}),
   });
   const sink = buildSink({
     applicationId: config.applicationIds.sink,
@@ -224,7 +230,7 @@ function buildTopologies(
 }
 
 /** Kafka: receivers publish to raw-spans (ingest), topologies consume it (workers); query needs no Kafka. */
-async function startOnKafka({ config, topologies, registry, logger, spanBatch }: Parts): Promise<Runtimes> {
+async function startOnKafka({ config, topologies, registry, logger, spanBatch, redactor }: Parts): Promise<Runtimes> {
   const ingest = config.roles.has('ingest');
   if (!ingest && !topologies) return { publisher: undefined, topologies: [], stop: async () => undefined };
   const k = config.kafka as NonNullable<AppConfig['kafka']>;
@@ -252,7 +258,7 @@ async function startOnKafka({ config, topologies, registry, logger, spanBatch }:
       ]
     : [];
   for (const rt of runtimes) await rt.start();
-  const publisher = ingest ? new KafkaSpanPublisher(kafka, spanBatch, { topic: t.rawSpans, compression: k.compression }) : undefined;
+  const publisher = ingest ? new KafkaSpanPublisher(kafka, spanBatch, { topic: t.rawSpans, compression: k.compression, headers: redactedHeaders(redactor) }) : undefined;
   return {
     publisher,
     health: () => runtimesHealth(runtimes),

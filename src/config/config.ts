@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseSamplingConfig, type SamplingConfig } from '../sampling/config.ts';
 import { parseRemoteSamplingConfig, type RemoteSamplingConfig } from '../sampling/remote/config.ts';
+import { parseRedactionConfig, type RedactionConfig } from '../redaction/config.ts';
 import type { SqlLimits } from '../app/sql/limits.ts';
 import { isKafkaCompression, KAFKA_COMPRESSIONS, type KafkaCompression } from '../streams/compression-names.ts';
 import type { ProcessingGuarantee } from '../streams/kafka-runtime.ts';
@@ -58,6 +59,8 @@ export interface AppConfig {
   readonly sampling: SamplingConfig;
   /** Head-sampling strategies served on /api/sampling and :5778/sampling (`remote_sampling:`). */
   readonly remoteSampling: RemoteSamplingConfig;
+  /** The file's `redaction:` section: applied to every span as it is decoded, before anything stores it. Unset: spans are stored as sent. */
+  readonly redaction: RedactionConfig | undefined;
   readonly assembly: {
     readonly tickMs: number;
     readonly windowMs: number;
@@ -113,7 +116,7 @@ function readFileConfig(path: string | undefined): Record<string, unknown> {
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`${path}: expected a mapping at the top level`);
-  const known = new Set(['sampling', 'remote_sampling']);
+  const known = new Set(['sampling', 'remote_sampling', 'redaction']);
   for (const k of Object.keys(doc)) if (!known.has(k)) throw new ConfigError(`${path}: unknown key "${k}" (known: ${[...known].join(', ')})`);
   return doc as Record<string, unknown>;
 }
@@ -166,6 +169,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   } catch (err) {
     throw new ConfigError(`${env['TAILSTREAM_CONFIG'] ?? 'remote sampling config'}: ${(err as Error).message}`);
   }
+  let redaction: RedactionConfig | undefined;
+  try {
+    redaction = file['redaction'] === undefined || file['redaction'] === null ? undefined : parseRedactionConfig(file['redaction'], 'redaction', env['REDACTION_HMAC_KEY'] || undefined);
+  } catch (err) {
+    throw new ConfigError(`${env['TAILSTREAM_CONFIG'] ?? 'redaction config'}: ${(err as Error).message}`);
+  }
   const dataDir = resolve(env['DATA_DIR'] ?? './data');
   const config: AppConfig = {
     roles: parseRoles(env),
@@ -197,6 +206,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     topics: prefixed(env['KAFKA_TOPIC_PREFIX'] ?? ''),
     sampling,
     remoteSampling,
+    redaction,
     assembly: {
       tickMs: int(env, 'SAMPLING_TICK_MS', 500, 1),
       windowMs: 60_000,
@@ -234,7 +244,8 @@ function prefixed(prefix: string): PipelineTopics {
 }
 
 function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object') {
+  // A frozen RegExp cannot be used: matching writes its lastIndex.
+  if (o && typeof o === 'object' && !(o instanceof RegExp)) {
     for (const v of Object.values(o)) deepFreeze(v);
     Object.freeze(o);
   }

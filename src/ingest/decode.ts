@@ -9,6 +9,7 @@ import type { RawRecord } from '../streams/record.ts';
 import { avroReader, spanBatchObjectsMapping, type AvroReader } from '../serde/avro-serde.ts';
 import { spanFromAvro } from '../serde/avro-span.ts';
 import { InProcessRegistry, type AvroRegistry } from '../serde/registry.ts';
+import { REDACTED_HEADER, type Redactor } from '../redaction/redactor.ts';
 import { decodeOtlpJson } from './otlp-json.ts';
 import { decodeOtlpProto } from './otlp-proto.ts';
 import { SpanCollector } from './span-collector.ts';
@@ -22,7 +23,7 @@ export { groupByTrace } from '../model/group.ts';
 /** The content type tailstream's own ingest writes. */
 export const SPAN_BATCH_CONTENT_TYPE = 'application/vnd.tailstream.spanbatch+avro';
 
-function headerText(raw: RawRecord, name: string): string | undefined {
+function headerText(raw: Pick<RawRecord, 'headers'>, name: string): string | undefined {
   for (const [k, v] of Object.entries(raw.headers)) if (k.toLowerCase() === name) return v.toString('utf8');
   return undefined;
 }
@@ -46,53 +47,66 @@ export interface RawSpansDecoderOptions {
   readonly limits?: SpanLimits;
   /** For Avro values; the in-process registry from schemas/ by default. */
   readonly registry?: AvroRegistry;
+  /** The `redaction:` config, applied to every accepted span (see SpanCollector). */
+  readonly redaction?: Redactor;
 }
 
 /** A decoder bound to limits and an Avro registry; see `decodeRawSpans`. */
 export class RawSpansDecoder {
   private readonly limits: SpanLimits;
   private readonly avro: AvroReader<unknown[]>;
+  readonly redactor: Redactor | undefined;
 
   constructor(opts: RawSpansDecoderOptions = {}) {
     this.limits = opts.limits ?? defaultSpanLimits;
+    this.redactor = opts.redaction;
     this.avro = avroReader('SpanBatch', opts.registry ?? InProcessRegistry.fromDir(), spanBatchObjectsMapping);
   }
 
   decode(raw: RawRecord): DecodeResult {
     if (raw.value === null) return { ok: false, error: 'record has no value' };
-    return this.decodeBytes(raw.value, headerText(raw, 'content-type'));
+    return this.decodeBytes(raw.value, headerText(raw, 'content-type'), undefined, this.redacts(raw));
+  }
+
+  /**
+   * Whether a record's spans still need redacting: not when our own ingest wrote it under
+   * the same redaction config (a second pass would hash hashes and count twice).
+   */
+  redacts(raw: Pick<RawRecord, 'headers'>): boolean {
+    return this.redactor !== undefined && headerText(raw, REDACTED_HEADER) !== this.redactor.fingerprint;
   }
 
   /** Like `decode`, but first fetches an Avro writer schema the registry has not seen yet. */
   async decodeAsync(raw: RawRecord): Promise<DecodeResult> {
     if (raw.value === null) return { ok: false, error: 'record has no value' };
     const format = detectFormat(raw.value, headerText(raw, 'content-type'));
-    if (format !== 'avro') return this.decodeBytes(raw.value, headerText(raw, 'content-type'));
+    const redact = this.redacts(raw);
+    if (format !== 'avro') return this.decodeBytes(raw.value, headerText(raw, 'content-type'), format, redact);
     let objs: unknown[];
     try {
       objs = await this.avro.readAsync(raw.value);
     } catch (e) {
       return { ok: false, format, error: `avro: ${errorMessage(e)}` };
     }
-    return this.collect(format, (c) => acceptAvroSpans(objs, c));
+    return this.collect(format, (c) => acceptAvroSpans(objs, c), redact);
   }
 
-  /** Decodes one value; `contentType` as in the record header or HTTP request. */
-  decodeBytes(value: Buffer, contentType?: string, format: RawSpansFormat = detectFormat(value, contentType)): DecodeResult {
+  /** Decodes one value; `contentType` as in the record header or HTTP request. Redacts unless told the bytes already are. */
+  decodeBytes(value: Buffer, contentType?: string, format: RawSpansFormat = detectFormat(value, contentType), redact = true): DecodeResult {
     try {
       switch (format) {
-        case 'otlp_proto': return this.collect(format, (c) => decodeOtlpProto(value, c));
-        case 'otlp_json': return this.collect(format, (c) => decodeOtlpJson(value, c));
-        case 'zipkin_json': return this.collect(format, (c) => decodeZipkin(value, c));
-        case 'avro': return this.collect(format, (c) => acceptAvroSpans(this.avro.read(value), c));
+        case 'otlp_proto': return this.collect(format, (c) => decodeOtlpProto(value, c), redact);
+        case 'otlp_json': return this.collect(format, (c) => decodeOtlpJson(value, c), redact);
+        case 'zipkin_json': return this.collect(format, (c) => decodeZipkin(value, c), redact);
+        case 'avro': return this.collect(format, (c) => acceptAvroSpans(this.avro.read(value), c), redact);
       }
     } catch (e) {
       return { ok: false, format, error: `${format}: ${errorMessage(e)}` };
     }
   }
 
-  private collect(format: RawSpansFormat, fill: (c: SpanCollector) => void): DecodeResult {
-    const c = new SpanCollector(this.limits);
+  private collect(format: RawSpansFormat, fill: (c: SpanCollector) => void, redact: boolean): DecodeResult {
+    const c = new SpanCollector(this.limits, redact ? this.redactor : undefined);
     fill(c);
     return { ok: true, format, spans: c.spans, rejected: c.rejected };
   }

@@ -4,7 +4,8 @@ import type { ErrorRequestHandler, Request } from 'express';
 import { groupByTrace } from '../model/group.ts';
 import type { Retention } from '../model/retention.ts';
 import type { SpanLimits } from '../model/validate.ts';
-import type { RawSpansDecoder } from './decode.ts';
+import { RawSpansDecoder } from './decode.ts';
+import type { Redactor } from '../redaction/redactor.ts';
 import type { RawSpansFormat, Rejection } from './types.ts';
 import { PublishError } from './errors.ts';
 import type { SpanPublisher } from './publisher.ts';
@@ -21,6 +22,13 @@ export interface IngestHttpOptions {
   readonly retention?: Retention;
   /** Wall clock for the retention check; injected by tests. */
   readonly nowMs?: () => number;
+  /** The `redaction:` config: spans are redacted here, before they are published. */
+  readonly redaction?: Redactor;
+}
+
+/** The receivers' decoder: their limits and redaction. */
+export function ingestDecoder(opts: IngestHttpOptions): RawSpansDecoder {
+  return new RawSpansDecoder({ ...(opts.limits ? { limits: opts.limits } : {}), ...(opts.redaction ? { redaction: opts.redaction } : {}) });
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;

@@ -6,9 +6,8 @@
  */
 import express from 'express';
 import type { Request, Response } from 'express';
-import { RawSpansDecoder } from './decode.ts';
 import { ExportTraceServiceResponse, RpcStatus } from './otlp-descriptor.ts';
-import { finalHandlers, ingestBody, mediaType, rawBody, rejectionMessage, type Failure, type IngestHttpOptions } from './http-common.ts';
+import { finalHandlers, ingestBody, ingestDecoder, mediaType, rawBody, rejectionMessage, type Failure, type IngestHttpOptions } from './http-common.ts';
 
 const PROTO = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
@@ -37,7 +36,7 @@ function sendSuccess(req: Request, res: Response, rejectedSpans: number, errorMe
 
 /** The OTLP/HTTP app; mount it or `listen` it (default port 4318). */
 export function createOtlpHttpApp(opts: IngestHttpOptions): express.Express {
-  const decoder = new RawSpansDecoder(opts.limits ? { limits: opts.limits } : {});
+  const decoder = ingestDecoder(opts);
   const app = express();
   app.disable('x-powered-by');
   app.post(

@@ -5,8 +5,7 @@
  */
 import express from 'express';
 import type { Request, Response } from 'express';
-import { RawSpansDecoder } from './decode.ts';
-import { finalHandlers, ingestBody, mediaType, rawBody, rejectionMessage, type Failure, type IngestHttpOptions } from './http-common.ts';
+import { finalHandlers, ingestBody, ingestDecoder, mediaType, rawBody, rejectionMessage, type Failure, type IngestHttpOptions } from './http-common.ts';
 
 function sendFailure(_req: Request, res: Response, f: Failure): void {
   if (f.retryAfter !== undefined) res.set('Retry-After', String(f.retryAfter));
@@ -15,7 +14,7 @@ function sendFailure(_req: Request, res: Response, f: Failure): void {
 
 /** The Zipkin app; mount it or `listen` it (default port 9411). */
 export function createZipkinApp(opts: IngestHttpOptions): express.Express {
-  const decoder = new RawSpansDecoder(opts.limits ? { limits: opts.limits } : {});
+  const decoder = ingestDecoder(opts);
   const app = express();
   app.disable('x-powered-by');
   app.post(

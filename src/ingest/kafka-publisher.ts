@@ -24,6 +24,8 @@ export interface KafkaSpanPublisherOptions {
   readonly retryAfterSeconds?: number;
   /** Batch compression (default none); consumers of any codec can read it (see compression.ts). */
   readonly compression?: KafkaCompression;
+  /** Added to every record (the redaction marker: see `REDACTED_HEADER`). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export class KafkaSpanPublisher implements SpanPublisher {
@@ -35,6 +37,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
   private readonly timeoutMs: number;
   private readonly retryAfter: number;
   private readonly compression: number;
+  private readonly headers: Readonly<Record<string, string>>;
 
   constructor(
     kafka: Kafka,
@@ -48,6 +51,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
     this.timeoutMs = opts.sendTimeoutMs ?? 10_000;
     this.retryAfter = opts.retryAfterSeconds ?? 5;
     this.compression = compressionType(opts.compression ?? 'none');
+    this.headers = { ...opts.headers, 'content-type': SPAN_BATCH_CONTENT_TYPE };
   }
 
   async publish(batches: readonly TraceBatch[]): Promise<void> {
@@ -78,7 +82,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
     const messages = batches.map((b) => ({
       key: b.traceId,
       value: this.serde.serialize([...b.spans]),
-      headers: { 'content-type': SPAN_BATCH_CONTENT_TYPE },
+      headers: this.headers,
     }));
     // A request may hold megabytes of spans; one produce call per chunk the broker accepts.
     for (const chunk of produceChunks(messages, messageBytes)) {

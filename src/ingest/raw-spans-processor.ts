@@ -16,6 +16,9 @@ export interface RawSpansRouting {
   readonly deadLetter: string;
 }
 
+/** On a dead letter whose value was withheld by redaction: the original value's length in bytes. */
+export const WITHHELD_HEADER = 'error.value.withheld-bytes';
+
 function describeRejections(rejected: readonly Rejection[]): string {
   const shown = rejected.slice(0, 5).map((r) => `span[${r.index}]${r.spanId ? ` ${r.spanId}` : ''}: ${r.reason}`);
   return `${rejected.length} invalid span(s) rejected, the rest accepted: ${shown.join('; ')}${rejected.length > 5 ? '; …' : ''}`;
@@ -41,9 +44,15 @@ export function rawSpansDecoder(routing: RawSpansRouting, decoder: RawSpansDecod
           const where = meta ? `${meta.topic}/${meta.partition}@${meta.offset}` : 'raw-spans';
           const raw = { key: record.key === null ? null : Buffer.from(record.key), value: record.value, timestamp: record.timestamp, headers: record.headers };
           const result = await decoder.decodeAsync(raw);
+          // Bytes redaction has not seen (a Collector's record) stay out of the dead-letter
+          // topic: it keeps the reason, masked too, since parsers quote their input.
+          const withhold = decoder.redacts(raw);
           const toDlq = (reason: string, n: number) => {
             metrics.rejectedSpans.inc({ kind: n === 0 ? 'record' : 'span' }, Math.max(1, n));
-            return ctx.forward(new StreamRecord(record.key ?? '', record.value, record.timestamp, deadLetterHeaders(record.headers, reason, where)), routing.deadLetter);
+            const why = withhold && decoder.redactor ? decoder.redactor.redactText(reason) : reason;
+            const headers = deadLetterHeaders(record.headers, why, where);
+            const value = withhold ? null : record.value;
+            return ctx.forward(new StreamRecord(record.key ?? '', value, record.timestamp, withhold ? { ...headers, [WITHHELD_HEADER]: Buffer.from(String(record.value?.length ?? 0)) } : headers), routing.deadLetter);
           };
           if (!result.ok) {
             await toDlq(result.error, 0);

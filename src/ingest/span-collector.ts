@@ -2,22 +2,27 @@ import { defaultSpanLimits, validateSpan, type SpanLimits } from '../model/valid
 import type { Span } from '../model/span.ts';
 import type { FieldError } from '../model/field-error.ts';
 import type { Rejection } from './types.ts';
+import type { Redactor } from '../redaction/redactor.ts';
 
 /**
  * Numbers spans as a decoder meets them and validates each, so every format reports
- * rejections the same way (`span[<index>].<field>: <why>`).
+ * rejections the same way (`span[<index>].<field>: <why>`). It is also the one door every
+ * decoder's spans pass: an accepted span is redacted here, before anything can store it.
  */
 export class SpanCollector {
   private next = 0;
   readonly spans: Span[] = [];
   readonly rejected: Rejection[] = [];
 
-  constructor(private readonly limits: SpanLimits = defaultSpanLimits) {}
+  constructor(
+    private readonly limits: SpanLimits = defaultSpanLimits,
+    private readonly redactor?: Redactor,
+  ) {}
 
   accept(span: Span): void {
     const index = this.next++;
     const reason = validateSpan(span, `span[${index}]`, this.limits);
-    if (reason === undefined) this.spans.push(span);
+    if (reason === undefined) this.spans.push(this.redactor ? this.redactor.redact(span) : span);
     else this.rejected.push(withIds({ index, reason }, span.traceId, span.spanId));
   }
 

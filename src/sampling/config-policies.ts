@@ -1,6 +1,6 @@
 import { ADAPTIVE_DEFAULTS } from './adaptive.ts';
 import type { AdaptiveConfig } from './adaptive.ts';
-import { ObjectReader, SamplingConfigError, describe } from './config-reader.ts';
+import { ObjectReader, SamplingConfigError, describe } from '../util/config-reader.ts';
 import { POLICY_TYPES, TOP_LEVEL_ONLY } from './config-policy-types.ts';
 import type { CompositeConfig, PolicyConfig, PolicyType, StatusCodeName } from './config-policy-types.ts';
 import { errorMessage } from '../util/errors.ts';

@@ -1,10 +1,10 @@
 import { parse as parseYaml } from 'yaml';
-import { ObjectReader, SamplingConfigError } from './config-reader.ts';
+import { ObjectReader, SamplingConfigError } from '../util/config-reader.ts';
 import { parsePolicyList } from './config-policies.ts';
 import type { PolicyConfig } from './config-policy-types.ts';
 import { errorMessage } from '../util/errors.ts';
 
-export { SamplingConfigError } from './config-reader.ts';
+export { SamplingConfigError } from '../util/config-reader.ts';
 export type * from './config-policy-types.ts';
 
 /**

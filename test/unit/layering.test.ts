@@ -16,15 +16,16 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   state: ['serde', 'util'],
   streams: ['state', 'serde', 'metrics', 'util'],
   clickhouse: ['model', 'edges', 'util'],
-  ingest: ['model', 'serde', 'streams', 'metrics', 'util'],
+  redaction: ['model', 'metrics', 'util'],
+  ingest: ['model', 'redaction', 'serde', 'streams', 'metrics', 'util'],
   sampling: ['model', 'edges', 'serde', 'state', 'streams', 'metrics', 'util'],
   sink: ['clickhouse', 'model', 'edges', 'serde', 'streams', 'metrics', 'util'],
   query: ['clickhouse', 'edges', 'model', 'serde', 'util'],
   storage: ['clickhouse', 'metrics', 'util'],
   workload: ['model', 'edges', 'util'],
   // `app` only for the type of the /sql limits it parses.
-  config: ['app', 'model', 'sampling', 'streams', 'util'],
-  topologies: ['ingest', 'metrics', 'model', 'sampling', 'serde', 'sink', 'streams', 'util'],
+  config: ['app', 'model', 'redaction', 'sampling', 'streams', 'util'],
+  topologies: ['ingest', 'metrics', 'model', 'redaction', 'sampling', 'serde', 'sink', 'streams', 'util'],
 };
 /** The composition root (app/, src/main.ts, cli.ts, demo.ts) may import anything. */
 const ROOTS = new Set(['app', '(src)']);

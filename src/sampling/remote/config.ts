@@ -4,7 +4,7 @@
  * `service_strategies`, `operation_strategies`, type `probabilistic` or `ratelimiting` with
  * `param`); `adaptive` turns on per-operation probabilities computed from span metrics.
  */
-import { ObjectReader, SamplingConfigError } from '../config-reader.ts';
+import { ObjectReader, SamplingConfigError } from '../../util/config-reader.ts';
 
 export type StrategyType = 'probabilistic' | 'ratelimiting';
 

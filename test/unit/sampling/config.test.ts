@@ -6,7 +6,7 @@ import {
   parseSamplingConfig,
   parseSamplingConfigText,
 } from '../../../src/sampling/config.ts';
-import { parseDuration } from '../../../src/sampling/config-reader.ts';
+import { parseDuration } from '../../../src/util/config-reader.ts';
 
 /** The example policy list from the OTel Collector tail_sampling processor's documentation. */
 const COLLECTOR_EXAMPLE = `

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration as queryDuration } from '../../../src/query/duration.ts';
-import { parseDuration as configDuration } from '../../../src/sampling/config-reader.ts';
+import { parseDuration as configDuration } from '../../../src/util/config-reader.ts';
 import { parseDurationNs } from '../../../src/util/duration.ts';
 
 /** The sampling config and the query API read durations with one parser: same text, same value. */

@@ -4,7 +4,7 @@ import { ConfigError } from '../../../src/config/config.ts';
 import { PublishError } from '../../../src/ingest/errors.ts';
 import { FieldError } from '../../../src/model/field-error.ts';
 import { QueryError } from '../../../src/query/errors.ts';
-import { SamplingConfigError } from '../../../src/sampling/config-reader.ts';
+import { SamplingConfigError } from '../../../src/util/config-reader.ts';
 import { SerdeError } from '../../../src/serde/errors.ts';
 import { UnknownSchemaIdError } from '../../../src/serde/registry.ts';
 import { StoreIoError } from '../../../src/state/store-io-error.ts';

@@ -4,8 +4,8 @@
  * instead of misbehaving at 3 a.m. Reads are recorded so leftover (unknown) fields are
  * reported too — a typo'd field silently ignored is a policy silently not applied.
  */
-import { parseDurationNs } from '../util/duration.ts';
-import { TailstreamError } from '../util/errors.ts';
+import { parseDurationNs } from './duration.ts';
+import { TailstreamError } from './errors.ts';
 
 /** Every invalid sampling config; `path` is where in the document the problem is. */
 export class SamplingConfigError extends TailstreamError {

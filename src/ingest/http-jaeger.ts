@@ -34,7 +34,7 @@ export function createJaegerCollectorApp(opts: IngestHttpOptions): express.Expre
     rawBody(opts),
     async (req, res) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const decoded = decodeJaegerBatch(body, opts.limits);
+      const decoded = decodeJaegerBatch(body, opts.limits, opts.redaction);
       if (!decoded.ok) return sendFailure(req, res, { status: 400, message: decoded.error });
       const out = await ingestDecoded(opts, decoded);
       if (!out.ok) return sendFailure(req, res, out.failure);

@@ -57,7 +57,7 @@ export function startJaegerAgent(opts: JaegerAgentOptions): Promise<ListeningAge
   };
 
   const handle = async (msg: Buffer): Promise<void> => {
-    const decoded = decodeAgentDatagram(msg, protocol, opts.limits);
+    const decoded = decodeAgentDatagram(msg, protocol, opts.limits, opts.redaction);
     if (!decoded.ok) return refuse('rejected', decoded.error);
     const out = await ingestDecoded(opts, decoded);
     if (!out.ok) {

@@ -9,6 +9,7 @@ import { FieldError } from '../../model/field-error.ts';
 import type { Span } from '../../model/span.ts';
 import { SpanCollector } from '../span-collector.ts';
 import type { Rejection } from '../types.ts';
+import type { Redactor } from '../../redaction/redactor.ts';
 import { BinaryInput } from '../thrift/binary.ts';
 import { CompactInput } from '../thrift/compact.ts';
 import { ThriftError, type ThriftInput } from '../thrift/input.ts';
@@ -24,16 +25,16 @@ export type JaegerDecodeResult =
 const input = (bytes: Buffer, protocol: JaegerProtocol): ThriftInput => (protocol === 'compact' ? new CompactInput(bytes) : new BinaryInput(bytes));
 
 /** A collector body: one Batch struct in the binary protocol. */
-export function decodeJaegerBatch(bytes: Buffer, limits: SpanLimits = defaultSpanLimits): JaegerDecodeResult {
-  return decode(bytes, 'binary', readBatch, 'jaeger.thrift Batch', limits);
+export function decodeJaegerBatch(bytes: Buffer, limits: SpanLimits = defaultSpanLimits, redactor?: Redactor): JaegerDecodeResult {
+  return decode(bytes, 'binary', readBatch, 'jaeger.thrift Batch', limits, redactor);
 }
 
 /** An agent datagram: `Agent.emitBatch` in the given protocol. */
-export function decodeAgentDatagram(bytes: Buffer, protocol: JaegerProtocol, limits: SpanLimits = defaultSpanLimits): JaegerDecodeResult {
-  return decode(bytes, protocol, readEmitBatch, `agent emitBatch (${protocol} protocol)`, limits);
+export function decodeAgentDatagram(bytes: Buffer, protocol: JaegerProtocol, limits: SpanLimits = defaultSpanLimits, redactor?: Redactor): JaegerDecodeResult {
+  return decode(bytes, protocol, readEmitBatch, `agent emitBatch (${protocol} protocol)`, limits, redactor);
 }
 
-function decode(bytes: Buffer, protocol: JaegerProtocol, read: (r: ThriftInput) => JBatch, what: string, limits: SpanLimits): JaegerDecodeResult {
+function decode(bytes: Buffer, protocol: JaegerProtocol, read: (r: ThriftInput) => JBatch, what: string, limits: SpanLimits, redactor: Redactor | undefined): JaegerDecodeResult {
   if (bytes.length === 0) return { ok: false, error: `${what}: empty body` };
   const r = input(bytes, protocol);
   let batch: JBatch;
@@ -52,7 +53,7 @@ function decode(bytes: Buffer, protocol: JaegerProtocol, read: (r: ThriftInput) 
     if (e instanceof FieldError) return { ok: false, error: `${what}: Batch.${e.message}` };
     throw e;
   }
-  const c = new SpanCollector(limits);
+  const c = new SpanCollector(limits, redactor);
   for (const s of batch.spans ?? []) {
     try {
       c.accept(jaegerSpanToModel(s, resource));

@@ -3,6 +3,8 @@ import { decodeAgentDatagram, decodeJaegerBatch, type JaegerProtocol } from '../
 import type { Span } from '../../../src/model/span.ts';
 import { GOLDEN_EMIT_BATCH } from '../../fixtures/jaeger-thrift-golden.ts';
 import { T, batch, emitBatch, field, goodSpan, i32, i64, list, span, str, stringTag, struct } from '../../fixtures/thrift-binary-writer.ts';
+import { parseRedactionConfig } from '../../../src/redaction/config.ts';
+import { Redactor } from '../../../src/redaction/redactor.ts';
 
 const attrs = (s: Span | undefined) => Object.fromEntries((s?.attributes ?? []).map((a) => [a.key, a.value]));
 const PROTOCOLS: readonly JaegerProtocol[] = ['compact', 'binary'];
@@ -171,5 +173,22 @@ describe('Jaeger Thrift fuzz (seeded)', () => {
       expect(() => decodeAgentDatagram(bytes, 'binary')).not.toThrow();
       expect(() => decodeJaegerBatch(bytes)).not.toThrow();
     }
+  });
+});
+
+describe('Jaeger Thrift goes through the redaction door like every other receiver', () => {
+  const redactor = new Redactor(parseRedactionConfig({ allow_all_keys: true, patterns: ['email'] }));
+
+  it.each(PROTOCOLS)('a collector Batch and a %s agent datagram come out redacted', (protocol) => {
+    const tags = [stringTag('user', 'bob@example.com')];
+    const collector = decodeJaegerBatch(batch('svc', [goodSpan(1n, { tags })]), undefined, redactor);
+    const agent = decodeAgentDatagram(GOLDEN_EMIT_BATCH[protocol], protocol, undefined, redactor);
+    if (!collector.ok || !agent.ok) throw new Error('did not decode');
+    expect(attrs(collector.spans[0])['user']).not.toEqual({ type: 'string', value: 'bob@example.com' });
+    expect(agent.spans.length).toBe(2);
+    // Without the redactor the same bytes keep the address.
+    const plain = decodeJaegerBatch(batch('svc', [goodSpan(1n, { tags })]));
+    if (!plain.ok) throw new Error(plain.error);
+    expect(attrs(plain.spans[0])['user']).toEqual({ type: 'string', value: 'bob@example.com' });
   });
 });

@@ -196,7 +196,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 function prefixed(prefix: string): TailSamplingTopics {
   if (!/^[A-Za-z0-9._-]*$/.test(prefix)) throw new ConfigError(`KAFKA_TOPIC_PREFIX: only letters, digits, '.', '_' and '-' are allowed in topic names, got "${prefix}"`);
   const t = DEFAULT_TOPICS;
-  return { rawSpans: prefix + t.rawSpans, deadLetter: prefix + t.deadLetter, sampledSpans: prefix + t.sampledSpans, dependencyEdges: prefix + t.dependencyEdges, spanMetrics: prefix + t.spanMetrics };
+  return { rawSpans: prefix + t.rawSpans, deadLetter: prefix + t.deadLetter, sampledSpans: prefix + t.sampledSpans, dependencyEdges: prefix + t.dependencyEdges, spanMetrics: prefix + t.spanMetrics, samplingDecisions: prefix + t.samplingDecisions };
 }
 
 function deepFreeze<T>(o: T): T {

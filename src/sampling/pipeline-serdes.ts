@@ -3,6 +3,8 @@ import type { SampledTrace } from '../model/sampled-trace.ts';
 import type { Span } from '../model/span.ts';
 import { dependencyEdgeSerde, spanMetricsSerde } from '../serde/avro-aggregates.ts';
 import { sampledTraceSerde, spanBatchSerde } from '../serde/avro-serde.ts';
+import { samplingStatsSerde } from '../serde/avro-sampling-stats.ts';
+import type { SamplingStatsRow } from './stats/types.ts';
 import type { AvroRegistry } from '../serde/registry.ts';
 import type { AvroSerde } from '../serde/avro-serde.ts';
 import { spanCodec, type SpanCodec } from './assembly/span-codec.ts';
@@ -14,6 +16,7 @@ export interface PipelineSerdes {
   readonly sampledTrace: AvroSerde<SampledTrace>;
   readonly dependencyEdge: AvroSerde<DependencyEdge>;
   readonly spanMetrics: AvroSerde<SpanMetrics>;
+  readonly samplingDecisions: AvroSerde<SamplingStatsRow>;
   readonly spanCodec: SpanCodec;
 }
 
@@ -24,6 +27,7 @@ export async function createPipelineSerdes(registry: AvroRegistry): Promise<Pipe
     sampledTrace: await sampledTraceSerde(registry),
     dependencyEdge: await dependencyEdgeSerde(registry),
     spanMetrics: await spanMetricsSerde(registry),
+    samplingDecisions: await samplingStatsSerde(registry),
     spanCodec: spanCodec(registry),
   };
 }

@@ -1,13 +1,16 @@
 import type { DependencyEdge, SpanMetrics } from '../edges/types.ts';
+import type { SamplingStatsRow } from '../sampling/stats/types.ts';
 import type { SampledTrace } from '../model/sampled-trace.ts';
 import { StatusCode } from '../model/span.ts';
-import { edgeToRow, metricsToRow, spanToRow, type SpanRow } from './rows.ts';
+import { edgeToRow, metricsToRow, samplingStatsToRow, spanToRow, type SpanRow } from './rows.ts';
 
-/** The sink's input topics (co-partitioned: one task per partition reads all three). */
+/** The sink's input topics (co-partitioned: one task per partition reads all of them). */
 export interface SinkTopics {
   readonly sampledSpans: string;
   readonly dependencyEdges: string;
   readonly spanMetrics: string;
+  /** Sampling statistics; read only when named (the pipeline always names it). */
+  readonly samplingDecisions?: string;
 }
 
 /**
@@ -23,8 +26,8 @@ export interface SinkRoute {
 }
 
 /**
- * The three routes. `traces` and `trace_id_ts` are materialized views over `spans`, and
- * the edge / metrics rollups over their minute tables, so the sink writes three tables.
+ * The routes. `traces` and `trace_id_ts` are materialized views over `spans`, and
+ * the edge / metrics rollups over their minute tables, so the sink writes these tables only.
  */
 export function sinkRoutes(topics: SinkTopics): SinkRoute[] {
   return [
@@ -46,6 +49,16 @@ export function sinkRoutes(topics: SinkTopics): SinkRoute[] {
       accept: (v) => ({ items: [metricsToRow(v as SpanMetrics)], rows: 1 }),
       rows: (items) => items as object[],
     },
+    ...(topics.samplingDecisions === undefined
+      ? []
+      : [
+          {
+            table: 'sampling_decisions',
+            topic: topics.samplingDecisions,
+            accept: (v: unknown) => ({ items: [samplingStatsToRow(v as SamplingStatsRow)], rows: 1 }),
+            rows: (items: readonly unknown[]) => items as object[],
+          },
+        ]),
   ];
 }
 

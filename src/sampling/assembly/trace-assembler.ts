@@ -17,6 +17,7 @@ import { DecisionCache, type CachedDecision } from './decision-cache.ts';
 import { WindowStore, windowRowSerde } from './window-store.ts';
 import { deadLetterRow, deadLetterTrace } from './dead-letter-trace.ts';
 import { isFatal } from '../../streams/processing-errors.ts';
+import { decisionStat } from '../stats/decision-stat.ts';
 
 export type { CachedDecision } from './decision-cache.ts';
 
@@ -46,7 +47,7 @@ export interface AssemblyOptions {
   /** Spans per SampledTrace record, so a huge trace never makes one huge Kafka record. */
   readonly outputChunkSpans: number;
   /** Child node names to forward to. */
-  readonly children: { readonly sampled: string; readonly edges: string; readonly metrics: string };
+  readonly children: { readonly sampled: string; readonly edges: string; readonly metrics: string; readonly stats: string };
 }
 
 /**
@@ -303,6 +304,7 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
       expiresAtMs: now + this.opts.sampling.decisionCache.ttlMs,
     };
     if (d.sampled) await this.emit(traceId, spans, cached, false, now);
+    await this.ctx.forward(new StreamRecord(traceId, decisionStat(d, reason, spans, meta.spans, now), now), this.opts.children.stats);
     await this.decisions.put(traceId, cached);
     for (const k of keys) await this.spans.delete(k);
     await this.metas.delete(traceId);

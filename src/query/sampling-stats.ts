@@ -19,11 +19,13 @@ export interface PolicyStats extends Counts {
    * What the policy achieved in the target's unit: kept % of the traces attributed to it
    * (sampling_percentage), kept spans/s (spans_per_second), kept traces/s per root service
    * (traces_per_second_per_key: the adaptive key when key_fields is [service.name]); null
-   * when there is no target or it cannot be measured here (bytes).
+   * when there is no target or it cannot be measured here (bytes). Rates are over the
+   * buckets in which the policy decided anything (`activeSeconds`), not idle time.
    */
   actual: number | null;
   /** Root services the policy decided for. */
   services: number;
+  activeSeconds: number;
 }
 
 export interface ServiceStats extends Counts {
@@ -61,19 +63,21 @@ function group<K, V>(m: Map<K, V>, k: K, make: () => V): V {
   return v;
 }
 
-/** Policy rows over `seconds`; rows come in time order, so the last target seen is the newest. */
-function policyStats(rows: readonly DecisionBucketRow[], seconds: number): PolicyStats[] {
-  const by = new Map<string, PolicyStats & { serviceSet: Set<string> }>();
+/** Policy rows; rows come in time order, so the last target seen is the newest. */
+function policyStats(rows: readonly DecisionBucketRow[], stepMs: number): PolicyStats[] {
+  const by = new Map<string, PolicyStats & { serviceSet: Set<string>; bucketSet: Set<number> }>();
   for (const r of rows) {
-    const p = group(by, r.policy, () => ({ policy: r.policy, ...zero(), targetKind: '', target: null, actual: null, services: 0, serviceSet: new Set<string>() }));
+    const p = group(by, r.policy, () => ({ policy: r.policy, ...zero(), targetKind: '', target: null, actual: null, services: 0, activeSeconds: 0, serviceSet: new Set<string>(), bucketSet: new Set<number>() }));
     add(p, r);
     p.serviceSet.add(r.service);
+    p.bucketSet.add(r.t);
     p.targetKind = r.targetKind;
     p.target = r.targetKind === '' ? null : r.target;
   }
-  return [...by.values()].map(({ serviceSet, ...p }) => {
+  return [...by.values()].map(({ serviceSet, bucketSet, ...p }) => {
     const services = serviceSet.size;
-    return { ...p, services, actual: actualOf(p, seconds, services) };
+    const activeSeconds = (bucketSet.size * stepMs) / 1000;
+    return { ...p, services, activeSeconds, actual: actualOf(p, activeSeconds, services) };
   });
 }
 
@@ -104,13 +108,13 @@ export function summarizeSamplingStats(rows: readonly DecisionBucketRow[], q: { 
     add(group(reasons, r.reason, () => ({ reason: r.reason, ...zero() })), r);
     group(buckets, r.t, () => []).push(r);
   }
-  const series = [...buckets].flatMap(([time, rs]) => policyStats(rs, q.stepMs / 1000).map((p) => ({ time, ...p })));
+  const series = [...buckets].flatMap(([time, rs]) => policyStats(rs, q.stepMs).map((p) => ({ time, ...p })));
   return {
     from: q.fromMs,
     to: q.toMs,
     stepMs: q.stepMs,
     totals,
-    policies: policyStats(rows, (q.toMs - q.fromMs) / 1000),
+    policies: policyStats(rows, q.stepMs),
     services: [...services.values()],
     reasons: [...reasons.values()],
     series,

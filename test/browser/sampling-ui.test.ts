@@ -100,7 +100,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`Sampling page in headless Chromium (skip
 
   it('filters by service through the selector', async () => {
     await page.selectOption('select[name=service]', 'checkout');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=service-row]').length === 1);
+    await page.waitForFunction("document.querySelectorAll('[data-testid=service-row]').length === 1");
     const seen = await page.getAttribute('[data-testid=service-row]', 'data-seen');
     expect(Number(seen)).toBe(truthBy(plan, (e) => e.service).get('checkout')?.traces);
     await page.screenshot({ path: `${SHOTS}/sampling-checkout.png`, fullPage: true });

@@ -4,6 +4,8 @@ import type { DecisionBucketRow } from '../../../src/query/sampling-stats-sql.ts
 import { parseSamplingConfigText } from '../../../src/sampling/config.ts';
 import { mergeStatsRows, statsKey, statsKeysFrom, statsRowOf } from '../../../src/sampling/stats/stats-row.ts';
 import { policyTargets } from '../../../src/sampling/stats/targets.ts';
+import { samplingStatsSerde } from '../../../src/serde/avro-sampling-stats.ts';
+import { InProcessRegistry } from '../../../src/serde/registry.ts';
 import type { DecisionStat } from '../../../src/sampling/stats/types.ts';
 
 const decision = (o: Partial<DecisionStat> = {}): DecisionStat => ({ decidedAtMs: 120_500, sampled: true, policy: 'p', service: 's', reason: 'root_seen', spans: 3, sampleRate: 1, ...o });
@@ -70,5 +72,13 @@ describe('summarizeSamplingStats', () => {
     expect(s.policies.find((p) => p.policy === 'ten')).toMatchObject({ target: 10, actual: 11 });
     expect(s.policies.find((p) => p.policy === 'errors')).toMatchObject({ target: null, actual: null });
     expect(s.series.map((p) => [p.time, p.policy])).toEqual([[0, 'ada'], [60_000, 'ten'], [60_000, 'errors']]);
+  });
+});
+
+describe('SamplingDecisions Avro serde', () => {
+  it('round-trips a row exactly, counts past 2^32 included', async () => {
+    const serde = await samplingStatsSerde(InProcessRegistry.fromDir());
+    const row = { ...statsRowOf(decision({ policy: 'ada|x', service: 'checkout' }), { kind: 'traces_per_second_per_key' as const, value: 2.5 }, 60_000), traces: 2 ** 33, spans: 2 ** 40 };
+    expect(serde.deserialize(serde.serialize(row))).toEqual(row);
   });
 });

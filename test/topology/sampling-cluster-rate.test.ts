@@ -44,6 +44,8 @@ describe('cluster-wide rate budgets', () => {
     ['rate_limiting', '{ name: budget, type: rate_limiting, rate_limiting: { spans_per_second: 300 } }', 300],
     ['composite', '{ name: budget, type: composite, composite: { max_total_spans_per_second: 300, policy_order: [all], composite_sub_policy: [{ name: all, type: always_sample }] } }', 300],
     ['bytes_limiting', '{ name: budget, type: bytes_limiting, bytes_limiting: { bytes_per_second: 30000, burst_capacity: 30000 } }', undefined],
+    // 200 traces/s of one key against 40 traces/s: each task aims at 40 / tasks of what it sees.
+    ['adaptive', '{ name: budget, type: adaptive, adaptive: { target_traces_per_second: 40, key_fields: [service.name], adjustment_interval: 2s } }', undefined],
   ])('%s: 1 task and 6 tasks keep the same spans per second', async (_name, policy, target) => {
     const config = `\ndecision_wait: 1s\npolicies:\n  - ${policy}\n`;
     const one = await keptSpansPerSecond(config, 1);

@@ -117,6 +117,7 @@ async function throughput(serdes: PipelineSerdes, traces: number): Promise<void>
       sampledSpans: `bench-sampled-${stamp}`,
       dependencyEdges: `bench-edges-${stamp}`,
       spanMetrics: `bench-metrics-${stamp}`,
+      samplingDecisions: `bench-decisions-${stamp}`,
     };
     const bareOut = `bench-bare-out-${stamp}`;
     await admin.ensureTopics([...Object.values(topics), bareOut].map((topic) => ({ topic, partitions: PARTITIONS })));

@@ -5,12 +5,14 @@
  *   raw-spans ─▶ decode-raw-spans ─┬─▶ assemble-traces ─┬─▶ sampled-spans
  *                                  ├─▶ <app>-spans-repartition ─▶ (back to assemble-traces)
  *                                  └─▶ raw-spans.dlq    ├─▶ dependency-edges
- *                                                       └─▶ span-metrics
+ *                                                       ├─▶ span-metrics
+ *                                                       └─▶ sampling-stats ─▶ sampling-decisions
  */
 import { RawSpansDecoder } from '../src/ingest/decode.ts';
 import { rawSpansDecoder } from '../src/ingest/raw-spans-processor.ts';
 import type { Redactor } from '../src/redaction/redactor.ts';
 import { traceAssembler, type AssemblyOptions } from '../src/sampling/assembly/trace-assembler.ts';
+import { samplingStats } from '../src/sampling/stats/stats-processor.ts';
 import type { SamplingMetrics } from '../src/sampling/assembly/metrics.ts';
 import type { SamplingConfig } from '../src/sampling/config.ts';
 import type { PipelineSerdes } from '../src/serde/pipeline-serdes.ts';
@@ -26,6 +28,8 @@ export const ASSEMBLE = 'assemble-traces';
 export const SAMPLED_SINK = 'sampled-spans-sink';
 export const EDGES_SINK = 'dependency-edges-sink';
 export const METRICS_SINK = 'span-metrics-sink';
+export const SAMPLING_STATS = 'sampling-stats';
+export const SAMPLING_STATS_SINK = 'sampling-decisions-sink';
 
 export interface TailSamplingTopics {
   readonly rawSpans: string;
@@ -33,6 +37,7 @@ export interface TailSamplingTopics {
   readonly sampledSpans: string;
   readonly dependencyEdges: string;
   readonly spanMetrics: string;
+  readonly samplingDecisions: string;
 }
 
 export const DEFAULT_TOPICS: TailSamplingTopics = {
@@ -41,6 +46,7 @@ export const DEFAULT_TOPICS: TailSamplingTopics = {
   sampledSpans: 'sampled-spans',
   dependencyEdges: 'dependency-edges',
   spanMetrics: 'span-metrics',
+  samplingDecisions: 'sampling-decisions',
 };
 
 export interface TailSamplingConfig {
@@ -71,7 +77,7 @@ export function build(config: TailSamplingConfig): Topology {
     .addProcessor(
       ASSEMBLE,
       traceAssembler(
-        { ...config.assembly, sampling: config.sampling, children: { sampled: SAMPLED_SINK, edges: EDGES_SINK, metrics: METRICS_SINK } },
+        { ...config.assembly, sampling: config.sampling, children: { sampled: SAMPLED_SINK, edges: EDGES_SINK, metrics: METRICS_SINK, stats: SAMPLING_STATS } },
         serdes.spanCodec,
         config.metrics,
       ),
@@ -80,5 +86,11 @@ export function build(config: TailSamplingConfig): Topology {
     )
     .addSink(SAMPLED_SINK, topics.sampledSpans, stringSerde, serdes.sampledTrace, ASSEMBLE)
     .addSink(EDGES_SINK, topics.dependencyEdges, stringSerde, serdes.dependencyEdge, ASSEMBLE)
-    .addSink(METRICS_SINK, topics.spanMetrics, stringSerde, serdes.spanMetrics, ASSEMBLE);
+    .addSink(METRICS_SINK, topics.spanMetrics, stringSerde, serdes.spanMetrics, ASSEMBLE)
+    .addProcessor(
+      SAMPLING_STATS,
+      samplingStats({ policies: config.sampling.policies, windowMs: config.assembly.windowMs, tickMs: config.assembly.tickMs, sink: SAMPLING_STATS_SINK }),
+      ASSEMBLE,
+    )
+    .addSink(SAMPLING_STATS_SINK, topics.samplingDecisions, stringSerde, serdes.samplingDecisions, SAMPLING_STATS);
 }

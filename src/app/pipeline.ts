@@ -248,7 +248,7 @@ async function startOnKafka({ config, topologies, registry, logger, spanBatch, r
   const admin: TopicAdmin = new KafkaTopicAdmin(kafka);
   const partitions = 6;
   const t = config.topics;
-  await admin.ensureTopics([t.rawSpans, t.sampledSpans, t.dependencyEdges, t.spanMetrics, t.deadLetter].map((topic) => ({ topic, partitions })));
+  await admin.ensureTopics([t.rawSpans, t.sampledSpans, t.dependencyEdges, t.spanMetrics, t.samplingDecisions, t.deadLetter].map((topic) => ({ topic, partitions })));
   const common = { kafka, topicAdmin: admin, stateDir: join(config.dataDir, 'state'), processingGuarantee: config.processingGuarantee, registry };
   const ids = config.applicationIds;
   const runtimes = topologies

@@ -1,4 +1,5 @@
 import type { DependencyEdge, SpanMetrics } from '../edges/types.ts';
+import type { SamplingStatsRow } from '../model/sampling-stats.ts';
 import type { Span } from '../model/span.ts';
 import { StatusCode } from '../model/span.ts';
 import { KIND_NAMES, STATUS_NAMES, spanToRow, type KindName, type SinkDecision, type SpanRow, type StatusName } from './span-row.ts';
@@ -49,6 +50,18 @@ export function metricsToRow(m: SpanMetrics): MetricsRow {
   return {
     window_start: msToDateTime(m.windowStartMs), service: m.service, operation: m.operation, kind, status_code: status,
     calls: m.calls, errors: m.errors, duration_sum_ns: m.durationSumNanos.toString(), duration_buckets: sparseBuckets(m.durationBuckets),
+  };
+}
+
+export interface SamplingDecisionsRow {
+  window_start: string; policy: string; service: string; reason: string; target_kind: string; target: number;
+  traces: number; traces_kept: number; spans: number; spans_kept: number;
+}
+
+export function samplingStatsToRow(r: SamplingStatsRow): SamplingDecisionsRow {
+  return {
+    window_start: msToDateTime(r.windowStartMs), policy: r.policy, service: r.service, reason: r.reason, target_kind: r.targetKind,
+    target: r.target, traces: r.traces, traces_kept: r.tracesKept, spans: r.spans, spans_kept: r.spansKept,
   };
 }
 

@@ -8,6 +8,7 @@ import { TraceReader, type TraceReaderOptions } from './reader.ts';
 import { metricsRoutes } from './routes-metrics.ts';
 import { jaegerV1Routes } from './routes-v1.ts';
 import { jaegerV3Routes } from './routes-v3.ts';
+import { samplingRoutes } from './routes-sampling.ts';
 
 export interface QueryAppOptions {
   /** Its default database must be `database` (openClickHouse sets it): the SQL names tables unqualified. */
@@ -41,9 +42,10 @@ export function createQueryApp(opts: QueryAppOptions): express.Express {
   app.disable('x-powered-by');
   app.use(jaegerV3Routes(deps));
   app.use(metricsRoutes({ ...deps, client: opts.client, enabled: opts.spanMetrics ?? true }));
+  app.use(samplingRoutes({ client: opts.client, nowNs: deps.nowNs, log: deps.log }));
   app.use(jaegerV1Routes(deps));
   app.use('/static', express.static(UI_DIR, { index: false, fallthrough: false }));
-  app.get(['/', '/search', '/map'], (_req, res) => res.sendFile('index.html', { root: UI_DIR }));
+  app.get(['/', '/search', '/map', '/sampling'], (_req, res) => res.sendFile('index.html', { root: UI_DIR }));
   // Jaeger's trace links (/trace/<id>) open the trace view.
   app.get('/trace/:traceId', (req, res) => res.redirect(302, `/#/trace/${encodeURIComponent(String(req.params['traceId']))}`));
   app.use(...jsonFallbacks(deps.log));

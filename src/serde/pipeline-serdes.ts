@@ -6,6 +6,8 @@ import { sampledTraceSerde, spanBatchSerde } from './avro-serde.ts';
 import type { AvroRegistry } from './registry.ts';
 import type { AvroSerde } from './avro-serde.ts';
 import { spanCodec, type SpanCodec } from './span-codec.ts';
+import { samplingStatsSerde } from './avro-sampling-stats.ts';
+import type { SamplingStatsRow } from '../model/sampling-stats.ts';
 
 /** The Avro serdes of the pipeline's topics, registered once (the registry calls are async). */
 export interface PipelineSerdes {
@@ -14,6 +16,7 @@ export interface PipelineSerdes {
   readonly sampledTrace: AvroSerde<SampledTrace>;
   readonly dependencyEdge: AvroSerde<DependencyEdge>;
   readonly spanMetrics: AvroSerde<SpanMetrics>;
+  readonly samplingDecisions: AvroSerde<SamplingStatsRow>;
   readonly spanCodec: SpanCodec;
 }
 
@@ -24,6 +27,7 @@ export async function createPipelineSerdes(registry: AvroRegistry): Promise<Pipe
     sampledTrace: await sampledTraceSerde(registry),
     dependencyEdge: await dependencyEdgeSerde(registry),
     spanMetrics: await spanMetricsSerde(registry),
+    samplingDecisions: await samplingStatsSerde(registry),
     spanCodec: spanCodec(registry),
   };
 }

@@ -1,8 +1,9 @@
 import type { DependencyEdge, SpanMetrics } from '../edges/types.ts';
+import type { SamplingStatsRow } from '../model/sampling-stats.ts';
 import type { SampledTrace } from '../model/sampled-trace.ts';
 import { StatusCode } from '../model/span.ts';
 import type { SinkTopics } from '../model/topics.ts';
-import { edgeToRow, metricsToRow, spanToRow, type SpanRow } from '../clickhouse/rows.ts';
+import { edgeToRow, metricsToRow, samplingStatsToRow, spanToRow, type SpanRow } from '../clickhouse/rows.ts';
 import { isRawSampledTrace, TRACE_BLOBS_TABLE, traceBlobRows, type RawSampledTrace } from './trace-blobs.ts';
 
 /** The sink's input topics (co-partitioned: one task per partition reads all three). */
@@ -23,7 +24,7 @@ export interface SinkRoute {
 }
 
 /**
- * The three routes. `traces` and `trace_id_ts` are materialized views over `spans`, and
+ * The routes. `traces` and `trace_id_ts` are materialized views over `spans`, and
  * the edge / metrics rollups over their minute tables; `trace_blobs` is written from the
  * spans batch (records read with their bytes, see keepRecordBytes).
  */
@@ -48,6 +49,16 @@ export function sinkRoutes(topics: SinkTopics): SinkRoute[] {
       accept: (v) => ({ items: [metricsToRow(v as SpanMetrics)], rows: 1 }),
       rows: (items) => items as object[],
     },
+    ...(topics.samplingDecisions === undefined
+      ? []
+      : [
+          {
+            table: 'sampling_decisions',
+            topic: topics.samplingDecisions,
+            accept: (v: unknown) => ({ items: [samplingStatsToRow(v as SamplingStatsRow)], rows: 1 }),
+            rows: (items: readonly unknown[]) => items as object[],
+          },
+        ]),
   ];
 }
 

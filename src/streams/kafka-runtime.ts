@@ -68,6 +68,8 @@ export class KafkaRuntime {
   private lock: Promise<void> = Promise.resolve();
   private stopped = false;
   private failure: Error | undefined;
+  /** Partitions of the source topics, known once started: every task is told the count. */
+  private taskCount = 0;
   /** Consecutive retriable failures to start the assigned tasks, and when to try again. */
   private taskStartFailures = 0;
   private retryTasksAt = 0;
@@ -87,6 +89,7 @@ export class KafkaRuntime {
     const { kafka, topology, applicationId } = this.opts;
     const internal = new Set(topology.internalTopics());
     const partitions = await this.sourcePartitions(topology.sourceTopics().filter((t) => !internal.has(t)));
+    this.taskCount = partitions;
     await this.opts.topicAdmin.ensureTopics([
       ...topology.stores().filter((s) => s.changelog !== false).map((s) => ({ topic: changelogTopic(applicationId, s.name), partitions, compacted: true })),
       ...[...internal].map((topic) => ({ topic, partitions })),
@@ -293,6 +296,7 @@ export class KafkaRuntime {
         applicationId: this.opts.applicationId,
         topology: this.opts.topology,
         taskId: partition,
+        taskCount: this.taskCount,
         stateDir: this.opts.stateDir,
         clock: this.clock,
         metrics: this.metrics,

@@ -86,7 +86,7 @@ export class LocalRuntime {
     const partitions = [...counts][0] as number;
     const app: App = { id: applicationId, topology, tasks: [], positions: new Map(), committed: new Map() };
     for (let p = 0; p < partitions; p++) {
-      app.tasks.push(await this.openTask(app, p));
+      app.tasks.push(await this.openTask(app, p, partitions));
       for (const t of topics) {
         const start = this.broker.committedOffset(applicationId, `${t}/${p}`) ?? this.broker.startOffset(t, p);
         app.positions.set(`${t}/${p}`, start);
@@ -98,11 +98,12 @@ export class LocalRuntime {
   }
 
   /** Opens a task, restores its stores from the in-memory changelogs and starts its processors. */
-  private async openTask(app: Pick<App, 'id' | 'topology'>, partition: number): Promise<StreamTask> {
+  private async openTask(app: Pick<App, 'id' | 'topology'>, partition: number, taskCount: number): Promise<StreamTask> {
     const task = new StreamTask({
       applicationId: app.id,
       topology: app.topology,
       taskId: partition,
+      taskCount,
       stateDir: this.opts.stateDir,
       clock: this.clock,
       metrics: this.metrics,
@@ -245,7 +246,7 @@ export class LocalRuntime {
       const k = `${topic}/${task.id}`;
       app.positions.set(k, app.committed.get(k) ?? 0);
     }
-    app.tasks[task.id] = await this.openTask(app, task.id);
+    app.tasks[task.id] = await this.openTask(app, task.id, task.taskCount);
   }
 
   /** Drops records every app that reads the topic has committed past: bounded memory. */

@@ -18,6 +18,10 @@ export class NodeContext implements ProcessorContext<unknown, unknown> {
     return this.task.id;
   }
 
+  get taskCount(): number {
+    return this.task.taskCount;
+  }
+
   forward(record: StreamRecord<unknown, unknown>, childName?: string): Promise<void> {
     return this.task.forwardFrom(this.node, record, childName);
   }

@@ -16,6 +16,11 @@ export interface ProcessorContext<KOut = unknown, VOut = unknown> {
   readonly applicationId: string;
   /** Task id: the input partition this task owns. */
   readonly taskId: number;
+  /**
+   * How many tasks the application has: the partition count of its source topics. It does
+   * not change when instances come and go, so a cluster-wide budget split by it holds.
+   */
+  readonly taskCount: number;
   /** Sends a record to all children, or to the named child. */
   forward(record: StreamRecord<KOut, VOut>, childName?: string): Promise<void>;
   getStateStore<S extends StateStore>(name: string): S;

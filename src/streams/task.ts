@@ -42,6 +42,8 @@ export interface TaskOptions {
   readonly applicationId: string;
   readonly topology: Topology;
   readonly taskId: number;
+  /** Tasks of the application (partitions of its source topics), for per-task shares of cluster-wide budgets. */
+  readonly taskCount: number;
   readonly stateDir: string;
   readonly clock: Clock;
   readonly metrics: StreamsMetrics;
@@ -92,6 +94,10 @@ export class StreamTask {
 
   get applicationId(): string {
     return this.opts.applicationId;
+  }
+
+  get taskCount(): number {
+    return this.opts.taskCount;
   }
 
   /** Opens every store and says where each changelog restore must start. */

@@ -37,7 +37,7 @@ policies:
   - { name: all, type: always_sample }
 `;
 /** The pipeline's serdes by record name (= schemas/<name>.avsc). */
-const byRecord = (s: PipelineSerdes) => ({ SpanBatch: s.spanBatch, SampledTrace: s.sampledTrace, DependencyEdge: s.dependencyEdge, SpanMetrics: s.spanMetrics });
+const byRecord = (s: PipelineSerdes) => ({ SpanBatch: s.spanBatch, SampledTrace: s.sampledTrace, DependencyEdge: s.dependencyEdge, SpanMetrics: s.spanMetrics, SamplingDecisions: s.samplingDecisions });
 const idsOf = (s: PipelineSerdes) => Object.entries(byRecord(s)).map(([name, serde]) => [name, serde.schemaId] as const);
 
 let registry: ApicurioRegistry;
@@ -95,7 +95,7 @@ describe('Confluent schema registry path on Apicurio Registry (ccompat v7)', () 
     const client = new SchemaRegistry({ host: url });
     const local = loadSchemaDir();
     const ids = idsOf(serdes);
-    expect(new Set(ids.map(([, id]) => id)).size).toBe(4);
+    expect(new Set(ids.map(([, id]) => id)).size).toBe(5);
     for (const [name, id] of ids) {
       expect(await client.getLatestSchemaId(subjectOf(name))).toBe(id);
       const served = await new ConfluentRegistry(url).typeForId(id);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -64,6 +64,59 @@ function appProblems(doc: Obj): string[] {
   return problems;
 }
 
+/** Grafana: its plugin, its provisioning files from this repository, and data sources that reach our services. */
+function grafanaProblems(doc: Obj): string[] {
+  const services = servicesOf(doc);
+  const g = services['grafana'];
+  if (!g) return ['services.grafana: missing'];
+  const problems: string[] = [];
+  if (!environmentOf(g)['GF_INSTALL_PLUGINS']?.split(',').some((p) => p.trim().split(' ')[0] === 'grafana-clickhouse-datasource')) problems.push('services.grafana.environment.GF_INSTALL_PLUGINS: grafana-clickhouse-datasource is not installed');
+  const mounts = new Map<string, string>();
+  for (const m of ((g['volumes'] ?? []) as unknown[]).map(parseMount)) {
+    if (typeof m === 'string' || m.kind !== 'bind' || m.source === undefined) continue;
+    if (!existsSync(join(root, m.source))) problems.push(`services.grafana.volumes: ${m.source} does not exist in the repository`);
+    mounts.set(m.target, m.source);
+  }
+  const provisioned = (dir: string): Obj[] => {
+    const source = mounts.get(`/etc/grafana/provisioning/${dir}`);
+    if (source === undefined || !existsSync(join(root, source))) return (problems.push(`services.grafana: nothing mounted at /etc/grafana/provisioning/${dir}`), []);
+    return readdirSync(join(root, source)).filter((f) => /\.ya?ml$/.test(f)).map((f) => parse(readFileSync(join(root, source, f), 'utf8')) as Obj);
+  };
+  const deps = (g['depends_on'] ?? {}) as Record<string, { condition?: string }>;
+  const reaches = (what: string, url: string, port: number) => {
+    const m = /^(?:\w+:\/\/)?([^:/]+):(\d+)/.exec(url);
+    if (!m || !services[m[1] as string]) return problems.push(`${what}: ${url} is not a service of this file`);
+    if (deps[m[1] as string]?.condition !== 'service_healthy') problems.push(`services.grafana: ${what} needs ${m[1]} as a service_healthy dependency`);
+    if (Number(m[2]) !== port) problems.push(`${what}: port ${m[2]}, expected ${port}`);
+    return 0;
+  };
+  const sources = provisioned('datasources').flatMap((f) => (f['datasources'] ?? []) as Obj[]);
+  const tailstream = loadConfig(environmentOf(services['tailstream'] as Obj));
+  const ch = sources.find((d) => d['type'] === 'grafana-clickhouse-datasource');
+  if (!ch) problems.push('grafana data sources: no grafana-clickhouse-datasource');
+  else {
+    const j = ch['jsonData'] as Obj;
+    reaches('ClickHouse data source', `${String(j['host'])}:${String(j['port'])}`, 8123);
+    const chEnv = environmentOf(services['clickhouse'] as Obj);
+    if (j['username'] !== chEnv['CLICKHOUSE_USER'] || (ch['secureJsonData'] as Obj)['password'] !== chEnv['CLICKHOUSE_PASSWORD']) problems.push('ClickHouse data source: user or password differs from the clickhouse service');
+    if (j['defaultDatabase'] !== tailstream.clickhouse.database) problems.push(`ClickHouse data source: database ${String(j['defaultDatabase'])}, tailstream writes ${tailstream.clickhouse.database}`);
+  }
+  const jaeger = sources.find((d) => d['type'] === 'jaeger');
+  if (!jaeger) problems.push('grafana data sources: no jaeger');
+  else reaches('Jaeger data source', String(jaeger['url']), tailstream.ports.query);
+  const providers = provisioned('dashboards').flatMap((f) => (f['providers'] ?? []) as Obj[]);
+  const dashboardDirs = providers.map((p) => mounts.get(String((p['options'] as Obj)['path'])));
+  if (dashboardDirs.length === 0 || dashboardDirs.some((d) => d === undefined)) problems.push('grafana dashboards: a provider reads a path nothing is mounted at');
+  for (const dir of dashboardDirs) {
+    if (dir === undefined || !existsSync(join(root, dir))) continue;
+    for (const f of readdirSync(join(root, dir)).filter((n) => n.endsWith('.json'))) {
+      const uid = ((JSON.parse(readFileSync(join(root, dir, f), 'utf8')) as { templating: { list: Obj[] } }).templating.list.find((v) => v['type'] === 'datasource')?.['current'] as Obj | undefined)?.['value'];
+      if (uid !== ch?.['uid']) problems.push(`${dir}/${f}: data source ${String(uid)} is not the provisioned ClickHouse data source`);
+    }
+  }
+  return problems;
+}
+
 describe('docker-compose.yml', () => {
   it('conforms to the Compose Specification', () => {
     expect(composeSpecProblems(load())).toEqual([]);
@@ -91,6 +144,22 @@ describe('docker-compose.yml', () => {
     expect(environmentOf(s['kafka'] as Obj)['KAFKA_PROCESS_ROLES']).toBe('broker,controller');
     expect(s['clickhouse']?.['image']).toMatch(/^clickhouse\/clickhouse-server:/);
     for (const name of ['kafka', 'schema-registry', 'clickhouse', 'tailstream']) expect(hasHealthcheck(s[name] as Obj), name).toBe(true);
+  });
+
+  it('provisions Grafana with the ClickHouse plugin, both data sources and the dashboard', () => {
+    expect(servicesOf(load())['grafana']?.['image']).toMatch(/^grafana\/grafana:\d+\.\d+\.\d+$/);
+    expect(grafanaProblems(load())).toEqual([]);
+  });
+
+  it.each<[string, (doc: Obj) => void, string]>([
+    ['no ClickHouse plugin', (d) => void ((svc(d, 'grafana')['environment'] as Obj)['GF_INSTALL_PLUGINS'] = 'grafana-piechart-panel'), 'grafana-clickhouse-datasource is not installed'],
+    ['a provisioning directory that is not in the repository', (d) => void ((svc(d, 'grafana')['volumes'] as string[])[0] = './grafana/datasources:/etc/grafana/provisioning/datasources:ro'), './grafana/datasources does not exist'],
+    ['no dashboards mounted where the provider reads', (d) => void (svc(d, 'grafana')['volumes'] as string[]).pop(), 'a provider reads a path nothing is mounted at'],
+    ['a data source peer it does not wait for', (d) => void delete (svc(d, 'grafana')['depends_on'] as Obj)['tailstream'], 'Jaeger data source needs tailstream'],
+  ])('the Grafana check catches %s', (_, mutate, problem) => {
+    const doc = load();
+    mutate(doc);
+    expect(grafanaProblems(doc).join('\n')).toContain(problem);
   });
 
   // The checks above must be able to fail: each broken variant is caught, naming the path.

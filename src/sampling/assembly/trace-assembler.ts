@@ -7,6 +7,7 @@ import type { Processor, ProcessorContext, ProcessorSupplier } from '../../strea
 import { StreamRecord } from '../../streams/record.ts';
 import { createSampler, type Sampler } from '../decision.ts';
 import type { SamplingConfig } from '../config.ts';
+import { taskShareOf } from '../cluster-share.ts';
 import { deadlineKey, dueBefore, IndexScanMark, spanKey, spanPrefix, traceIdOfIndexKey } from './keys.ts';
 import { SpanFilter } from './span-filter.ts';
 import { addSpan, completionReason, deadlineOf, newMeta, type CompletionReason, type TraceMeta } from './meta.ts';
@@ -16,6 +17,7 @@ import { DecisionCache, type CachedDecision } from './decision-cache.ts';
 import { WindowStore, windowRowSerde } from './window-store.ts';
 import { deadLetterRow, deadLetterTrace } from './dead-letter-trace.ts';
 import { isFatal } from '../../streams/processing-errors.ts';
+import { decisionStat } from '../stats/decision-stat.ts';
 
 export type { CachedDecision } from './decision-cache.ts';
 
@@ -45,7 +47,7 @@ export interface AssemblyOptions {
   /** Spans per SampledTrace record, so a huge trace never makes one huge Kafka record. */
   readonly outputChunkSpans: number;
   /** Child node names to forward to. */
-  readonly children: { readonly sampled: string; readonly edges: string; readonly metrics: string };
+  readonly children: { readonly sampled: string; readonly edges: string; readonly metrics: string; readonly stats: string };
 }
 
 /**
@@ -64,7 +66,7 @@ export function traceAssembler(opts: AssemblyOptions, codec: SpanCodec, metrics:
       storeSpec(STORES.expiry, stringSerde, stringSerde),
       storeSpec(STORES.windows, stringSerde, windowRowSerde),
     ],
-    get: () => new TraceAssembler(opts, codec, metrics, createSampler(opts.sampling)),
+    get: () => new TraceAssembler(opts, codec, metrics, (tasks) => createSampler({ policies: taskShareOf(opts.sampling.policies, tasks) })),
   };
 }
 
@@ -74,6 +76,7 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
   private metas!: KeyValueStore<string, TraceMeta>;
   private deadlines!: KeyValueStore<string, string>;
   private decisions!: DecisionCache;
+  private sampler!: Sampler;
   private windows!: WindowStore;
   /**
    * Ids of in-flight traces, held in memory so a new trace costs no RocksDB read; bounded
@@ -91,13 +94,15 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
     private readonly opts: AssemblyOptions,
     private readonly codec: SpanCodec,
     private readonly metrics: SamplingMetrics,
-    private readonly sampler: Sampler,
+    /** Builds the policies with this task's share of the cluster-wide rate budgets. */
+    private readonly makeSampler: (tasks: number) => Sampler,
   ) {
     this.times = opts.sampling;
   }
 
   async init(ctx: ProcessorContext<string, unknown>): Promise<void> {
     this.ctx = ctx;
+    this.sampler = this.makeSampler(ctx.taskCount);
     this.initAt = ctx.currentSystemTimeMs();
     this.spans = ctx.getStateStore(STORES.spans);
     this.metas = ctx.getStateStore(STORES.meta);
@@ -299,6 +304,7 @@ export class TraceAssembler implements Processor<string, Span[], string, unknown
       expiresAtMs: now + this.opts.sampling.decisionCache.ttlMs,
     };
     if (d.sampled) await this.emit(traceId, spans, cached, false, now);
+    await this.ctx.forward(new StreamRecord(traceId, decisionStat(d, reason, spans, meta.spans, now), now), this.opts.children.stats);
     await this.decisions.put(traceId, cached);
     for (const k of keys) await this.spans.delete(k);
     await this.metas.delete(traceId);

@@ -49,6 +49,7 @@ describe('loadConfig', () => {
       sampledSpans: 'tenant-a.sampled-spans',
       dependencyEdges: 'tenant-a.dependency-edges',
       spanMetrics: 'tenant-a.span-metrics',
+      samplingDecisions: 'tenant-a.sampling-decisions',
     });
     expect(c.applicationIds).toEqual({ sampling: 'a-sampling', sink: 'a-sink' });
     expect(loadConfig({}).topics.rawSpans).toBe('raw-spans');

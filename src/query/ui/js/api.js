@@ -22,3 +22,4 @@ export const operations = async (service) => (await getJson(`/api/services/${enc
 export const searchTraces = async (params) => (await getJson(`/api/traces?${params.toString()}`)).data ?? [];
 export const trace = async (id) => (await getJson(`/api/traces/${encodeURIComponent(id)}`)).data?.[0];
 export const dependencies = async (endTs, lookback) => (await getJson(`/api/dependencies?endTs=${endTs}&lookback=${lookback}`)).data ?? [];
+export const samplingStats = async ({ from, to, service = '', policy = '' }) => (await getJson(`/api/sampling/stats?${new URLSearchParams({ from, to, service, policy })}`)).data;

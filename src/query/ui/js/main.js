@@ -1,7 +1,8 @@
-// Hash router: #/search?…, #/trace/<id>, #/map.
+// Hash router: #/search?…, #/trace/<id>, #/map, #/sampling?….
 import { renderSearch } from './search.js';
 import { renderTrace } from './trace.js';
 import { renderMap } from './map.js';
+import { renderSampling } from './sampling.js';
 import { h } from './format.js';
 
 const view = document.getElementById('view');
@@ -15,6 +16,7 @@ async function route() {
   try {
     if (path.startsWith('/trace/')) await renderTrace(view, decodeURIComponent(path.slice('/trace/'.length)));
     else if (path === '/map') await renderMap(view, params);
+    else if (path === '/sampling') await renderSampling(view, params);
     else await renderSearch(view, params);
   } catch (err) {
     view.replaceChildren(h('div', { class: 'error-box', 'data-testid': 'error' }, err.message));

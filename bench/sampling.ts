@@ -2,7 +2,7 @@
  * Tail sampling benchmark, two figures the issues ask for:
  *
  * 1. Throughput: spans/s through the tail-sampling topology on a broker (KafkaRuntime,
- *    at-least-once, default policies, decision_wait 1 s) against a bare kafkajs
+ *    exactly-once, default policies, decision_wait 1 s) against a bare kafkajs
  *    consume→produce pipe over the same records, in the same run.
  * 2. Memory: peak RSS of this process with N spans in flight (decision_wait 1 h, so nothing
  *    is decided), on the LocalRuntime so broker RAM is not counted. Target: 10M spans < 1 GB.
@@ -84,7 +84,7 @@ async function sampledRun(kafka: Kafka, admin: Awaited<ReturnType<typeof benchBr
   const metrics = samplingMetrics(new MetricsRegistry());
   const applicationId = `bench-sampling-${Date.now()}`;
   const yaml = 'decision_wait: 1s\nroot_grace: 1s\n'; // default policies: errors, slow ≥ 1 s, 10 %
-  const rt = new KafkaRuntime({ applicationId, topology: topology(applicationId, topics, yaml, serdes, metrics), kafka, topicAdmin: admin, stateDir, logger });
+  const rt = new KafkaRuntime({ applicationId, topology: topology(applicationId, topics, yaml, serdes, metrics), kafka, topicAdmin: admin, stateDir, logger, processingGuarantee: 'exactly_once' });
   const inFlight = () => rt.ownedPartitions().reduce((n, task) => n + metrics.tracesInFlight.get({ task }), 0);
   const started = Date.now();
   await rt.start();

@@ -1,16 +1,22 @@
 /**
- * Tail sampling: every span of a trace meets in one task, is buffered in RocksDB until the
- * trace is complete, then the policies decide. Edges and RED metrics come from all spans.
+ * Tail sampling: every span of a trace meets in one task, is buffered in RocksDB (one entry
+ * per input record) until the trace is complete, then the policies decide. Edges and RED
+ * metrics come from all spans.
  *
- *   raw-spans ─▶ decode-raw-spans ─┬─▶ assemble-traces ─┬─▶ sampled-spans
- *                                  ├─▶ <app>-spans-repartition ─▶ (back to assemble-traces)
- *                                  └─▶ raw-spans.dlq    ├─▶ dependency-edges
- *                                                       └─▶ span-metrics
+ *   raw-spans ─▶ decode-raw-spans ─┬─▶ buffer-traces ─┬─▶ decide-traces ─┬─▶ sampled-spans
+ *                                  ├─▶ <app>-spans-repartition ─▶ (back to buffer-traces)
+ *                                  └─▶ raw-spans.dlq  ├─▶ sampled-spans (late spans of kept traces)
+ *                                                     └─▶ aggregate-windows ◀─┘ (edges)
+ *                                                            ├─▶ dependency-edges
+ *                                                            └─▶ span-metrics
  */
 import { RawSpansDecoder } from '../src/ingest/decode.ts';
 import { rawSpansDecoder } from '../src/ingest/raw-spans-processor.ts';
-import { traceAssembler, type AssemblyOptions } from '../src/sampling/assembly/trace-assembler.ts';
+import { aggregateWindows } from '../src/sampling/assembly/aggregate-windows.ts';
+import { bufferTraces } from '../src/sampling/assembly/buffer-traces.ts';
+import { decideTraces } from '../src/sampling/assembly/decide-traces.ts';
 import type { SamplingMetrics } from '../src/sampling/assembly/metrics.ts';
+import type { AssemblyOptions } from '../src/sampling/assembly/options.ts';
 import type { SamplingConfig } from '../src/sampling/config.ts';
 import type { PipelineSerdes } from '../src/sampling/pipeline-serdes.ts';
 import { bufferSerde, stringSerde } from '../src/serde/serde.ts';
@@ -21,7 +27,9 @@ export const DECODE = 'decode-raw-spans';
 export const REPARTITION_SINK = 'spans-repartition-sink';
 export const REPARTITION_SOURCE = 'spans-repartition-source';
 export const DLQ_SINK = 'raw-spans-dlq-sink';
-export const ASSEMBLE = 'assemble-traces';
+export const BUFFER = 'buffer-traces';
+export const DECIDE = 'decide-traces';
+export const AGGREGATE = 'aggregate-windows';
 export const SAMPLED_SINK = 'sampled-spans-sink';
 export const EDGES_SINK = 'dependency-edges-sink';
 export const METRICS_SINK = 'span-metrics-sink';
@@ -54,28 +62,27 @@ export interface TailSamplingConfig {
 export const repartitionTopic = (applicationId: string): string => `${applicationId}-spans-repartition`;
 
 export function build(config: TailSamplingConfig): Topology {
-  const { topics, serdes } = config;
+  const { topics, serdes, metrics } = config;
   const repartition = repartitionTopic(config.applicationId);
   const decoder = new RawSpansDecoder({ registry: serdes.registry });
+  const assembly: AssemblyOptions = {
+    ...config.assembly,
+    sampling: config.sampling,
+    children: { decide: DECIDE, aggregate: AGGREGATE, sampled: SAMPLED_SINK, edges: EDGES_SINK, metrics: METRICS_SINK },
+  };
   return new Topology()
     .withDeadLetterTopic(topics.deadLetter)
     .addInternalTopic(repartition)
     .addSource(RAW_SOURCE, topics.rawSpans, stringSerde, bufferSerde)
-    .addProcessor(DECODE, rawSpansDecoder({ assemble: ASSEMBLE, repartition: REPARTITION_SINK, deadLetter: DLQ_SINK }, decoder, config.metrics), RAW_SOURCE)
+    .addProcessor(DECODE, rawSpansDecoder({ assemble: BUFFER, repartition: REPARTITION_SINK, deadLetter: DLQ_SINK }, decoder, metrics), RAW_SOURCE)
     .addSink(DLQ_SINK, topics.deadLetter, stringSerde, bufferSerde, DECODE)
     .addSink(REPARTITION_SINK, repartition, stringSerde, serdes.spanBatch, DECODE)
     .addSource(REPARTITION_SOURCE, repartition, stringSerde, serdes.spanBatch)
-    .addProcessor(
-      ASSEMBLE,
-      traceAssembler(
-        { ...config.assembly, sampling: config.sampling, children: { sampled: SAMPLED_SINK, edges: EDGES_SINK, metrics: METRICS_SINK } },
-        serdes.spanCodec,
-        config.metrics,
-      ),
-      DECODE,
-      REPARTITION_SOURCE,
-    )
-    .addSink(SAMPLED_SINK, topics.sampledSpans, stringSerde, serdes.sampledTrace, ASSEMBLE)
-    .addSink(EDGES_SINK, topics.dependencyEdges, stringSerde, serdes.dependencyEdge, ASSEMBLE)
-    .addSink(METRICS_SINK, topics.spanMetrics, stringSerde, serdes.spanMetrics, ASSEMBLE);
+    .addProcessor(BUFFER, bufferTraces(assembly, serdes.spanCodec, serdes.sampledTraceWriter, metrics), DECODE, REPARTITION_SOURCE)
+    .addProcessor(DECIDE, decideTraces(assembly, serdes.spanCodec, serdes.sampledTraceWriter, metrics), BUFFER)
+    .addProcessor(AGGREGATE, aggregateWindows(assembly), BUFFER, DECIDE)
+    // Kept traces leave as the Avro bytes they were buffered as (SampledTraceWriter).
+    .addSink(SAMPLED_SINK, topics.sampledSpans, stringSerde, bufferSerde, BUFFER, DECIDE)
+    .addSink(EDGES_SINK, topics.dependencyEdges, stringSerde, serdes.dependencyEdge, AGGREGATE)
+    .addSink(METRICS_SINK, topics.spanMetrics, stringSerde, serdes.spanMetrics, AGGREGATE);
 }

@@ -5,6 +5,7 @@ import { dependencyEdgeSerde, spanMetricsSerde } from '../serde/avro-aggregates.
 import { sampledTraceSerde, spanBatchSerde } from '../serde/avro-serde.ts';
 import type { AvroRegistry } from '../serde/registry.ts';
 import type { AvroSerde } from '../serde/avro-serde.ts';
+import { sampledTraceWriter, type SampledTraceWriter } from './assembly/sampled-output.ts';
 import { spanCodec, type SpanCodec } from './assembly/span-codec.ts';
 
 /** The Avro serdes of the pipeline's topics, registered once (the registry calls are async). */
@@ -15,6 +16,8 @@ export interface PipelineSerdes {
   readonly dependencyEdge: AvroSerde<DependencyEdge>;
   readonly spanMetrics: AvroSerde<SpanMetrics>;
   readonly spanCodec: SpanCodec;
+  /** `sampled-spans` values written from buffered span bytes (same bytes as `sampledTrace`). */
+  readonly sampledTraceWriter: SampledTraceWriter;
 }
 
 export async function createPipelineSerdes(registry: AvroRegistry): Promise<PipelineSerdes> {
@@ -25,5 +28,6 @@ export async function createPipelineSerdes(registry: AvroRegistry): Promise<Pipe
     dependencyEdge: await dependencyEdgeSerde(registry),
     spanMetrics: await spanMetricsSerde(registry),
     spanCodec: spanCodec(registry),
+    sampledTraceWriter: await sampledTraceWriter(registry, registry.readerType('Span')),
   };
 }

@@ -11,6 +11,9 @@ import type { TopicAdmin } from './topic-admin.ts';
 import type { Topology } from './topology.ts';
 import { changelogTopic } from '../state/store.ts';
 
+/** Changelog records between checkpoint-file writes (Kafka Streams' OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT). */
+const CHECKPOINT_DELTA = 10_000;
+
 export type ProcessingGuarantee = 'at_least_once' | 'exactly_once';
 
 export interface KafkaRuntimeOptions {
@@ -297,6 +300,7 @@ export class KafkaRuntime {
         clock: this.clock,
         metrics: this.metrics,
         logger: this.logger,
+        checkpointDelta: CHECKPOINT_DELTA,
       });
       const slot: TaskSlot = { task, positions: new Map(), committed: new Map() };
       opened.push(slot);
@@ -342,11 +346,15 @@ export class KafkaRuntime {
     let done = 0;
     try {
       if (this.guarantee === 'exactly_once') {
-        // One transaction per task: a failure leaves the tasks committed before it committed.
-        for (const slot of due) {
-          await commitExactlyOnce(slot.producer as Producer, this.opts.applicationId, slot.task, this.offsetsOf(slot));
-          done++;
-        }
+        // One transaction per task, each on its own producer, so they run side by side (one
+        // after another they cost the round trips of all of them on every commit). A task
+        // whose transaction failed rolls back; the others committed.
+        const results = await Promise.allSettled(due.map((slot) => commitExactlyOnce(slot.producer as Producer, this.opts.applicationId, slot.task, this.offsetsOf(slot))));
+        done = due.length;
+        const failed = due.filter((_, i) => results[i]?.status === 'rejected');
+        for (const s of failed) s.task.rollback();
+        const first = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (first) throw first.reason;
       } else {
         await commitAtLeastOnce(this.producer as Producer, consumer, due.map((s) => ({ task: s.task, offsets: this.offsetsOf(s) })));
       }

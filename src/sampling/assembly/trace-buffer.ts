@@ -1,0 +1,115 @@
+import type { KeyValueStore } from '../../state/store.ts';
+import type { ProcessorContext } from '../../streams/processor.ts';
+import { DeadlineIndex } from './deadline-index.ts';
+import { DecisionCache } from './decision-cache.ts';
+import { entryKey, entryPrefix } from './keys.ts';
+import type { TraceMeta } from './meta.ts';
+import { encodeEntry, entrySpans } from './span-entries.ts';
+import { openStore, STORE_SPECS } from './stores.ts';
+
+/** A trace's buffered spans (Avro bytes, arrival order) and the entry keys holding them. */
+export interface BufferedSpans {
+  readonly keys: string[];
+  readonly spans: Buffer[];
+}
+
+/**
+ * One task's trace buffer, shared by the processors that fill it and decide from it: the
+ * entries and summaries in RocksDB, the deadline index, the decision cache, and the ids
+ * and bytes in flight held in memory (bounded by num_traces and the byte limit, rebuilt
+ * from the summaries when the task starts).
+ */
+export class TraceBuffer {
+  readonly inFlight = new Set<string>();
+  bytesInFlight = 0;
+
+  private constructor(
+    private readonly entries: KeyValueStore<string, Buffer>,
+    private readonly metas: KeyValueStore<string, TraceMeta>,
+    readonly deadlines: DeadlineIndex,
+    readonly decisions: DecisionCache,
+  ) {}
+
+  /** The task's buffer: made and loaded by the first processor asking, shared after. */
+  static of(ctx: ProcessorContext<unknown, unknown>, maxDecisions: number): Promise<TraceBuffer> {
+    const metas = openStore(ctx, STORE_SPECS.meta);
+    let buffer = perTask.get(metas);
+    if (!buffer) {
+      const b = new TraceBuffer(
+        openStore(ctx, STORE_SPECS.entries),
+        metas,
+        new DeadlineIndex(openStore(ctx, STORE_SPECS.deadlines)),
+        new DecisionCache(openStore(ctx, STORE_SPECS.decisions), openStore(ctx, STORE_SPECS.expiry), maxDecisions),
+      );
+      buffer = b.load().then(() => b);
+      perTask.set(metas, buffer);
+    }
+    return buffer;
+  }
+
+  /** Counters come from the stores, so they are right after a restore or restart. */
+  private async load(): Promise<void> {
+    for await (const { key, value } of this.metas.all()) {
+      this.inFlight.add(key);
+      this.bytesInFlight += value.bytes;
+    }
+    await this.decisions.load();
+  }
+
+  /** The summary of an in-flight trace; no RocksDB read for a trace not in flight. */
+  async meta(traceId: string): Promise<TraceMeta | undefined> {
+    return this.inFlight.has(traceId) ? this.metas.get(traceId) : undefined;
+  }
+
+  metasOf(traceIds: readonly string[]): Promise<Array<TraceMeta | undefined>> {
+    return this.metas.getMany(traceIds);
+  }
+
+  async saveMeta(traceId: string, meta: TraceMeta): Promise<void> {
+    if (!this.inFlight.has(traceId)) this.inFlight.add(traceId);
+    await this.metas.put(traceId, meta);
+  }
+
+  /** Stores one input record's new spans as one entry. */
+  async append(traceId: string, meta: TraceMeta, spans: readonly Buffer[], bytes: number): Promise<void> {
+    await this.entries.put(entryKey(traceId, meta.entries++), encodeEntry(spans));
+    this.bytesInFlight += bytes;
+  }
+
+  async spansOf(traceId: string): Promise<BufferedSpans> {
+    const keys: string[] = [];
+    const spans: Buffer[] = [];
+    for await (const { key, value } of this.entries.prefixScan(entryPrefix(traceId))) {
+      keys.push(key);
+      entrySpans(value, spans);
+    }
+    return { keys, spans };
+  }
+
+  /** Like spansOf, skipping entries that do not parse (for dead-lettering what is left). */
+  async spansOfLenient(traceId: string): Promise<BufferedSpans> {
+    const keys: string[] = [];
+    const spans: Buffer[] = [];
+    for await (const { key, value } of this.entries.prefixScan(entryPrefix(traceId))) {
+      keys.push(key);
+      try {
+        spans.push(...entrySpans(value));
+      } catch {
+        // counted in the dead letter's span list by its absence
+      }
+    }
+    return { keys, spans };
+  }
+
+  /** Forgets a decided trace: entries, summary, deadline entry (when still indexed), counters. */
+  async remove(traceId: string, meta: TraceMeta, keys: readonly string[], indexed: boolean): Promise<void> {
+    for (const k of keys) await this.entries.delete(k);
+    await this.metas.delete(traceId);
+    if (indexed) await this.deadlines.remove(meta.indexedAt, traceId);
+    this.inFlight.delete(traceId);
+    this.bytesInFlight -= meta.bytes;
+  }
+}
+
+/** Keyed by the task's summary store: a reopened task has new stores, so a fresh buffer. */
+const perTask = new WeakMap<object, Promise<TraceBuffer>>();

@@ -1,3 +1,4 @@
+import type { EdgeObservation, SpanObservation } from '../../edges/types.ts';
 import type { Processor, ProcessorContext, ProcessorSupplier } from '../../streams/processor.ts';
 import { isFatal } from '../../streams/processing-errors.ts';
 import { StreamRecord } from '../../streams/record.ts';
@@ -7,9 +8,14 @@ import type { AssemblyOptions } from './options.ts';
 import { openStore, STORE_SPECS } from './stores.ts';
 import { WindowStore } from './window-store.ts';
 
+/** Observations held before they are folded into the store (at the latest on commit). */
+const MAX_PENDING = 20_000;
+
 /**
  * Folds span and edge observations into per-task one-minute windows in RocksDB and emits
  * each window's rows once it is closed (partial sums; the ClickHouse tables add them up).
+ * Observations are folded once per commit, not per record: each row is read and written
+ * once per commit however many traces touched it.
  */
 export function aggregateWindows(opts: Pick<AssemblyOptions, 'tickMs' | 'windowMs' | 'windowFlushDelayMs' | 'children'>): ProcessorSupplier<string, Observations, string, unknown> {
   return {
@@ -21,6 +27,8 @@ export function aggregateWindows(opts: Pick<AssemblyOptions, 'tickMs' | 'windowM
 class AggregateWindows implements Processor<string, Observations, string, unknown> {
   private ctx: ProcessorContext<string, unknown> | undefined;
   private windows: WindowStore | undefined;
+  private spans: SpanObservation[] = [];
+  private edges: EdgeObservation[] = [];
 
   constructor(private readonly opts: Pick<AssemblyOptions, 'tickMs' | 'windowMs' | 'windowFlushDelayMs' | 'children'>) {}
 
@@ -31,18 +39,35 @@ class AggregateWindows implements Processor<string, Observations, string, unknow
   }
 
   rolledBack(): void {
+    this.spans = [];
+    this.edges = [];
     this.windows?.rescanAll();
   }
 
   async process(record: StreamRecord<string, Observations>): Promise<void> {
-    const { windows } = this.ready();
     const o = record.value;
-    if ('spans' in o) await windows.addSpanMetrics(o.spans);
-    else await windows.addEdges(o.edges);
+    if ('spans' in o) for (const x of o.spans) this.spans.push(x);
+    else for (const x of o.edges) this.edges.push(x);
+    if (this.spans.length + this.edges.length >= MAX_PENDING) await this.fold();
+  }
+
+  async commit(): Promise<void> {
+    await this.fold();
+  }
+
+  private async fold(): Promise<void> {
+    const { windows } = this.ready();
+    const spans = this.spans;
+    const edges = this.edges;
+    this.spans = [];
+    this.edges = [];
+    if (spans.length > 0) await windows.addSpanMetrics(spans);
+    if (edges.length > 0) await windows.addEdges(edges);
   }
 
   private async flush(now: number): Promise<void> {
     const { ctx, windows } = this.ready();
+    await this.fold();
     const { edges, metrics } = await windows.takeClosed(now, this.opts.windowFlushDelayMs);
     const rows = [
       ...edges.map((e) => ({ key: `${e.parent}|${e.child}`, row: e, child: this.opts.children.edges })),

@@ -22,6 +22,12 @@ export interface BufferedSpans {
 export class TraceBuffer {
   readonly inFlight = new Set<string>();
   bytesInFlight = 0;
+  /**
+   * Summaries of the traces written to most recently, so a trace's next record needs no
+   * RocksDB read (a trip to its thread pool). Like the counters it may run ahead of the
+   * last commit: a task that rolls back is reopened with a new buffer.
+   */
+  private readonly recent = new Map<string, TraceMeta>();
 
   private constructor(
     private readonly entries: KeyValueStore<string, Buffer>,
@@ -58,15 +64,24 @@ export class TraceBuffer {
 
   /** The summary of an in-flight trace; no RocksDB read for a trace not in flight. */
   async meta(traceId: string): Promise<TraceMeta | undefined> {
-    return this.inFlight.has(traceId) ? this.metas.get(traceId) : undefined;
+    if (!this.inFlight.has(traceId)) return undefined;
+    return this.recent.get(traceId) ?? this.metas.get(traceId);
   }
 
-  metasOf(traceIds: readonly string[]): Promise<Array<TraceMeta | undefined>> {
-    return this.metas.getMany(traceIds);
+  async metasOf(traceIds: readonly string[]): Promise<Array<TraceMeta | undefined>> {
+    const out = traceIds.map((id) => this.recent.get(id));
+    const misses = traceIds.filter((_, i) => out[i] === undefined);
+    if (misses.length === 0) return out;
+    const read = await this.metas.getMany(misses);
+    let j = 0;
+    return out.map((m) => m ?? read[j++]);
   }
 
   async saveMeta(traceId: string, meta: TraceMeta): Promise<void> {
-    if (!this.inFlight.has(traceId)) this.inFlight.add(traceId);
+    this.inFlight.add(traceId);
+    this.recent.delete(traceId);
+    this.recent.set(traceId, meta);
+    if (this.recent.size > RECENT_METAS) this.recent.delete(this.recent.keys().next().value as string);
     await this.metas.put(traceId, meta);
   }
 
@@ -105,11 +120,15 @@ export class TraceBuffer {
   async remove(traceId: string, meta: TraceMeta, keys: readonly string[], indexed: boolean): Promise<void> {
     for (const k of keys) await this.entries.delete(k);
     await this.metas.delete(traceId);
+    this.recent.delete(traceId);
     if (indexed) await this.deadlines.remove(meta.indexedAt, traceId);
     this.inFlight.delete(traceId);
     this.bytesInFlight -= meta.bytes;
   }
 }
+
+/** Summaries held in memory per task (a few hundred bytes each). */
+const RECENT_METAS = 50_000;
 
 /** Keyed by the task's summary store: a reopened task has new stores, so a fresh buffer. */
 const perTask = new WeakMap<object, Promise<TraceBuffer>>();

@@ -87,7 +87,9 @@ export class TraceBuffer {
 
   /** Stores one input record's new spans as one entry. */
   async append(traceId: string, meta: TraceMeta, spans: readonly Buffer[], bytes: number): Promise<void> {
-    await this.entries.put(entryKey(traceId, meta.entries++), encodeEntry(spans));
+    const n = Number.isInteger(meta.entries) ? meta.entries : 0; // absent in an older version's summaries
+    meta.entries = n + 1;
+    await this.entries.put(entryKey(traceId, n), encodeEntry(spans));
     this.bytesInFlight += bytes;
   }
 

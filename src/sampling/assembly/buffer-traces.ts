@@ -110,7 +110,7 @@ class BufferTraces implements Processor<string, Span[], string, unknown> {
         continue;
       }
       if (!isNew && filter.mayContain(print)) {
-        stored ??= (await buffer.spansOf(traceId)).spans;
+        stored ??= (await buffer.spansOf(traceId, meta)).spans;
         if (stored.some((b) => b.equals(encoded))) {
           this.metrics.duplicateSpans.inc();
           continue;

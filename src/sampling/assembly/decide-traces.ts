@@ -90,7 +90,7 @@ class DecideTraces implements Processor<string, DecideNow, string, unknown> {
         }
         ready.push({ traceId, meta });
       }
-      const loaded = await Promise.all(ready.map((r) => buffer.spansOf(r.traceId).catch(() => undefined)));
+      const loaded = await Promise.all(ready.map((r) => buffer.spansOf(r.traceId, r.meta).catch(() => undefined)));
       for (const [j, { traceId, meta }] of ready.entries()) {
         await this.decideOrDeadLetter(traceId, meta, completionReason(meta, now, t), now, false, loaded[j]);
       }
@@ -127,7 +127,7 @@ class DecideTraces implements Processor<string, DecideNow, string, unknown> {
 
   private async decide(traceId: string, meta: TraceMeta, reason: CompletionReason, now: number, indexed: boolean, loaded?: BufferedSpans): Promise<void> {
     const { ctx, buffer } = this.ready();
-    const { keys, spans: bytes } = loaded ?? (await buffer.spansOf(traceId));
+    const { keys, spans: bytes } = loaded ?? (await buffer.spansOf(traceId, meta));
     // Every span is read once here: the edges need the whole trace.
     const spans = bytes.map((b) => this.codec.decode(b));
     const d = this.sampler.evaluate({ traceId, spans, spanCount: meta.spans, byteSize: meta.bytes, firstArrivalMs: meta.first, lastArrivalMs: meta.last }, now);

@@ -93,13 +93,12 @@ export class TraceBuffer {
     this.bytesInFlight += bytes;
   }
 
-  async spansOf(traceId: string): Promise<BufferedSpans> {
-    const keys: string[] = [];
+  /** The trace's entries by key, read in one batch (a RocksDB iterator costs more to open). */
+  async spansOf(traceId: string, meta: TraceMeta): Promise<BufferedSpans> {
+    if (!Number.isInteger(meta.entries)) return this.spansOfLenient(traceId);
+    const keys = Array.from({ length: meta.entries }, (_, i) => entryKey(traceId, i));
     const spans: Buffer[] = [];
-    for await (const { key, value } of this.entries.prefixScan(entryPrefix(traceId))) {
-      keys.push(key);
-      entrySpans(value, spans);
-    }
+    for (const value of await this.entries.getMany(keys)) if (value !== undefined) entrySpans(value, spans);
     return { keys, spans };
   }
 

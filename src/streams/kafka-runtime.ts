@@ -3,7 +3,8 @@ import { MetricsRegistry } from '../metrics/registry.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { restoreChangelogs } from './changelog-restorer.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { registerCompressionCodecs } from './compression.ts';
+import { compressionType, registerCompressionCodecs } from './compression.ts';
+import type { KafkaCompression } from './compression-names.ts';
 import { commitAtLeastOnce, commitExactlyOnce, type OffsetsToCommit } from './kafka-commit.ts';
 import { streamsMetrics, type StreamsMetrics } from './metrics.ts';
 import { StreamTask, type RestorePlan } from './task.ts';
@@ -25,6 +26,8 @@ export interface KafkaRuntimeOptions {
   readonly processingGuarantee?: ProcessingGuarantee;
   /** Default 1000 ms at-least-once, 100 ms exactly-once (as Kafka Streams). */
   readonly commitIntervalMs?: number;
+  /** Codec of the batches a commit produces (outputs and changelogs); default none. */
+  readonly compression?: KafkaCompression;
   /** How often wall-clock punctuators are checked. */
   readonly punctuationTickMs?: number;
   readonly sessionTimeoutMs?: number;
@@ -61,6 +64,7 @@ export class KafkaRuntime {
   private readonly clock: Clock;
   private readonly guarantee: ProcessingGuarantee;
   private readonly commitIntervalMs: number;
+  private readonly compression: number;
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
   private readonly slots = new Map<number, TaskSlot>();
@@ -83,6 +87,7 @@ export class KafkaRuntime {
     this.clock = opts.clock ?? systemClock;
     this.guarantee = opts.processingGuarantee ?? 'at_least_once';
     this.commitIntervalMs = opts.commitIntervalMs ?? (this.guarantee === 'exactly_once' ? 100 : 1000);
+    this.compression = compressionType(opts.compression ?? 'none');
   }
 
   /** Creates changelog topics, joins the group and starts processing. */
@@ -349,14 +354,14 @@ export class KafkaRuntime {
         // One transaction per task, each on its own producer, so they run side by side (one
         // after another they cost the round trips of all of them on every commit). A task
         // whose transaction failed rolls back; the others committed.
-        const results = await Promise.allSettled(due.map((slot) => commitExactlyOnce(slot.producer as Producer, this.opts.applicationId, slot.task, this.offsetsOf(slot))));
+        const results = await Promise.allSettled(due.map((slot) => commitExactlyOnce(slot.producer as Producer, this.opts.applicationId, slot.task, this.offsetsOf(slot), this.compression)));
         done = due.length;
         const failed = due.filter((_, i) => results[i]?.status === 'rejected');
         for (const s of failed) s.task.rollback();
         const first = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
         if (first) throw first.reason;
       } else {
-        await commitAtLeastOnce(this.producer as Producer, consumer, due.map((s) => ({ task: s.task, offsets: this.offsetsOf(s) })));
+        await commitAtLeastOnce(this.producer as Producer, consumer, due.map((s) => ({ task: s.task, offsets: this.offsetsOf(s) })), this.compression);
       }
     } catch (err) {
       for (const s of due.slice(done)) s.task.rollback();

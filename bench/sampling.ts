@@ -7,7 +7,7 @@
  * 2. Memory: peak RSS of this process with N spans in flight (decision_wait 1 h, so nothing
  *    is decided), on the LocalRuntime so broker RAM is not counted. Target: 10M spans < 1 GB.
  *
- * `npm run bench -- sampling [--traces=10000] [--in-flight=1000000] [--only=throughput|memory] [--compression=none,lz4]`
+ * `npm run bench -- sampling [--traces=10000] [--in-flight=1000000] [--only=throughput|memory] [--compression=none,lz4] [--commit-interval=default,1000]`
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,12 +80,12 @@ async function fill(kafka: Kafka, topic: string, serdes: PipelineSerdes, traces:
   return { records, spans };
 }
 
-async function sampledRun(kafka: Kafka, admin: Awaited<ReturnType<typeof benchBroker>>['admin'], topics: TailSamplingTopics, serdes: PipelineSerdes, records: number, compression: KafkaCompression) {
+async function sampledRun(kafka: Kafka, admin: Awaited<ReturnType<typeof benchBroker>>['admin'], topics: TailSamplingTopics, serdes: PipelineSerdes, records: number, compression: KafkaCompression, commitIntervalMs: number | undefined) {
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-sampling-'));
   const metrics = samplingMetrics(new MetricsRegistry());
   const applicationId = `bench-sampling-${Date.now()}`;
   const yaml = 'decision_wait: 1s\nroot_grace: 1s\n'; // default policies: errors, slow ≥ 1 s, 10 %
-  const rt = new KafkaRuntime({ applicationId, topology: topology(applicationId, topics, yaml, serdes, metrics), kafka, topicAdmin: admin, stateDir, logger, processingGuarantee: 'exactly_once', compression });
+  const rt = new KafkaRuntime({ applicationId, topology: topology(applicationId, topics, yaml, serdes, metrics), kafka, topicAdmin: admin, stateDir, logger, processingGuarantee: 'exactly_once', compression, ...(commitIntervalMs ? { commitIntervalMs } : {}) });
   const inFlight = () => rt.ownedPartitions().reduce((n, task) => n + metrics.tracesInFlight.get({ task }), 0);
   const started = Date.now();
   await rt.start();
@@ -108,7 +108,7 @@ async function sampledRun(kafka: Kafka, admin: Awaited<ReturnType<typeof benchBr
   return { consumedSeconds: (consumedAt - started) / 1000, decidedSeconds: (decidedAt - started) / 1000, decisions };
 }
 
-async function throughput(serdes: PipelineSerdes, traces: number, compressions: readonly KafkaCompression[]): Promise<void> {
+async function throughput(serdes: PipelineSerdes, traces: number, compressions: readonly KafkaCompression[], intervals: readonly (number | undefined)[]): Promise<void> {
   const { kafka, admin, stop, kind } = await benchBroker();
   try {
     const stamp = Date.now();
@@ -127,12 +127,12 @@ async function throughput(serdes: PipelineSerdes, traces: number, compressions: 
     figure('sampling.input_records', records, 'records');
     figure('sampling.input_spans', spans, 'spans');
     figure('sampling.bare_kafkajs', Math.round(spans / bare), 'spans/s');
-    for (const compression of compressions) {
+    for (const compression of compressions) for (const interval of intervals) {
       // Each run reads the same input with its own group and writes its own output topics.
-      const out = { ...topics, sampledSpans: `${topics.sampledSpans}-${compression}`, dependencyEdges: `${topics.dependencyEdges}-${compression}`, spanMetrics: `${topics.spanMetrics}-${compression}` };
+      const suffix = `${compression === 'none' ? '' : `.${compression}`}${interval === undefined ? '' : `.commit_${interval}ms`}`;
+      const out = { ...topics, sampledSpans: `${topics.sampledSpans}${suffix}`, dependencyEdges: `${topics.dependencyEdges}${suffix}`, spanMetrics: `${topics.spanMetrics}${suffix}` };
       await admin.ensureTopics([out.sampledSpans, out.dependencyEdges, out.spanMetrics].map((topic) => ({ topic, partitions: PARTITIONS })));
-      const run = await sampledRun(kafka, admin, out, serdes, records, compression);
-      const suffix = compression === 'none' ? '' : `.${compression}`;
+      const run = await sampledRun(kafka, admin, out, serdes, records, compression, interval);
       figure(`sampling.topology${suffix}`, Math.round(spans / run.consumedSeconds), 'spans/s');
       figure(`sampling.ratio${suffix}`, bare / run.consumedSeconds);
       figure(`sampling.all_decided_after${suffix}`, run.decidedSeconds, 's');
@@ -213,5 +213,7 @@ export default async function run(args: string[]): Promise<void> {
     if (!isKafkaCompression(c)) throw new Error(`--compression: expected none, gzip, snappy, lz4 or zstd, got "${c}"`);
     return c;
   });
-  if (only === 'all' || only === 'throughput') await throughput(serdes, Number(arg(args, 'traces', '10000')), compressions);
+  // --commit-interval=1000: the runtime's commit interval (default: 100 ms under exactly-once).
+  const intervals = arg(args, 'commit-interval', 'default').split(',').map((v) => (v === 'default' ? undefined : Number(v)));
+  if (only === 'all' || only === 'throughput') await throughput(serdes, Number(arg(args, 'traces', '10000')), compressions, intervals);
 }

@@ -65,11 +65,16 @@ export class TraceBuffer {
   /** The summary of an in-flight trace; no RocksDB read for a trace not in flight. */
   async meta(traceId: string): Promise<TraceMeta | undefined> {
     if (!this.inFlight.has(traceId)) return undefined;
-    return this.recent.get(traceId) ?? this.metas.get(traceId);
+    const recent = this.recent.get(traceId);
+    // A copy: a record that fails half-way must not leave its changes in the cache.
+    return recent ? { ...recent } : this.metas.get(traceId);
   }
 
   async metasOf(traceIds: readonly string[]): Promise<Array<TraceMeta | undefined>> {
-    const out = traceIds.map((id) => this.recent.get(id));
+    const out = traceIds.map((id) => {
+      const recent = this.recent.get(id);
+      return recent ? { ...recent } : undefined;
+    });
     const misses = traceIds.filter((_, i) => out[i] === undefined);
     if (misses.length === 0) return out;
     const read = await this.metas.getMany(misses);

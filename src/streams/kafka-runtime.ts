@@ -351,15 +351,11 @@ export class KafkaRuntime {
     let done = 0;
     try {
       if (this.guarantee === 'exactly_once') {
-        // One transaction per task, each on its own producer, so they run side by side (one
-        // after another they cost the round trips of all of them on every commit). A task
-        // whose transaction failed rolls back; the others committed.
-        const results = await Promise.allSettled(due.map((slot) => commitExactlyOnce(slot.producer as Producer, this.opts.applicationId, slot.task, this.offsetsOf(slot), this.compression)));
-        done = due.length;
-        const failed = due.filter((_, i) => results[i]?.status === 'rejected');
-        for (const s of failed) s.task.rollback();
-        const first = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (first) throw first.reason;
+        // One transaction per task: a failure leaves the tasks committed before it committed.
+        for (const slot of due) {
+          await commitExactlyOnce(slot.producer as Producer, this.opts.applicationId, slot.task, this.offsetsOf(slot), this.compression);
+          done++;
+        }
       } else {
         await commitAtLeastOnce(this.producer as Producer, consumer, due.map((s) => ({ task: s.task, offsets: this.offsetsOf(s) })), this.compression);
       }

@@ -2,12 +2,12 @@
  * Tail sampling benchmark, two figures the issues ask for:
  *
  * 1. Throughput: spans/s through the tail-sampling topology on a broker (KafkaRuntime,
- *    at-least-once, default policies, decision_wait 1 s) against a bare kafkajs
+ *    exactly-once, default policies, decision_wait 1 s) against a bare kafkajs
  *    consume→produce pipe over the same records, in the same run.
  * 2. Memory: peak RSS of this process with N spans in flight (decision_wait 1 h, so nothing
  *    is decided), on the LocalRuntime so broker RAM is not counted. Target: 10M spans < 1 GB.
  *
- * `npm run bench -- sampling [--traces=10000] [--in-flight=1000000] [--only=throughput|memory]`
+ * `npm run bench -- sampling [--traces=10000] [--in-flight=1000000] [--only=throughput|memory] [--compression=none,lz4] [--commit-interval=default,1000]`
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,7 @@ import { exportRecords } from '../test/fixtures/workload-replay.ts';
 import { build, DEFAULT_TOPICS, type TailSamplingTopics } from '../topologies/tail-sampling.ts';
 import { barePipe, benchBroker, figure } from './_broker.ts';
 import { CHUNK_BYTES, CHUNK_RECORDS } from '../src/streams/produce-chunks.ts';
+import { isKafkaCompression, type KafkaCompression } from '../src/streams/compression-names.ts';
 
 const PARTITIONS = 6;
 const logger = createLogger('bench', process.env['LOG_LEVEL'] === 'debug' ? 'debug' : 'warn');
@@ -79,12 +80,12 @@ async function fill(kafka: Kafka, topic: string, serdes: PipelineSerdes, traces:
   return { records, spans };
 }
 
-async function sampledRun(kafka: Kafka, admin: Awaited<ReturnType<typeof benchBroker>>['admin'], topics: TailSamplingTopics, serdes: PipelineSerdes, records: number) {
+async function sampledRun(kafka: Kafka, admin: Awaited<ReturnType<typeof benchBroker>>['admin'], topics: TailSamplingTopics, serdes: PipelineSerdes, records: number, compression: KafkaCompression, commitIntervalMs: number | undefined) {
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-sampling-'));
   const metrics = samplingMetrics(new MetricsRegistry());
   const applicationId = `bench-sampling-${Date.now()}`;
   const yaml = 'decision_wait: 1s\nroot_grace: 1s\n'; // default policies: errors, slow ≥ 1 s, 10 %
-  const rt = new KafkaRuntime({ applicationId, topology: topology(applicationId, topics, yaml, serdes, metrics), kafka, topicAdmin: admin, stateDir, logger });
+  const rt = new KafkaRuntime({ applicationId, topology: topology(applicationId, topics, yaml, serdes, metrics), kafka, topicAdmin: admin, stateDir, logger, processingGuarantee: 'exactly_once', compression, ...(commitIntervalMs ? { commitIntervalMs } : {}) });
   const inFlight = () => rt.ownedPartitions().reduce((n, task) => n + metrics.tracesInFlight.get({ task }), 0);
   const started = Date.now();
   await rt.start();
@@ -107,7 +108,7 @@ async function sampledRun(kafka: Kafka, admin: Awaited<ReturnType<typeof benchBr
   return { consumedSeconds: (consumedAt - started) / 1000, decidedSeconds: (decidedAt - started) / 1000, decisions };
 }
 
-async function throughput(serdes: PipelineSerdes, traces: number): Promise<void> {
+async function throughput(serdes: PipelineSerdes, traces: number, compressions: readonly KafkaCompression[], intervals: readonly (number | undefined)[]): Promise<void> {
   const { kafka, admin, stop, kind } = await benchBroker();
   try {
     const stamp = Date.now();
@@ -124,14 +125,20 @@ async function throughput(serdes: PipelineSerdes, traces: number): Promise<void>
     process.stderr.write(`broker: ${kind}; ${traces} traces, ${PARTITIONS} partitions\n`);
     const { records, spans } = await fill(kafka, topics.rawSpans, serdes, traces);
     const bare = await barePipe(kafka, topics.rawSpans, bareOut, records);
-    const run = await sampledRun(kafka, admin, topics, serdes, records);
     figure('sampling.input_records', records, 'records');
     figure('sampling.input_spans', spans, 'spans');
     figure('sampling.bare_kafkajs', Math.round(spans / bare), 'spans/s');
-    figure('sampling.topology', Math.round(spans / run.consumedSeconds), 'spans/s');
-    figure('sampling.ratio', bare / run.consumedSeconds);
-    figure('sampling.all_decided_after', run.decidedSeconds, 's');
-    figure('sampling.decisions', run.decisions, 'traces');
+    for (const compression of compressions) for (const interval of intervals) {
+      // Each run reads the same input with its own group and writes its own output topics.
+      const suffix = `${compression === 'none' ? '' : `.${compression}`}${interval === undefined ? '' : `.commit_${interval}ms`}`;
+      const out = { ...topics, sampledSpans: `${topics.sampledSpans}${suffix}`, dependencyEdges: `${topics.dependencyEdges}${suffix}`, spanMetrics: `${topics.spanMetrics}${suffix}` };
+      await admin.ensureTopics([out.sampledSpans, out.dependencyEdges, out.spanMetrics].map((topic) => ({ topic, partitions: PARTITIONS })));
+      const run = await sampledRun(kafka, admin, out, serdes, records, compression, interval);
+      figure(`sampling.topology${suffix}`, Math.round(spans / run.consumedSeconds), 'spans/s');
+      figure(`sampling.ratio${suffix}`, bare / run.consumedSeconds);
+      figure(`sampling.all_decided_after${suffix}`, run.decidedSeconds, 's');
+      figure(`sampling.decisions${suffix}`, run.decisions, 'traces');
+    }
   } finally {
     await stop();
   }
@@ -202,5 +209,12 @@ export default async function run(args: string[]): Promise<void> {
   const serdes = await createPipelineSerdes(InProcessRegistry.fromDir());
   // Memory first: after the broker run the heap holds kafkajs' leftovers, which would blur the RSS figures.
   if (only === 'all' || only === 'memory') await memory(serdes, Number(arg(args, 'in-flight', '1000000')));
-  if (only === 'all' || only === 'throughput') await throughput(serdes, Number(arg(args, 'traces', '10000')));
+  // --compression=none,lz4: one topology run per codec of its produced batches, same input and baseline.
+  const compressions = arg(args, 'compression', 'none').split(',').map((c) => {
+    if (!isKafkaCompression(c)) throw new Error(`--compression: expected none, gzip, snappy, lz4 or zstd, got "${c}"`);
+    return c;
+  });
+  // --commit-interval=1000: the runtime's commit interval (default: 100 ms under exactly-once).
+  const intervals = arg(args, 'commit-interval', 'default').split(',').map((v) => (v === 'default' ? undefined : Number(v)));
+  if (only === 'all' || only === 'throughput') await throughput(serdes, Number(arg(args, 'traces', '10000')), compressions, intervals);
 }

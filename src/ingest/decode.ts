@@ -6,8 +6,10 @@
 import type { Span } from '../model/span.ts';
 import { defaultSpanLimits, type SpanLimits } from '../model/validate.ts';
 import type { RawRecord } from '../streams/record.ts';
-import { avroReader, spanBatchObjectsMapping, type AvroReader } from '../serde/avro-serde.ts';
+import type { Type } from 'avsc';
+import { avroReader, spanBatchObjectsMapping, wireSchemaId, type AvroReader } from '../serde/avro-serde.ts';
 import { spanFromAvro } from '../serde/avro-span.ts';
+import { readArrayItems, rememberEncoding } from '../serde/span-encodings.ts';
 import { InProcessRegistry, type AvroRegistry } from '../serde/registry.ts';
 import { REDACTED_HEADER, type Redactor } from '../redaction/redactor.ts';
 import { decodeOtlpJson } from './otlp-json.ts';
@@ -56,11 +58,19 @@ export class RawSpansDecoder {
   private readonly limits: SpanLimits;
   private readonly avro: AvroReader<unknown[]>;
   readonly redactor: Redactor | undefined;
+  private readonly registry: AvroRegistry;
+  private readonly batchType: Type;
+  private readonly spanType: Type;
+  /** Per writer schema id: was it written with the local SpanBatch schema? */
+  private readonly ownSchema = new Map<number, boolean>();
 
   constructor(opts: RawSpansDecoderOptions = {}) {
     this.limits = opts.limits ?? defaultSpanLimits;
     this.redactor = opts.redaction;
-    this.avro = avroReader('SpanBatch', opts.registry ?? InProcessRegistry.fromDir(), spanBatchObjectsMapping);
+    this.registry = opts.registry ?? InProcessRegistry.fromDir();
+    this.avro = avroReader('SpanBatch', this.registry, spanBatchObjectsMapping);
+    this.batchType = this.registry.readerType('SpanBatch');
+    this.spanType = this.registry.readerType('Span');
   }
 
   decode(raw: RawRecord): DecodeResult {
@@ -82,6 +92,9 @@ export class RawSpansDecoder {
     const format = detectFormat(raw.value, headerText(raw, 'content-type'));
     const redact = this.redacts(raw);
     if (format !== 'avro') return this.decodeBytes(raw.value, headerText(raw, 'content-type'), format, redact);
+    const own = await this.readOwnBatch(raw.value);
+    // A span the redactor changes is a new object, so its arrival bytes are never stored.
+    if (own) return this.collect(format, (c) => acceptAvroSpans(own.items, c, own.raw), redact);
     let objs: unknown[];
     try {
       objs = await this.avro.readAsync(raw.value);
@@ -91,8 +104,32 @@ export class RawSpansDecoder {
     return this.collect(format, (c) => acceptAvroSpans(objs, c), redact);
   }
 
+  /**
+   * A SpanBatch written with the local schema, read item by item so each span keeps the
+   * bytes it came as (the trace buffer stores them as they are); undefined for any other
+   * writer schema or anything unexpected, which the general path then reads or reports.
+   */
+  private async readOwnBatch(value: Buffer): Promise<{ items: unknown[]; raw: Buffer[] } | undefined> {
+    const id = wireSchemaId(value);
+    if (id === undefined) return undefined;
+    try {
+      let own = this.ownSchema.get(id);
+      if (own === undefined) {
+        const writer = await this.registry.typeForId(id);
+        own = writer === this.batchType || writer.equals(this.batchType);
+        this.ownSchema.set(id, own);
+      }
+      if (!own) return undefined;
+      const read = readArrayItems(value, 5, this.spanType);
+      return read.end === value.length ? read : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Decodes one value; `contentType` as in the record header or HTTP request. Redacts unless told the bytes already are. */
   decodeBytes(value: Buffer, contentType?: string, format: RawSpansFormat = detectFormat(value, contentType), redact = true): DecodeResult {
+
     try {
       switch (format) {
         case 'otlp_proto': return this.collect(format, (c) => decodeOtlpProto(value, c), redact);
@@ -113,8 +150,8 @@ export class RawSpansDecoder {
 }
 
 /** Converts and validates Avro spans one at a time: a span that cannot be converted is rejected alone. */
-function acceptAvroSpans(objs: readonly unknown[], c: SpanCollector): void {
-  for (const o of objs) {
+function acceptAvroSpans(objs: readonly unknown[], c: SpanCollector, raw?: readonly Buffer[]): void {
+  for (const [i, o] of objs.entries()) {
     let span: Span;
     try {
       span = spanFromAvro(o);
@@ -124,6 +161,8 @@ function acceptAvroSpans(objs: readonly unknown[], c: SpanCollector): void {
       c.rejectField(e, ids.traceId, ids.spanId);
       continue;
     }
+    const bytes = raw?.[i];
+    if (bytes) rememberEncoding(span, bytes);
     c.accept(span);
   }
 }

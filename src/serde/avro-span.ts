@@ -34,9 +34,17 @@ function attrsToAvro(attrs: Attributes): AvroKeyValue[] {
   return attrs.map((kv) => ({ key: kv.key, value: valueToAvro(kv.value) }));
 }
 
-/** `field` names the top-level attribute, for the reason when a value nests too deep. */
-function valueFromAvro(a: AvroAnyValue, depth: number, field: string): AnyValue {
-  if (depth > MAX_VALUE_DEPTH) throw tooDeep(field);
+/** Where a value sits, for an error: the attribute list's field and the top-level key. */
+function fieldPath(field: string, key: string | undefined): string {
+  return key === undefined ? field : `${field}[${JSON.stringify(key)}]`;
+}
+
+/**
+ * `field` and `key` name the top-level attribute, for the reason when a value nests too
+ * deep; the path is built only then (decoding is hot, errors are rare).
+ */
+function valueFromAvro(a: AvroAnyValue, depth: number, field: string, key: string | undefined): AnyValue {
+  if (depth > MAX_VALUE_DEPTH) throw tooDeep(fieldPath(field, key));
   const u = a.value;
   if (u === null) return { type: 'empty' };
   for (const branch in u) {
@@ -47,15 +55,20 @@ function valueFromAvro(a: AvroAnyValue, depth: number, field: string): AnyValue 
       case 'long': return { type: 'int', value: x as bigint };
       case 'double': return { type: 'double', value: x as number };
       case BYTES: return { type: 'bytes', value: new Uint8Array((x as { value: Buffer }).value) };
-      case ARRAY: return { type: 'array', values: (x as { values: AvroAnyValue[] }).values.map((v) => valueFromAvro(v, depth + 1, field)) };
-      case KVLIST: return { type: 'kvlist', values: attrsFromAvro((x as { values: AvroKeyValue[] }).values, field, depth + 1) };
+      case ARRAY: return { type: 'array', values: (x as { values: AvroAnyValue[] }).values.map((v) => valueFromAvro(v, depth + 1, field, key)) };
+      case KVLIST: return { type: 'kvlist', values: attrsFromAvro((x as { values: AvroKeyValue[] }).values, field, depth + 1, key) };
     }
   }
-  throw new FieldError(field, `unknown Avro AnyValue branch ${Object.keys(u).join(',')}`);
+  throw new FieldError(fieldPath(field, key), `unknown Avro AnyValue branch ${Object.keys(u).join(',')}`);
 }
 
-function attrsFromAvro(attrs: readonly AvroKeyValue[], field: string, depth = 1): KeyValue[] {
-  return attrs.map((kv) => ({ key: kv.key, value: valueFromAvro(kv.value, depth, depth === 1 ? `${field}[${JSON.stringify(kv.key)}]` : field) }));
+function attrsFromAvro(attrs: readonly AvroKeyValue[], field: string, depth = 1, key?: string): KeyValue[] {
+  const out: KeyValue[] = new Array<KeyValue>(attrs.length);
+  for (let i = 0; i < attrs.length; i++) {
+    const kv = attrs[i] as AvroKeyValue;
+    out[i] = { key: kv.key, value: valueFromAvro(kv.value, depth, field, depth === 1 ? kv.key : key) };
+  }
+  return out;
 }
 
 /** A model span as the plain object avsc writes for `tailstream.Span`. */

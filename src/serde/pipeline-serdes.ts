@@ -8,6 +8,7 @@ import type { AvroSerde } from './avro-serde.ts';
 import { spanCodec, type SpanCodec } from './span-codec.ts';
 import { samplingStatsSerde } from './avro-sampling-stats.ts';
 import type { SamplingStatsRow } from '../model/sampling-stats.ts';
+import { sampledTraceWriter, type SampledTraceWriter } from './sampled-trace-writer.ts';
 
 /** The Avro serdes of the pipeline's topics, registered once (the registry calls are async). */
 export interface PipelineSerdes {
@@ -18,6 +19,8 @@ export interface PipelineSerdes {
   readonly spanMetrics: AvroSerde<SpanMetrics>;
   readonly samplingDecisions: AvroSerde<SamplingStatsRow>;
   readonly spanCodec: SpanCodec;
+  /** `sampled-spans` values written from buffered span bytes (same bytes as `sampledTrace`). */
+  readonly sampledTraceWriter: SampledTraceWriter;
 }
 
 export async function createPipelineSerdes(registry: AvroRegistry): Promise<PipelineSerdes> {
@@ -29,5 +32,6 @@ export async function createPipelineSerdes(registry: AvroRegistry): Promise<Pipe
     spanMetrics: await spanMetricsSerde(registry),
     samplingDecisions: await samplingStatsSerde(registry),
     spanCodec: spanCodec(registry),
+    sampledTraceWriter: await sampledTraceWriter(registry, registry.readerType('Span')),
   };
 }

@@ -1,6 +1,7 @@
 import type { Type } from 'avsc';
 import type { Span } from '../model/span.ts';
 import { spanFromAvro, spanToAvro } from './avro-span.ts';
+import { encodingOf } from './span-encodings.ts';
 import type { AvroRegistry } from './registry.ts';
 
 /** Spans in the buffer store as bare Avro (no wire header): compact, and the byte size is exact. */
@@ -12,7 +13,8 @@ export interface SpanCodec {
 export function spanCodec(registry: AvroRegistry): SpanCodec {
   const type: Type = registry.readerType('Span');
   return {
-    encode: (span) => type.toBuffer(spanToAvro(span)),
+    // A span read from a SpanBatch in this schema is stored as the bytes it came as.
+    encode: (span) => encodingOf(span) ?? type.toBuffer(spanToAvro(span)),
     decode: (bytes) => spanFromAvro(type.fromBuffer(bytes)),
   };
 }

@@ -48,8 +48,8 @@ async function produceChunked(send: Send, records: readonly OutgoingRecord[], ta
  * At-least-once commit for all due tasks at once: produce outputs and changelogs with
  * acks=all, then commit input offsets, then let RocksDB catch up.
  */
-export async function commitAtLeastOnce(producer: Producer, consumer: Consumer, due: readonly { task: StreamTask; offsets: OffsetsToCommit }[]): Promise<void> {
-  const send: Send = (topicMessages) => producer.sendBatch({ topicMessages, acks: -1 });
+export async function commitAtLeastOnce(producer: Producer, consumer: Consumer, due: readonly { task: StreamTask; offsets: OffsetsToCommit }[], compression = 0): Promise<void> {
+  const send: Send = (topicMessages) => producer.sendBatch({ topicMessages, acks: -1, compression });
   const perTask = [];
   for (const d of due) perTask.push({ ...d, changelog: await produceChunked(send, await d.task.prepareCommit(), d.task) });
   const offsets = due.flatMap((d) => d.offsets);
@@ -82,13 +82,13 @@ export async function retryConcurrentTransactions<T>(step: () => Promise<T>, att
  * Exactly-once commit of one task: outputs, changelog and input offsets in one Kafka
  * transaction on the task's transactional producer; aborted on any failure.
  */
-export async function commitExactlyOnce(producer: Producer, groupId: string, task: StreamTask, offsets: OffsetsToCommit): Promise<void> {
+export async function commitExactlyOnce(producer: Producer, groupId: string, task: StreamTask, offsets: OffsetsToCommit, compression = 0): Promise<void> {
   const records = await task.prepareCommit();
   const txn = await producer.transaction();
   let changelog: Map<string, bigint>;
   let step = 'produce';
   try {
-    changelog = await produceChunked((topicMessages) => txn.sendBatch({ topicMessages, acks: -1 }), records, task);
+    changelog = await produceChunked((topicMessages) => txn.sendBatch({ topicMessages, acks: -1, compression }), records, task);
     if (offsets.length > 0) {
       step = 'send offsets';
       const topics = [...new Set(offsets.map((o) => o.topic))].map((topic) => ({

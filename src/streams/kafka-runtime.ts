@@ -3,13 +3,17 @@ import { MetricsRegistry } from '../metrics/registry.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { restoreChangelogs } from './changelog-restorer.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { registerCompressionCodecs } from './compression.ts';
+import { compressionType, registerCompressionCodecs } from './compression.ts';
+import type { KafkaCompression } from './compression-names.ts';
 import { commitAtLeastOnce, commitExactlyOnce, type OffsetsToCommit } from './kafka-commit.ts';
 import { streamsMetrics, type StreamsMetrics } from './metrics.ts';
 import { StreamTask, type RestorePlan } from './task.ts';
 import type { TopicAdmin } from './topic-admin.ts';
 import { TopologyError, type Topology } from './topology.ts';
 import { changelogTopic } from '../state/store.ts';
+
+/** Changelog records between checkpoint-file writes (Kafka Streams' OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT). */
+const CHECKPOINT_DELTA = 10_000;
 
 export type ProcessingGuarantee = 'at_least_once' | 'exactly_once';
 
@@ -22,6 +26,8 @@ export interface KafkaRuntimeOptions {
   readonly processingGuarantee?: ProcessingGuarantee;
   /** Default 1000 ms at-least-once, 100 ms exactly-once (as Kafka Streams). */
   readonly commitIntervalMs?: number;
+  /** Codec of the batches a commit produces (outputs and changelogs); default none. */
+  readonly compression?: KafkaCompression;
   /** How often wall-clock punctuators are checked. */
   readonly punctuationTickMs?: number;
   readonly sessionTimeoutMs?: number;
@@ -58,6 +64,7 @@ export class KafkaRuntime {
   private readonly clock: Clock;
   private readonly guarantee: ProcessingGuarantee;
   private readonly commitIntervalMs: number;
+  private readonly compression: number;
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
   private readonly slots = new Map<number, TaskSlot>();
@@ -82,6 +89,7 @@ export class KafkaRuntime {
     this.clock = opts.clock ?? systemClock;
     this.guarantee = opts.processingGuarantee ?? 'at_least_once';
     this.commitIntervalMs = opts.commitIntervalMs ?? (this.guarantee === 'exactly_once' ? 100 : 1000);
+    this.compression = compressionType(opts.compression ?? 'none');
   }
 
   /** Creates changelog topics, joins the group and starts processing. */
@@ -301,6 +309,7 @@ export class KafkaRuntime {
         clock: this.clock,
         metrics: this.metrics,
         logger: this.logger,
+        checkpointDelta: CHECKPOINT_DELTA,
       });
       const slot: TaskSlot = { task, positions: new Map(), committed: new Map() };
       opened.push(slot);
@@ -348,11 +357,11 @@ export class KafkaRuntime {
       if (this.guarantee === 'exactly_once') {
         // One transaction per task: a failure leaves the tasks committed before it committed.
         for (const slot of due) {
-          await commitExactlyOnce(slot.producer as Producer, this.opts.applicationId, slot.task, this.offsetsOf(slot));
+          await commitExactlyOnce(slot.producer as Producer, this.opts.applicationId, slot.task, this.offsetsOf(slot), this.compression);
           done++;
         }
       } else {
-        await commitAtLeastOnce(this.producer as Producer, consumer, due.map((s) => ({ task: s.task, offsets: this.offsetsOf(s) })));
+        await commitAtLeastOnce(this.producer as Producer, consumer, due.map((s) => ({ task: s.task, offsets: this.offsetsOf(s) })), this.compression);
       }
     } catch (err) {
       for (const s of due.slice(done)) s.task.rollback();

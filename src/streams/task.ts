@@ -52,6 +52,12 @@ export interface TaskOptions {
   readonly maxBufferedRecords?: number;
   /** false: stores are not change-logged (embedded mode: local RocksDB is the only copy). */
   readonly changelogs?: boolean;
+  /**
+   * Changelog records a commit may add before the checkpoint file is rewritten (Kafka
+   * Streams' offset-delta threshold); it is also written on close. 0: after every commit,
+   * as the embedded runtime needs (it releases changelog segments up to each commit).
+   */
+  readonly checkpointDelta?: number;
 }
 
 export class TaskError extends TailstreamError {
@@ -74,6 +80,8 @@ export class StreamTask {
   private readonly checkpoint: CheckpointFile;
   private readonly gauges: StoreGauges;
   private checkpointOffsets = new Map<string, bigint>();
+  /** Changelog records committed since the checkpoint file was last written. */
+  private uncheckpointed = 0n;
   private outputs: OutgoingRecord[] = [];
   private streamTime = -1;
   private current: RecordMetadata | undefined;
@@ -131,7 +139,7 @@ export class StreamTask {
 
   /** After restore: records the restored position and starts the processors. */
   async init(): Promise<void> {
-    this.checkpoint.write(this.checkpointOffsets);
+    this.writeCheckpoint();
     for (const node of this.opts.topology.processors()) {
       const ctx = new NodeContext(node.name, this);
       const p = node.supplier.get();
@@ -224,8 +232,13 @@ export class StreamTask {
       if (this.opts.changelogs === false) s.takeChanges();
       await s.applyChanges();
     }
-    for (const [store, off] of changelogOffsets) this.checkpointOffsets.set(store, off);
-    this.checkpoint.write(this.checkpointOffsets);
+    for (const [store, off] of changelogOffsets) {
+      this.uncheckpointed += off - (this.checkpointOffsets.get(store) ?? -1n);
+      this.checkpointOffsets.set(store, off);
+    }
+    // A stale checkpoint is safe on Kafka (restore replays committed changes from further
+    // back); rewriting it after every commit cost a rename per task every 100 ms.
+    if (this.uncheckpointed > BigInt(this.opts.checkpointDelta ?? 0)) this.writeCheckpoint();
     this.commitNeeded = false;
     this.commitRequested = false;
     await this.gauges.entries(this.stores);
@@ -239,7 +252,13 @@ export class StreamTask {
     this.commitRequested = false;
   }
 
+  private writeCheckpoint(): void {
+    this.checkpoint.write(this.checkpointOffsets);
+    this.uncheckpointed = 0n;
+  }
+
   async close(): Promise<void> {
+    if (this.uncheckpointed > 0n) this.writeCheckpoint();
     for (const p of this.processors.values()) await p.close?.();
     this.gauges.remove(this.stores.keys());
     for (const s of this.stores.values()) await s.close();

@@ -98,6 +98,22 @@ describe('tail-sampling topology: completion', () => {
     expect(h.sampled()[0]?.spans).toHaveLength(1);
     expect(h.metrics.duplicateSpans.total()).toBe(1);
   });
+
+  it('keeps both of two different spans that share a span id (in one record and across records)', async () => {
+    const h = await harness(KEEP_ALL);
+    const a = span({ id: 2, parent: 1, service: 'a', kind: 'server' });
+    const b = { ...a, name: 'other-operation' }; // a buggy client reusing the id
+    const c = { ...a, attributes: [...a.attributes, { key: 'retry', value: { type: 'bool' as const, value: true } }] };
+    const d = { ...a, name: `${a.name.slice(0, 1)}#${a.name.slice(2)}` }; // same length, one byte apart
+    await h.send([a, b]);
+    await h.send([c, a, d]); // `a` again, byte for byte: a retry
+    await h.advance(10_100);
+    const names = h.sampled()[0]?.spans.map((x) => `${x.spanId} ${x.name} ${x.attributes.length}`);
+    expect(names?.sort()).toEqual(
+      [`${a.spanId} ${a.name} ${a.attributes.length}`, `${a.spanId} ${a.name} ${a.attributes.length + 1}`, `${a.spanId} other-operation ${a.attributes.length}`, `${a.spanId} ${d.name} ${a.attributes.length}`].sort(),
+    );
+    expect(h.metrics.duplicateSpans.total()).toBe(1);
+  });
 });
 
 describe('tail-sampling topology: decisions and the cache', () => {

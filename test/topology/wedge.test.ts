@@ -117,7 +117,7 @@ describe('a trace the assembler cannot decide does not stop the others', () => {
       const dlq = driver.readOutput(DEFAULT_TOPICS.deadLetter, stringSerde, bufferSerde);
       expect(dlq.map((r) => r.key)).toEqual([trace(2)]);
       expect(dlq[0]?.headers['error.reason']?.toString()).toMatch(/^trace [0-9a-f]{32} could not be decided: RangeError: window start/);
-      expect(dlq[0]?.headers['error.source']?.toString()).toBe('processor:assemble-traces');
+      expect(dlq[0]?.headers['error.source']?.toString()).toBe('processor:decide-traces');
       expect(driver.runtime.metrics.deadLetters.get({ app: 'tail-sampling', topic: DEFAULT_TOPICS.deadLetter, cause: 'punctuate' })).toBe(1);
       // The trace left the buffer: later ticks do not meet it again, and new traces are decided.
       await send(spanOf(4));

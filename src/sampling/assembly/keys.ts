@@ -4,12 +4,9 @@
  */
 const pad = (ms: number): string => String(Math.max(0, Math.floor(ms))).padStart(13, '0');
 
-/**
- * `traceId|spanId|kind`: a retried span lands on the same key, so it is stored once; the
- * kind keeps Zipkin's shared client/server spans (one id, two sides) apart.
- */
-export const spanKey = (traceId: string, spanId: string, kind: number): string => `${traceId}|${spanId}|${kind}`;
-export const spanPrefix = (traceId: string): string => `${traceId}|`;
+/** `traceId|<entry no>`: a trace's buffer entries, in arrival order. */
+export const entryKey = (traceId: string, n: number): string => `${traceId}|${String(n).padStart(8, '0')}`;
+export const entryPrefix = (traceId: string): string => `${traceId}|`;
 
 /** Deadline index entry: `<deadline ms>|traceId`. */
 export const deadlineKey = (ms: number, traceId: string): string => `${pad(ms)}|${traceId}`;

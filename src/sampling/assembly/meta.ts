@@ -1,7 +1,10 @@
 import { durationNanos, isRoot, StatusCode, type Span } from '../../model/span.ts';
 import { EMPTY_SPAN_FILTER } from './span-filter.ts';
 
-/** Per-trace bookkeeping while a trace is in flight (the spans themselves live in RocksDB). */
+/**
+ * Per-trace summary while a trace is in flight, updated as records arrive (the spans
+ * themselves live in RocksDB, one entry per input record).
+ */
 export interface TraceMeta {
   /** Wall-clock ms of the first and last span arrival. */
   first: number;
@@ -14,14 +17,16 @@ export interface TraceMeta {
   maxDurationNs: string;
   /** When the trace is due for a decision (ms). */
   deadline: number;
-  /** Where its deadline-index entry sits; the index is moved lazily (see TraceAssembler). */
+  /** Where its deadline-index entry sits; the index is moved lazily (see DeadlineIndex). */
   indexedAt: number;
-  /** Bloom filter of the stored span keys (span-filter.ts); absent in older metadata. */
-  spanFilter?: string;
+  /** Bloom filter of the stored spans' fingerprints (span-filter.ts, span-entries.ts). */
+  spanFilter: string;
+  /** Buffer entries (input records) stored so far: the next entry's number. */
+  entries: number;
 }
 
 export function newMeta(now: number): TraceMeta {
-  return { first: now, last: now, spans: 0, bytes: 0, rootAt: null, error: false, maxDurationNs: '0', deadline: now, indexedAt: now, spanFilter: EMPTY_SPAN_FILTER };
+  return { first: now, last: now, spans: 0, bytes: 0, rootAt: null, error: false, maxDurationNs: '0', deadline: now, indexedAt: now, spanFilter: EMPTY_SPAN_FILTER, entries: 0 };
 }
 
 export function addSpan(meta: TraceMeta, span: Span, bytes: number, now: number): void {

@@ -52,9 +52,6 @@ class SamplingStatsProcessor implements Processor<string, DecisionStat, string, 
     ctx.schedule(this.opts.tickMs, 'wall-clock', (now) => this.flush(now));
   }
 
-  rolledBack(): void {
-    this.scanFromMs = 0;
-  }
 
   async process(record: StreamRecord<string, DecisionStat>): Promise<void> {
     const row = statsRowOf(record.value, this.targetOf(record.value.policy), this.opts.windowMs);

@@ -1,0 +1,17 @@
+import type { SamplingConfig } from '../config.ts';
+import type { AssemblyChildren } from './commands.ts';
+
+export interface AssemblyOptions {
+  readonly sampling: SamplingConfig;
+  /** How often due traces, expired decisions and closed windows are looked at. */
+  readonly tickMs: number;
+  readonly windowMs: number;
+  /** A window is emitted this long after it ends (most of its traces are decided by then). */
+  readonly windowFlushDelayMs: number;
+  /** In-flight bytes before the oldest traces are decided early. */
+  readonly maxBytesInFlight: number;
+  /** Spans per SampledTrace record, so a huge trace never makes one huge Kafka record. */
+  readonly outputChunkSpans: number;
+  /** Child node names to forward to. */
+  readonly children: AssemblyChildren;
+}

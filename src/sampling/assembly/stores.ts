@@ -1,0 +1,31 @@
+import { bufferSerde, plainJsonSerde, stringSerde } from '../../serde/serde.ts';
+import { storeSpec, type KeyValueStore, type StoreSpec } from '../../state/store.ts';
+import type { ProcessorContext } from '../../streams/processor.ts';
+import type { CachedDecision } from './decision-cache.ts';
+import type { TraceMeta } from './meta.ts';
+import { windowRowSerde } from './window-store.ts';
+
+/** The stores of trace assembly, declared once: the processors that share one pass the same spec. */
+export const STORE_SPECS = {
+  /** `traceId|<entry no>` → the spans one input record added to the trace (span-entries.ts). */
+  entries: storeSpec('trace-entries', stringSerde, bufferSerde),
+  meta: storeSpec('trace-meta', stringSerde, plainJsonSerde<TraceMeta>()),
+  deadlines: storeSpec('trace-deadlines', stringSerde, stringSerde),
+  decisions: storeSpec('trace-decisions', stringSerde, plainJsonSerde<CachedDecision>()),
+  expiry: storeSpec('decision-expiry', stringSerde, stringSerde),
+  windows: storeSpec('edge-metric-windows', stringSerde, windowRowSerde),
+} as const;
+
+export const STORES = {
+  entries: STORE_SPECS.entries.name,
+  meta: STORE_SPECS.meta.name,
+  deadlines: STORE_SPECS.deadlines.name,
+  decisions: STORE_SPECS.decisions.name,
+  expiry: STORE_SPECS.expiry.name,
+  windows: STORE_SPECS.windows.name,
+} as const;
+
+/** The task's store for `spec`, typed by the spec (the one place the context's lookup is narrowed). */
+export function openStore<K, V>(ctx: ProcessorContext<unknown, unknown>, spec: StoreSpec<K, V>): KeyValueStore<K, V> {
+  return ctx.getStateStore<KeyValueStore<K, V>>(spec.name);
+}

@@ -246,7 +246,7 @@ async function startOnKafka({ config, topologies, registry, logger, spanBatch, r
     },
   });
   const admin: TopicAdmin = new KafkaTopicAdmin(kafka);
-  const partitions = 6;
+  const partitions = k.partitions;
   const t = config.topics;
   await admin.ensureTopics([t.rawSpans, t.sampledSpans, t.dependencyEdges, t.spanMetrics, t.samplingDecisions, t.deadLetter].map((topic) => ({ topic, partitions })));
   const common = { kafka, topicAdmin: admin, stateDir: join(config.dataDir, 'state'), processingGuarantee: config.processingGuarantee, registry };

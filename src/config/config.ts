@@ -24,8 +24,12 @@ export interface AppConfig {
   /** ingest: OTLP/Zipkin receivers → raw-spans; query: Jaeger API, /sql, /metrics; workers: the topologies. */
   readonly roles: ReadonlySet<Role>;
   /** Set → Kafka runtime; unset → everything in-process (embedded). */
-  /** `compression`: how our ingest producer compresses raw-spans batches (KAFKA_COMPRESSION). */
-  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string; readonly compression: KafkaCompression } | undefined;
+  /**
+   * `compression`: how our ingest producer compresses raw-spans batches (KAFKA_COMPRESSION);
+   * `partitions`: of the pipeline topics we create when missing (KAFKA_TOPIC_PARTITIONS), the
+   * most worker tasks that can share the work.
+   */
+  readonly kafka: { readonly brokers: readonly string[]; readonly clientId: string; readonly compression: KafkaCompression; readonly partitions: number } | undefined;
   readonly schemaRegistryUrl: string | undefined;
   readonly clickhouse: {
     /** Set → ClickHouse server; unset → embedded chdb under dataDir/clickhouse. */
@@ -178,7 +182,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const dataDir = resolve(env['DATA_DIR'] ?? './data');
   const config: AppConfig = {
     roles: parseRoles(env),
-    kafka: brokers && brokers.length > 0 ? { brokers, clientId: env['KAFKA_CLIENT_ID'] ?? 'tailstream', compression } : undefined,
+    kafka: brokers && brokers.length > 0 ? { brokers, clientId: env['KAFKA_CLIENT_ID'] ?? 'tailstream', compression, partitions: int(env, 'KAFKA_TOPIC_PARTITIONS', 6, 1) } : undefined,
     schemaRegistryUrl: env['SCHEMA_REGISTRY_URL'] || undefined,
     clickhouse: {
       url: env['CLICKHOUSE_URL'] || undefined,

@@ -9,7 +9,7 @@ import { commitAtLeastOnce, commitExactlyOnce, type OffsetsToCommit } from './ka
 import { streamsMetrics, type StreamsMetrics } from './metrics.ts';
 import { StreamTask, type RestorePlan } from './task.ts';
 import type { TopicAdmin } from './topic-admin.ts';
-import { TopologyError, type Topology } from './topology.ts';
+import { copartitionedCount, type Topology } from './topology.ts';
 import { changelogTopic } from '../state/store.ts';
 
 /** Changelog records between checkpoint-file writes (Kafka Streams' OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT). */
@@ -390,10 +390,9 @@ export class KafkaRuntime {
     const admin = this.opts.kafka.admin();
     await admin.connect();
     try {
-      const counts = new Set<number>();
-      for (const topic of topics) counts.add((await admin.fetchTopicOffsets(topic)).length);
-      if (counts.size !== 1) throw new TopologyError(`${this.opts.applicationId}: source topics ${topics.join(', ')} are not co-partitioned`);
-      return [...counts][0] as number;
+      const counts = new Map<string, number>();
+      for (const topic of topics) counts.set(topic, (await admin.fetchTopicOffsets(topic)).length);
+      return copartitionedCount(this.opts.applicationId, counts);
     } finally {
       await admin.disconnect();
     }

@@ -7,7 +7,7 @@ import { InMemoryBroker } from './in-memory-broker.ts';
 import type { LocalBroker } from './local-broker.ts';
 import { streamsMetrics, type StreamsMetrics } from './metrics.ts';
 import { StreamTask } from './task.ts';
-import { TopologyError, type Topology } from './topology.ts';
+import { copartitionedCount, type Topology } from './topology.ts';
 
 export interface LocalRuntimeOptions {
   /** Default: a fresh InMemoryBroker. Embedded mode passes a FileBroker (durable topics and offsets). */
@@ -81,9 +81,7 @@ export class LocalRuntime {
   /** Starts a topology under an application id: one task per partition of its sources. */
   async add(applicationId: string, topology: Topology): Promise<void> {
     const topics = topology.sourceTopics();
-    const counts = new Set(topics.map((t) => this.broker.partitions(t)));
-    if (counts.size !== 1) throw new TopologyError(`${applicationId}: source topics ${topics.join(', ')} are not co-partitioned`);
-    const partitions = [...counts][0] as number;
+    const partitions = copartitionedCount(applicationId, new Map(topics.map((t) => [t, this.broker.partitions(t)])));
     const app: App = { id: applicationId, topology, tasks: [], positions: new Map(), committed: new Map() };
     for (let p = 0; p < partitions; p++) {
       app.tasks.push(await this.openTask(app, p, partitions));

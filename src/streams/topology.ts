@@ -40,6 +40,19 @@ export class TopologyError extends TailstreamError {
 }
 
 /**
+ * The one partition count of a topology's source topics (one task per partition, each
+ * reading the same partition of every source); both runtimes refuse to start otherwise.
+ */
+export function copartitionedCount(applicationId: string, partitionsByTopic: ReadonlyMap<string, number>): number {
+  const counts = new Set(partitionsByTopic.values());
+  if (counts.size !== 1) {
+    const each = [...partitionsByTopic].map(([t, n]) => `${t} (${n})`).join(', ');
+    throw new TopologyError(`${applicationId}: source topics ${each} are not co-partitioned`);
+  }
+  return [...counts][0] as number;
+}
+
+/**
  * A processing graph by name: sources (topic + serdes), processors, their stores, sinks.
  * Built by topology files with the add* methods, then run by a runtime.
  */

@@ -18,6 +18,7 @@ import type { JaegerKeyValue, JaegerSpan, JaegerTrace } from '../../src/query/ja
 import { createLogger } from '../../src/util/log.ts';
 import { tracerProvider } from '../fixtures/otel.ts';
 import { GOLDEN_EMIT_BATCH } from '../fixtures/jaeger-thrift-golden.ts';
+import { until } from '../fixtures/poll.ts';
 
 let dir: string;
 let pipeline: Pipeline;
@@ -40,16 +41,6 @@ afterAll(async () => {
   await pipeline?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** The trace through GET /api/traces/:id once it has `spans` spans. */
 async function readTrace(traceId: string, spans: number): Promise<JaegerTrace> {

@@ -11,6 +11,7 @@ import { rowToSpan, type SpanRow } from '../../src/clickhouse/rows.ts';
 import { createLogger } from '../../src/util/log.ts';
 import { normalizeSpan } from '../fixtures/clickhouse.ts';
 import { expectedOtlpSpan, tracerProvider } from '../fixtures/otel.ts';
+import { postSql, until } from '../fixtures/poll.ts';
 
 let dir: string;
 let pipeline: Pipeline;
@@ -43,22 +44,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function sql<T>(query: string): Promise<T[]> {
-  const res = await fetch(`http://127.0.0.1:${pipeline.ports.query}/sql`, { method: 'POST', body: query });
-  const body = (await res.json()) as { rows?: T[]; error?: string };
-  if (!res.ok) throw new Error(`POST /sql ${res.status}: ${body.error}`);
-  return body.rows ?? [];
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const sql = <T>(query: string): Promise<T[]> => postSql<T>(`http://127.0.0.1:${pipeline.ports.query}`, query);
 
 describe('end to end: OpenTelemetry JS SDK → embedded pipeline (npm start) → ClickHouse', () => {
   it('every span lands in spans with all its fields, and the call lands in dependency_edges', async () => {

@@ -22,6 +22,7 @@ import { createLogger } from '../../src/util/log.ts';
 import { hexId } from '../fixtures/clickhouse.ts';
 import { testBrokers, testKafka, uniqueName } from '../fixtures/kafka.ts';
 import { filesUnder, markersIn, REDACTION_YAML, SecretFactory, secretsIn, secretTrace } from '../fixtures/redaction-workload.ts';
+import { until } from '../fixtures/poll.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -82,16 +83,6 @@ async function sendHttp(p: Pipeline, f: SecretFactory): Promise<{ traceIds: stri
   await post(p.ports.otlp, '/v1/traces', 'application/json', encodeOtlpJson(json));
   await post(p.ports.zipkin, '/api/v2/spans', 'application/json', zipkinBody(zipkin));
   return { traceIds: [proto, json, zipkin].map((t) => (t[0] as Span).traceId), sentPlaces: (place) => !place.startsWith('zipkin.') || zipkinPlaces(place) };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 async function spanCount(ch: ClickHouseClient, traceIds: readonly string[]): Promise<number> {

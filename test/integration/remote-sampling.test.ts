@@ -18,6 +18,7 @@ import { startPipeline, type Pipeline } from '../../src/app/pipeline.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/util/log.ts';
 import { Rng } from '../../src/workload/random.ts';
+import { postSql, until } from '../fixtures/poll.ts';
 
 const TARGET = 20;
 let dir: string;
@@ -78,22 +79,7 @@ function remoteSampler(endpoint: string, serviceName: string): { sampler: Sample
   return { sampler: s as unknown as Sampler, refresh };
 }
 
-async function sql<T>(query: string): Promise<T[]> {
-  const res = await fetch(`${base}/sql`, { method: 'POST', body: query });
-  const body = (await res.json()) as { rows?: T[]; error?: string };
-  if (!res.ok) throw new Error(`POST /sql ${res.status}: ${body.error}`);
-  return body.rows ?? [];
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const sql = <T>(query: string): Promise<T[]> => postSql<T>(`${base}`, query);
 
 /**
  * jaeger-client's close() closes the UDP socket right after queueing the last send, which

@@ -30,6 +30,9 @@ describe('loadConfig', () => {
     expect(c.kafka?.brokers).toEqual(['k1:9092', 'k2:9092']);
     expect(c.kafka?.compression).toBe('none');
     expect(loadConfig({ KAFKA_BROKERS: 'k1:9092', KAFKA_COMPRESSION: 'zstd' }).kafka?.compression).toBe('zstd');
+    expect(c.kafka?.partitions).toBe(6);
+    expect(loadConfig({ KAFKA_BROKERS: 'k1:9092', KAFKA_TOPIC_PARTITIONS: '12' }).kafka?.partitions).toBe(12);
+    expect(() => loadConfig({ KAFKA_BROKERS: 'k1:9092', KAFKA_TOPIC_PARTITIONS: '0' })).toThrow('KAFKA_TOPIC_PARTITIONS');
     expect(c.clickhouse.url).toBe('http://ch:8123');
     expect(c.sampling.decisionWaitMs).toBe(3000);
     expect(c.assembly.windowFlushDelayMs).toBe(8000);

@@ -106,11 +106,11 @@ describe('trace queries', () => {
     await writer.insert('spans', traceRows([late], { ...decision, late: true }), 't1-late');
   });
 
-  it('trace_by_id returns every span of the trace, late ones included, in start order', async () => {
-    const rows = await ch.rows<SpanRow>(loadQuery('trace_by_id'), { trace_id: hexId(1, 32) });
+  it('trace_spans_by_id returns every span of the trace from spans, late ones included, in start order', async () => {
+    const rows = await ch.rows<SpanRow>(loadQuery('trace_spans_by_id'), { trace_id: hexId(1, 32) });
     expect(rows.map((r) => r.span_id)).toEqual([hexId(11, 16), hexId(12, 16), hexId(19, 16)]);
     expect(rows.map((r) => rowToSpan(r).name)).toEqual(['root-1', 'child', 'late']);
-    expect(await ch.rows(loadQuery('trace_by_id'), { trace_id: hexId(999, 32) })).toEqual([]);
+    expect(await ch.rows(loadQuery('trace_spans_by_id'), { trace_id: hexId(999, 32) })).toEqual([]);
   });
 
   it('slowest_traces ranks traces a service took part in, merging late rows', async () => {

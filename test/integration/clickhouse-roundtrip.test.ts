@@ -32,7 +32,7 @@ describe('Span -> row -> ClickHouse -> row -> Span', () => {
   it('keeps every model field: int64 extremes, doubles, NaN/-0, bytes, arrays, kvlists, events, links, 9-digit ns', async () => {
     const span = richSpan(nowNs - 60_000_000_000n);
     await writer.insert('spans', [spanToRow(span, { policy: 'status-code', sampleRate: 0.25, late: true })], 'roundtrip-1');
-    const rows = await ch.rows<SpanRow>(loadQuery('trace_by_id'), { trace_id: span.traceId });
+    const rows = await ch.rows<SpanRow>(loadQuery('trace_spans_by_id'), { trace_id: span.traceId });
     expect(rows).toHaveLength(1);
     const row = rows[0] as SpanRow;
     expect(row).toMatchObject({ policy: 'status-code', sample_rate: 0.25, late: true, has_error: true, trace_error: true });

@@ -6,7 +6,7 @@ import type { DecideNow, Observations } from './commands.ts';
 import { deadLetterTrace } from './dead-letter-trace.ts';
 import type { CachedDecision } from './decision-cache.ts';
 import { addSpan, deadlineOf, newMeta, type TraceMeta } from './meta.ts';
-import type { SamplingMetrics } from './metrics.ts';
+import { publishBufferGauges, type SamplingMetrics } from './metrics.ts';
 import type { AssemblyOptions } from './options.ts';
 import type { SampledTraceWriter } from '../../serde/sampled-trace-writer.ts';
 import { forwardKept } from './sampled-output.ts';
@@ -162,10 +162,7 @@ class BufferTraces implements Processor<string, Span[], string, unknown> {
 
   private publishGauges(): void {
     const { ctx, buffer } = this.ready();
-    const task = { task: ctx.taskId };
-    this.metrics.tracesInFlight.set(buffer.inFlight.size, task);
-    this.metrics.bytesInFlight.set(buffer.bytesInFlight, task);
-    this.metrics.decisionsCached.set(buffer.decisions.size, task);
+    publishBufferGauges(this.metrics, ctx.taskId, buffer);
   }
 
   private ready(): { ctx: ProcessorContext<string, unknown>; buffer: TraceBuffer } {

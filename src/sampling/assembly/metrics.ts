@@ -30,3 +30,18 @@ export function samplingMetrics(r: MetricsRegistry): SamplingMetrics {
     repartitioned: r.counter('tailstream_sampling_repartitioned_records_total', 'Records re-keyed by trace id through the repartition topic'),
   };
 }
+
+/** What the buffer gauges read: the in-memory in-flight set, its bytes, the decision cache. */
+export interface BufferSizes {
+  readonly inFlight: { readonly size: number };
+  readonly bytesInFlight: number;
+  readonly decisions: { readonly size: number };
+}
+
+/** Sets the per-task buffer gauges (both the buffer and the decide processor change them). */
+export function publishBufferGauges(metrics: SamplingMetrics, taskId: number, buffer: BufferSizes): void {
+  const task = { task: taskId };
+  metrics.tracesInFlight.set(buffer.inFlight.size, task);
+  metrics.bytesInFlight.set(buffer.bytesInFlight, task);
+  metrics.decisionsCached.set(buffer.decisions.size, task);
+}

@@ -8,7 +8,7 @@ import type { Parts, Runtimes } from './pipeline.ts';
 
 /**
  * Embedded mode: both topologies on the in-process runtime over on-disk topics under
- * DATA_DIR/log, stepped by a pump (on every publish and every tick), watched by a
+ * DATA_DIR/log, stepped by the runtime's run loop (on every publish and every tick), watched by a
  * progress monitor that /healthz reports.
  */
 export async function startEmbedded({ config, topologies, registry, logger, spanBatch, redactor }: Parts): Promise<Runtimes> {
@@ -32,33 +32,14 @@ export async function startEmbedded({ config, topologies, registry, logger, span
     }
     backlog.set(runtime.lag());
   });
-  let running: Promise<void> | undefined;
-  let again = false;
-  const pump = (): void => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = runtime
-      .drain()
-      .then(() => runtime.punctuate())
-      .then(
-        () => monitor.stepSucceeded(),
-        (err: unknown) => {
-          monitor.stepFailed(err);
-          logger.error('embedded pipeline step failed', {}, err);
-        },
-      )
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          pump();
-        }
-      });
-  };
-  const timer = setInterval(pump, Math.min(250, config.assembly.tickMs));
-  pump(); // records acknowledged before a restart but not yet processed
+  const loop = runtime.startLoop(Math.min(250, config.assembly.tickMs), {
+    succeeded: () => monitor.stepSucceeded(),
+    failed: (err) => {
+      monitor.stepFailed(err);
+      logger.error('embedded pipeline step failed', {}, err);
+    },
+  });
+  const pump = (): void => loop.wake();
   const diskFull = registry.counter('tailstream_embedded_disk_full_refusals_total', 'Ingest requests answered 503 + Retry-After because the disk holding the embedded logs is full');
   const ingestLog = logger.child('ingest');
   let lastDiskFullLog = 0;
@@ -74,8 +55,7 @@ export async function startEmbedded({ config, topologies, registry, logger, span
     health: () => monitor.health(),
     topologies: [config.applicationIds.sampling, config.applicationIds.sink],
     stop: async () => {
-      clearInterval(timer);
-      await running;
+      await loop.stop();
       await runtime.close();
       broker.close();
     },

@@ -8,6 +8,7 @@ import type { LocalBroker } from './local-broker.ts';
 import { streamsMetrics, type StreamsMetrics } from './metrics.ts';
 import { StreamTask } from './task.ts';
 import { copartitionedCount, type Topology } from './topology.ts';
+import { LocalRunLoop, type RunLoopHooks } from './local-run-loop.ts';
 
 export interface LocalRuntimeOptions {
   /** Default: a fresh InMemoryBroker. Embedded mode passes a FileBroker (durable topics and offsets). */
@@ -143,6 +144,11 @@ export class LocalRuntime {
       }
     });
     await this.drain();
+  }
+
+  /** Runs this runtime: a step on every `wake()` of the loop and every `intervalMs` (embedded mode). */
+  startLoop(intervalMs: number, hooks: RunLoopHooks = {}): LocalRunLoop {
+    return new LocalRunLoop(this, intervalMs, hooks);
   }
 
   /** Commits every task with pending work. */

@@ -10,6 +10,7 @@ import { streamsMetrics, type StreamsMetrics } from './metrics.ts';
 import { StreamTask, type RestorePlan } from './task.ts';
 import type { TopicAdmin } from './topic-admin.ts';
 import { copartitionedCount, type Topology } from './topology.ts';
+import { Serial } from './serial.ts';
 import { changelogTopic } from '../state/store.ts';
 
 /** Changelog records between checkpoint-file writes (Kafka Streams' OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT). */
@@ -72,7 +73,7 @@ export class KafkaRuntime {
   private assignmentChanged = false;
   private lastCommit = 0;
   private ticker: NodeJS.Timeout | undefined;
-  private lock: Promise<void> = Promise.resolve();
+  private readonly serial = new Serial();
   private stopped = false;
   private failure: Error | undefined;
   /** Partitions of the source topics, known once started: every task is told the count. */
@@ -404,9 +405,7 @@ export class KafkaRuntime {
   }
 
   private exclusive(fn: () => Promise<void>): Promise<void> {
-    const next = this.lock.then(fn);
-    this.lock = next.catch(() => undefined);
-    return next;
+    return this.serial.run(fn);
   }
 }
 

@@ -9,6 +9,7 @@ import { streamsMetrics, type StreamsMetrics } from './metrics.ts';
 import { StreamTask } from './task.ts';
 import { copartitionedCount, type Topology } from './topology.ts';
 import { LocalRunLoop, type RunLoopHooks } from './local-run-loop.ts';
+import { Serial } from './serial.ts';
 
 export interface LocalRuntimeOptions {
   /** Default: a fresh InMemoryBroker. Embedded mode passes a FileBroker (durable topics and offsets). */
@@ -54,7 +55,7 @@ export class LocalRuntime {
   readonly metrics: StreamsMetrics;
   private readonly logger: Logger;
   private readonly apps: App[] = [];
-  private running: Promise<void> = Promise.resolve();
+  private readonly serial = new Serial();
   private lastCommit: number;
   private readonly taskCommits = new WeakMap<StreamTask, number>();
 
@@ -261,9 +262,7 @@ export class LocalRuntime {
   }
 
   private exclusive(fn: () => Promise<void>): Promise<void> {
-    const next = this.running.then(fn, fn);
-    this.running = next.catch(() => undefined);
-    return next;
+    return this.serial.run(fn);
   }
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeAgentDatagram, decodeJaegerBatch, type JaegerProtocol } from '../../../src/ingest/jaeger/decode.ts';
 import type { Span } from '../../../src/model/span.ts';
 import { GOLDEN_EMIT_BATCH } from '../../fixtures/jaeger-thrift-golden.ts';
+import { rng } from '../../fixtures/otel-random.ts';
 import { T, batch, emitBatch, field, goodSpan, i32, i64, list, span, str, stringTag, struct } from '../../fixtures/thrift-binary-writer.ts';
 import { parseRedactionConfig } from '../../../src/redaction/config.ts';
 import { Redactor } from '../../../src/redaction/redactor.ts';
@@ -125,21 +126,9 @@ describe('Jaeger Thrift: a malformed message is refused whole with the field it 
   });
 });
 
-/** mulberry32: a seeded stream, so a failure reproduces. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('Jaeger Thrift fuzz (seeded)', () => {
   it.each(PROTOCOLS)('%s: mutated datagrams decode or are refused, never throw', (protocol) => {
-    const rand = seeded(protocol === 'compact' ? 14 : 41);
+    const rand = rng(protocol === 'compact' ? 14 : 41);
     const whole = GOLDEN_EMIT_BATCH[protocol];
     const outcomes = { ok: 0, refused: 0 };
     for (let i = 0; i < 4000; i++) {
@@ -166,7 +155,7 @@ describe('Jaeger Thrift fuzz (seeded)', () => {
   });
 
   it('random bytes on both protocols and the collector body never throw', () => {
-    const rand = seeded(7);
+    const rand = rng(7);
     for (let i = 0; i < 3000; i++) {
       const bytes = Buffer.from(Array.from({ length: Math.floor(rand() * 200) }, () => Math.floor(rand() * 256)));
       expect(() => decodeAgentDatagram(bytes, 'compact')).not.toThrow();

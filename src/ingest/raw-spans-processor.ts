@@ -3,7 +3,7 @@ import { groupByTrace } from '../model/group.ts';
 import type { Processor, ProcessorContext, ProcessorSupplier } from '../streams/processor.ts';
 import { deadLetterHeaders } from '../streams/dead-letter.ts';
 import { StreamRecord } from '../streams/record.ts';
-import type { DecodeMetrics } from './decode-metrics.ts';
+import type { DecodeMetrics } from '../metrics/decode-metrics.ts';
 import { RawSpansDecoder } from './decode.ts';
 import type { Rejection } from './types.ts';
 

@@ -1,4 +1,4 @@
-import type { Counter, MetricsRegistry } from '../metrics/registry.ts';
+import type { Counter, MetricsRegistry } from './registry.ts';
 
 /** What the raw-spans decoder reports: records and spans it dead-lettered, records it re-keyed. */
 export interface DecodeMetrics {

@@ -1,7 +1,8 @@
+import { decodeMetrics, type DecodeMetrics } from '../../metrics/decode-metrics.ts';
 import { LATENCY_BOUNDS_MS, type Counter, type Gauge, type Histogram, type MetricsRegistry } from '../../metrics/registry.ts';
 
-/** What tail sampling exposes: in-flight traces and bytes, decisions by policy and reason, late spans. */
-export interface SamplingMetrics {
+/** What tail sampling exposes: its decoder's counters, in-flight traces and bytes, decisions by policy and reason, late spans. */
+export interface SamplingMetrics extends DecodeMetrics {
   readonly tracesInFlight: Gauge;
   readonly bytesInFlight: Gauge;
   readonly spansBuffered: Gauge;
@@ -11,8 +12,6 @@ export interface SamplingMetrics {
   readonly lateSpans: Counter;
   readonly duplicateSpans: Counter;
   readonly decisionLatencyMs: Histogram;
-  readonly rejectedSpans: Counter;
-  readonly repartitioned: Counter;
 }
 
 export function samplingMetrics(r: MetricsRegistry): SamplingMetrics {
@@ -26,8 +25,7 @@ export function samplingMetrics(r: MetricsRegistry): SamplingMetrics {
     lateSpans: r.counter('tailstream_sampling_late_spans_total', 'Spans arriving after their trace was decided, by outcome'),
     duplicateSpans: r.counter('tailstream_sampling_duplicate_spans_total', 'Retried spans already buffered (stored once)'),
     decisionLatencyMs: r.histogram('tailstream_sampling_decision_latency_ms', 'First span arrival to decision', LATENCY_BOUNDS_MS.concat([60000, 300000])),
-    rejectedSpans: r.counter('tailstream_sampling_rejected_spans_total', 'Invalid spans or records sent to the dead-letter topic'),
-    repartitioned: r.counter('tailstream_sampling_repartitioned_records_total', 'Records re-keyed by trace id through the repartition topic'),
+    ...decodeMetrics(r),
   };
 }
 

@@ -79,6 +79,17 @@ export async function retryConcurrentTransactions<T>(step: () => Promise<T>, att
 }
 
 /**
+ * Fences the previous owner of a transactional.id now: InitProducerId aborts its open
+ * transaction, waits out one the coordinator is still completing (CONCURRENT_TRANSACTIONS,
+ * retried by kafkajs) and bumps the epoch. kafkajs sends it at the first `transaction()`,
+ * not on `connect()`; an empty transaction ends without a request to the broker.
+ */
+export async function fencePreviousOwner(producer: Producer): Promise<void> {
+  const txn = await producer.transaction();
+  await txn.abort();
+}
+
+/**
  * Exactly-once commit of one task: outputs, changelog and input offsets in one Kafka
  * transaction on the task's transactional producer; aborted on any failure.
  */

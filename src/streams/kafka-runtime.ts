@@ -5,7 +5,7 @@ import { restoreChangelogs } from './changelog-restorer.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { compressionType, registerCompressionCodecs } from './compression.ts';
 import type { KafkaCompression } from './compression-names.ts';
-import { commitAtLeastOnce, commitExactlyOnce, type OffsetsToCommit } from './kafka-commit.ts';
+import { commitAtLeastOnce, commitExactlyOnce, fencePreviousOwner, type OffsetsToCommit } from './kafka-commit.ts';
 import { streamsMetrics, type StreamsMetrics } from './metrics.ts';
 import { StreamTask, type RestorePlan } from './task.ts';
 import type { TopicAdmin } from './topic-admin.ts';
@@ -321,11 +321,13 @@ export class KafkaRuntime {
           idempotent: true,
           maxInFlightRequests: 1,
         });
-        await slot.producer.connect(); // InitProducerId fences a zombie owner of this partition
+        await slot.producer.connect();
+        await fencePreviousOwner(slot.producer);
       }
     }
     // After every new producer fenced its partition's previous owner: that owner's last
-    // transaction has completed, so the committed offsets are final.
+    // transaction has completed (markers written), so the committed offsets and the
+    // changelogs' last stable offsets agree and nothing can commit past them.
     const committed = (await this.committedOffsets()).filter((o) => want.has(o.partition));
     this.rewind(committed);
     if (this.guarantee === 'exactly_once') {

@@ -204,8 +204,9 @@ export class KafkaRuntime {
     try {
       await heartbeat();
     } catch (err) {
-      // The group is rebalancing: commit now, while this generation may still commit.
-      await this.commitAll().catch((e: unknown) => this.logger.warn('commit before rebalance failed', {}, e));
+      // The group is rebalancing (or its coordinator is away): commit now, while this
+      // generation may still commit; kafkajs may go on without a rejoin.
+      await this.commitOrRecover();
       throw err;
     }
   }
@@ -230,7 +231,6 @@ export class KafkaRuntime {
     } catch (err) {
       this.metrics.commitFailures.inc({ app: this.opts.applicationId });
       this.logger.warn('commit failed: rolling back to the last commit and reprocessing', {}, err);
-      this.assignmentChanged = true;
       return false;
     }
   }
@@ -367,7 +367,10 @@ export class KafkaRuntime {
         await commitAtLeastOnce(this.producer as Producer, consumer, due.map((s) => ({ task: s.task, offsets: this.offsetsOf(s) })), this.compression);
       }
     } catch (err) {
+      // Rolled-back tasks still hold positions past their work: whoever called, they are
+      // reopened from their last commit before anything else runs (reconcile).
       for (const s of due.slice(done)) s.task.rollback();
+      this.assignmentChanged = true;
       throw err;
     }
     this.logger.debug('committed', { tasks: due.length, ms: this.clock.now() - started });

@@ -16,7 +16,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { build, COUNTS_STORE } from '../../topologies/event-count.ts';
 import { KafkaRuntime } from '../../src/streams/kafka-runtime.ts';
 import { MockClock } from '../../src/streams/clock.ts';
-import { consumeUntil, produceKeyed, testKafka, testTopicAdmin, uniqueName } from '../fixtures/kafka.ts';
+import { produceKeyed, testTopicAdmin } from '../fixtures/kafka.ts';
+import { eventCountTopics, finalCounts } from '../fixtures/event-count-app.ts';
 import { until } from '../fixtures/poll.ts';
 
 const dirs: string[] = [];
@@ -76,14 +77,7 @@ function faultyKafka(kafka: Kafka, groupId: string, faults: Faults): Kafka {
 
 describe('KafkaRuntime exactly-once: a failed commit on the heartbeat path', () => {
   it('reopens the tasks from their last commit even when kafkajs does not rejoin (nothing lost)', async () => {
-    const kafka = testKafka();
-    const input = uniqueName('events');
-    const output = uniqueName('event-counts');
-    const appId = uniqueName('commit-fault-app');
-    await testTopicAdmin(kafka).ensureTopics([
-      { topic: input, partitions: 1 },
-      { topic: output, partitions: 1 },
-    ]);
+    const { kafka, input, output, appId } = await eventCountTopics(1, 'commit-fault-app');
     await produceKeyed(kafka, input, 0, 100, 10);
 
     // Armed once the task has processed the first 100 records (a first batch may be stale after the rewind to the start).
@@ -121,15 +115,7 @@ describe('KafkaRuntime exactly-once: a failed commit on the heartbeat path', () 
       await rt.stop();
     }
 
-    const last = new Map<string, bigint>();
-    await consumeUntil(
-      kafka,
-      output,
-      (k, v) => {
-        if (k && v) last.set(k.toString(), v.readBigInt64BE(0));
-      },
-      () => Array.from({ length: 10 }, (_, i) => last.get(`k${i}`) ?? 0n).every((n) => n >= 20n),
-    );
+    const last = await finalCounts(kafka, output, new Map(Array.from({ length: 10 }, (_, i) => [`k${i}`, 20n])));
     for (let i = 0; i < 10; i++) expect(last.get(`k${i}`), `k${i}`).toBe(20n);
     expect(rt.metrics.commitFailures.total()).toBeGreaterThanOrEqual(1);
   });

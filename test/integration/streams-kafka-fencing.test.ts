@@ -13,7 +13,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { build } from '../../topologies/event-count.ts';
 import { KafkaRuntime } from '../../src/streams/kafka-runtime.ts';
 import { MockClock } from '../../src/streams/clock.ts';
-import { consumeUntil, produceKeyed, testKafka, testTopicAdmin, uniqueName } from '../fixtures/kafka.ts';
+import { produceKeyed, testTopicAdmin } from '../fixtures/kafka.ts';
+import { eventCountTopics, finalCounts } from '../fixtures/event-count-app.ts';
 import { until } from '../fixtures/poll.ts';
 
 const dirs: string[] = [];
@@ -21,14 +22,7 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 describe('KafkaRuntime exactly-once: fencing the previous owner', () => {
   it("a previous owner's open transaction cannot commit once the task has opened (nothing processed twice)", async () => {
-    const kafka = testKafka();
-    const input = uniqueName('events');
-    const output = uniqueName('event-counts');
-    const appId = uniqueName('fence-app');
-    await testTopicAdmin(kafka).ensureTopics([
-      { topic: input, partitions: 1 },
-      { topic: output, partitions: 1 },
-    ]);
+    const { kafka, input, output, appId } = await eventCountTopics(1, 'fence-app');
     await produceKeyed(kafka, input, 0, 100, 10);
 
     // The previous owner of partition 0 processed all 100 records; its last transaction
@@ -66,15 +60,7 @@ describe('KafkaRuntime exactly-once: fencing the previous owner', () => {
       await zombie.disconnect();
     }
 
-    const last = new Map<string, bigint>();
-    await consumeUntil(
-      kafka,
-      output,
-      (k, v) => {
-        if (k && v) last.set(k.toString(), v.readBigInt64BE(0));
-      },
-      () => Array.from({ length: 10 }, (_, i) => last.get(`k${i}`) ?? 0n).every((n) => n >= 10n),
-    );
+    const last = await finalCounts(kafka, output, new Map(Array.from({ length: 10 }, (_, i) => [`k${i}`, 10n])));
     // The zombie's record sits before the runtime's in the log: read past it, it was seen if it committed.
     expect(zombieOutcome).not.toBe('committed');
     expect(last.has('zombie')).toBe(false);

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { build, COUNTS_STORE } from '../../topologies/event-count.ts';
 import { KafkaRuntime, type ProcessingGuarantee } from '../../src/streams/kafka-runtime.ts';
 import { changelogTopic } from '../../src/state/store.ts';
-import { consumeUntil, expectedCounts, produceKeyed, testKafka, testTopicAdmin, uniqueName } from '../fixtures/kafka.ts';
+import { expectedCounts, produceKeyed, testKafka, testTopicAdmin } from '../fixtures/kafka.ts';
+import { eventCountTopics, finalCounts } from '../fixtures/event-count-app.ts';
 import { WorkerProcess } from '../fixtures/worker.ts';
 
 const dirs: string[] = [];
@@ -15,32 +16,6 @@ const tempDir = () => {
   return d;
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-async function topics(partitions = 6) {
-  const kafka = testKafka();
-  const input = uniqueName('events');
-  const output = uniqueName('event-counts');
-  await testTopicAdmin(kafka).ensureTopics([
-    { topic: input, partitions },
-    { topic: output, partitions },
-  ]);
-  return { kafka, input, output, appId: uniqueName('count-app') };
-}
-
-/** Last count per key seen on the output topic, until every key reaches its expected count. */
-async function finalCounts(kafka: ReturnType<typeof testKafka>, output: string, expected: Map<string, bigint>, timeoutMs = 90_000) {
-  const last = new Map<string, bigint>();
-  await consumeUntil(
-    kafka,
-    output,
-    (k, v) => {
-      if (k && v) last.set(k.toString(), v.readBigInt64BE(0));
-    },
-    () => [...expected].every(([k, n]) => (last.get(k) ?? 0n) >= n),
-    timeoutMs,
-  );
-  return last;
-}
 
 function runtime(kafka: ReturnType<typeof testKafka>, appId: string, input: string, output: string, stateDir: string, guarantee: ProcessingGuarantee = 'at_least_once') {
   return new KafkaRuntime({
@@ -57,7 +32,7 @@ function runtime(kafka: ReturnType<typeof testKafka>, appId: string, input: stri
 
 describe('KafkaRuntime on the broker', () => {
   it('counts 100k records per key exactly', async () => {
-    const { kafka, input, output, appId } = await topics();
+    const { kafka, input, output, appId } = await eventCountTopics();
     await produceKeyed(kafka, input, 0, 100_000, 1000);
     const rt = runtime(kafka, appId, input, output, tempDir());
     await rt.start();
@@ -74,7 +49,7 @@ describe('KafkaRuntime on the broker', () => {
   it.each<[ProcessingGuarantee]>([['at_least_once'], ['exactly_once']])(
     'two instances split the partitions; after SIGKILL of one the survivor restores and the totals hold (%s)',
     async (guarantee) => {
-      const { kafka, input, output, appId } = await topics();
+      const { kafka, input, output, appId } = await eventCountTopics();
       const env = { APP_ID: appId, INPUT_TOPIC: input, OUTPUT_TOPIC: output, GUARANTEE: guarantee };
       const script = join(import.meta.dirname, 'support/event-count-worker.ts');
       const a = new WorkerProcess(script, { ...env, STATE_DIR: tempDir() });
@@ -104,7 +79,7 @@ describe('KafkaRuntime on the broker', () => {
   );
 
   it('restarts on local state and restores only the changelog delta after its checkpoint', async () => {
-    const { kafka, input, output, appId } = await topics(2);
+    const { kafka, input, output, appId } = await eventCountTopics(2);
     const stateA = tempDir();
     await produceKeyed(kafka, input, 0, 6000, 300);
     const a = runtime(kafka, appId, input, output, stateA);

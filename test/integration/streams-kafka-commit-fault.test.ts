@@ -13,11 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaJSConnectionError, type Consumer, type ConsumerRunConfig, type Kafka, type Producer, type Transaction } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { build, COUNTS_STORE } from '../../topologies/event-count.ts';
-import { KafkaRuntime } from '../../src/streams/kafka-runtime.ts';
-import { MockClock } from '../../src/streams/clock.ts';
-import { produceKeyed, testTopicAdmin } from '../fixtures/kafka.ts';
-import { eventCountTopics, finalCounts } from '../fixtures/event-count-app.ts';
+import { COUNTS_STORE } from '../../topologies/event-count.ts';
+import { produceKeyed } from '../fixtures/kafka.ts';
+import { eventCountTopics, finalCounts, frozenExactlyOnceRuntime } from '../fixtures/event-count-app.ts';
 import { until } from '../fixtures/poll.ts';
 
 const dirs: string[] = [];
@@ -85,17 +83,7 @@ describe('KafkaRuntime exactly-once: a failed commit on the heartbeat path', () 
     const stateDir = mkdtempSync(join(tmpdir(), 'streams-commit-fault-'));
     dirs.push(stateDir);
     // A clock that never moves: no interval commit, so the first commit is the heartbeat path's.
-    const rt = new KafkaRuntime({
-      applicationId: appId,
-      topology: build({ inputTopic: input, outputTopic: output }),
-      kafka: faultyKafka(kafka, appId, faults),
-      topicAdmin: testTopicAdmin(kafka),
-      stateDir,
-      processingGuarantee: 'exactly_once',
-      clock: new MockClock(0),
-      sessionTimeoutMs: 6000,
-      heartbeatIntervalMs: 500,
-    });
+    const rt = frozenExactlyOnceRuntime({ kafka, clients: faultyKafka(kafka, appId, faults), appId, input, output, stateDir });
     await rt.start();
     const counted = async (): Promise<bigint> => {
       let sum = 0n;

@@ -10,11 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { build } from '../../topologies/event-count.ts';
-import { KafkaRuntime } from '../../src/streams/kafka-runtime.ts';
-import { MockClock } from '../../src/streams/clock.ts';
-import { produceKeyed, testTopicAdmin } from '../fixtures/kafka.ts';
-import { eventCountTopics, finalCounts } from '../fixtures/event-count-app.ts';
+import { produceKeyed } from '../fixtures/kafka.ts';
+import { eventCountTopics, finalCounts, frozenExactlyOnceRuntime } from '../fixtures/event-count-app.ts';
 import { until } from '../fixtures/poll.ts';
 
 const dirs: string[] = [];
@@ -36,17 +33,7 @@ describe('KafkaRuntime exactly-once: fencing the previous owner', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'streams-fence-'));
     dirs.push(stateDir);
     // A clock that never moves: the runtime commits only when it stops, after the zombie tried.
-    const rt = new KafkaRuntime({
-      applicationId: appId,
-      topology: build({ inputTopic: input, outputTopic: output }),
-      kafka,
-      topicAdmin: testTopicAdmin(kafka),
-      stateDir,
-      processingGuarantee: 'exactly_once',
-      clock: new MockClock(0),
-      sessionTimeoutMs: 6000,
-      heartbeatIntervalMs: 500,
-    });
+    const rt = frozenExactlyOnceRuntime({ kafka, appId, input, output, stateDir });
     await rt.start();
     let zombieOutcome: string;
     try {

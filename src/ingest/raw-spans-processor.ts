@@ -43,6 +43,9 @@ export function rawSpansDecoder(routing: RawSpansRouting, decoder: RawSpansDecod
           const meta = ctx.recordMetadata();
           const where = meta ? `${meta.topic}/${meta.partition}@${meta.offset}` : 'raw-spans';
           const raw = { key: record.key === null ? null : Buffer.from(record.key), value: record.value, timestamp: record.timestamp, headers: record.headers };
+          // A replayed record (see Topology.withSourcePositions) only rebuilds what it sent
+          // straight to assembly: its repartitioned spans and dead letters were sent already.
+          const replay = meta?.replay === true;
           const result = await decoder.decodeAsync(raw);
           // Bytes redaction has not seen (a Collector's record) stay out of the dead-letter
           // topic: it keeps the reason, masked too, since parsers quote their input.
@@ -55,12 +58,13 @@ export function rawSpansDecoder(routing: RawSpansRouting, decoder: RawSpansDecod
             return ctx.forward(new StreamRecord(record.key ?? '', value, record.timestamp, withhold ? { ...headers, [WITHHELD_HEADER]: Buffer.from(String(record.value?.length ?? 0)) } : headers), routing.deadLetter);
           };
           if (!result.ok) {
-            await toDlq(result.error, 0);
+            if (!replay) await toDlq(result.error, 0);
             return;
           }
-          if (result.rejected.length > 0) await toDlq(describeRejections(result.rejected), result.rejected.length);
+          if (result.rejected.length > 0 && !replay) await toDlq(describeRejections(result.rejected), result.rejected.length);
           const groups = groupByTrace(result.spans);
           const direct = groups.size === 1 && groups.has(record.key ?? '');
+          if (replay && !direct) return;
           for (const [traceId, spans] of groups) {
             if (!direct) metrics.repartitioned.inc();
             await ctx.forward(new StreamRecord<string, Span[]>(traceId, spans, record.timestamp), direct ? routing.assemble : routing.repartition);

@@ -5,7 +5,9 @@
  *    exactly-once, default policies, decision_wait 1 s) against a bare kafkajs
  *    consume→produce pipe over the same records, in the same run.
  * 2. Memory: peak RSS of this process with N spans in flight (decision_wait 1 h, so nothing
- *    is decided), on the LocalRuntime so broker RAM is not counted. Target: 10M spans < 1 GB.
+ *    is decided), on the LocalRuntime over on-disk topics (a FileBroker, as embedded mode) so
+ *    no broker RAM is counted: with the input topics as the buffer's changelog, raw-spans is
+ *    kept back to the oldest in-flight trace, i.e. all of it here. Target: 10M spans < 1 GB.
  *
  * `npm run bench -- sampling [--traces=10000] [--in-flight=1000000] [--only=throughput|memory] [--compression=none,lz4] [--commit-interval=default,1000]`
  */
@@ -18,7 +20,7 @@ import { samplingMetrics, type SamplingMetrics } from '../src/sampling/assembly/
 import { parseSamplingConfigText } from '../src/sampling/config.ts';
 import { createPipelineSerdes, type PipelineSerdes } from '../src/serde/pipeline-serdes.ts';
 import { InProcessRegistry } from '../src/serde/registry.ts';
-import { InMemoryBroker } from '../src/streams/in-memory-broker.ts';
+import { FileBroker } from '../src/streams/log/file-broker.ts';
 import { KafkaRuntime } from '../src/streams/kafka-runtime.ts';
 import { LocalRuntime } from '../src/streams/local-runtime.ts';
 import { createLogger } from '../src/util/log.ts';
@@ -145,13 +147,13 @@ async function throughput(serdes: PipelineSerdes, traces: number, compressions: 
 }
 
 // ---------------------------------------------------------------------------------------
-// 2. Peak RSS with N spans in flight (LocalRuntime: no broker in the process)
+// 2. Peak RSS with N spans in flight (LocalRuntime over on-disk topics: no broker RAM)
 
 async function memory(serdes: PipelineSerdes, target: number): Promise<void> {
   const metrics = samplingMetrics(new MetricsRegistry());
   const yaml = 'decision_wait: 1h\nmax_trace_age: 1h\nnum_traces: 100000000\nmax_trace_bytes: 1073741824\n';
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-sampling-mem-'));
-  const broker = new InMemoryBroker(1, 10_000_000);
+  const broker = new FileBroker({ dir: join(stateDir, 'log'), external: [DEFAULT_TOPICS.rawSpans] });
   const runtime = new LocalRuntime({ broker, stateDir, changelogs: false, logger });
   // ~800 buffered bytes a span: the byte limit must not decide traces early (10 M ≈ 8 GB).
   await runtime.add('bench-memory', topology('bench-memory', DEFAULT_TOPICS, yaml, serdes, metrics, Math.max(4 * 1024 ** 3, target * 2048)));
@@ -171,6 +173,7 @@ async function memory(serdes: PipelineSerdes, target: number): Promise<void> {
     broker.append(DEFAULT_TOPICS.rawSpans, { key: Buffer.from(r.key), value: r.value, timestamp: Date.now(), headers: {} });
     spans += r.spans;
     if (++pending >= 2000) {
+      await broker.sync(DEFAULT_TOPICS.rawSpans);
       await runtime.drain();
       pending = 0;
       sample();
@@ -179,6 +182,7 @@ async function memory(serdes: PipelineSerdes, target: number): Promise<void> {
     }
     if (spans >= target) break;
   }
+  await broker.sync(DEFAULT_TOPICS.rawSpans);
   await runtime.drain();
   await runtime.commitAll();
   sample();
@@ -191,6 +195,7 @@ async function memory(serdes: PipelineSerdes, target: number): Promise<void> {
   const decided = metrics.decisions.total();
   const end = process.memoryUsage().rss;
   await runtime.close();
+  broker.close();
   rmSync(stateDir, { recursive: true, force: true });
   figure('sampling.memory.spans_in_flight', buffered, 'spans');
   figure('sampling.memory.traces_in_flight', traces, 'traces');

@@ -98,4 +98,21 @@ describe('tail sampling, input topics as the buffer changelog: offsets', () => {
     expect(h.metrics.decisions.get({ policy: 'errors', reason: 'max_trace_age', sampled: 'false' })).toBe(1);
     expect(h.driver.broker.startOffset('raw-spans', 0)).toBe(h.driver.broker.endOffset('raw-spans', 0));
   });
+
+  it('max_trace_age counts from the first arrival across a restart', async () => {
+    const h = await harness({ partitions: 1 });
+    for (let i = 0; i < 4; i++) {
+      await h.send([spanOf(2, i)]);
+      await h.advance(9_000);
+    }
+    const again = await restart(h, false);
+    await again.driver.runtime.drain();
+    // Spans keep coming: only max_trace_age (60 s after the first, 36 s ago) can end it.
+    for (let i = 4; i < 7; i++) {
+      await again.send([spanOf(2, i)]);
+      await again.advance(9_000);
+    }
+    expect(again.metrics.decisions.get({ policy: 'errors', reason: 'max_trace_age', sampled: 'false' })).toBe(1);
+    expect(again.driver.broker.startOffset('raw-spans', 0)).toBe(7);
+  });
 });

@@ -9,7 +9,7 @@
  *    no broker RAM is counted: with the input topics as the buffer's changelog, raw-spans is
  *    kept back to the oldest in-flight trace, i.e. all of it here. Target: 10M spans < 1 GB.
  *
- * `npm run bench -- sampling [--traces=10000] [--in-flight=1000000] [--only=throughput|memory] [--compression=none,lz4] [--commit-interval=default,1000]`
+ * `npm run bench -- sampling [--traces=10000] [--in-flight=1000000] [--only=throughput|memory] [--compression=none,lz4] [--commit-interval=default,1000] [--buffer-changelog=source|store]`
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { MetricsRegistry } from '../src/metrics/registry.ts';
 import { samplingMetrics, type SamplingMetrics } from '../src/sampling/assembly/metrics.ts';
+import { DEFAULT_BUFFER_CHANGELOG, type BufferChangelog } from '../src/sampling/assembly/options.ts';
 import { parseSamplingConfigText } from '../src/sampling/config.ts';
 import { createPipelineSerdes, type PipelineSerdes } from '../src/serde/pipeline-serdes.ts';
 import { InProcessRegistry } from '../src/serde/registry.ts';
@@ -40,9 +41,11 @@ function arg(args: readonly string[], name: string, dflt: string): string {
 }
 
 const ASSEMBLY = { tickMs: 100, windowMs: 60_000, windowFlushDelayMs: 10_000, outputChunkSpans: 1000 } as const;
+/** --buffer-changelog: what makes the span buffer durable (default: the product's). */
+const changelog: { of: BufferChangelog } = { of: DEFAULT_BUFFER_CHANGELOG };
 
 function topology(applicationId: string, topics: TailSamplingTopics, yaml: string, serdes: PipelineSerdes, metrics: SamplingMetrics, maxBytesInFlight = 4 * 1024 ** 3) {
-  return build({ applicationId, topics, sampling: parseSamplingConfigText(yaml), assembly: { ...ASSEMBLY, maxBytesInFlight }, serdes, metrics });
+  return build({ applicationId, topics, sampling: parseSamplingConfigText(yaml), assembly: { ...ASSEMBLY, maxBytesInFlight, bufferChangelog: changelog.of }, serdes, metrics });
 }
 
 /** Raw-spans records of a seeded workload: one Avro SpanBatch per trace per export request. */
@@ -211,6 +214,9 @@ async function memory(serdes: PipelineSerdes, target: number): Promise<void> {
 
 export default async function run(args: string[]): Promise<void> {
   const only = arg(args, 'only', 'all');
+  const mode = arg(args, 'buffer-changelog', DEFAULT_BUFFER_CHANGELOG);
+  if (mode !== 'source' && mode !== 'store') throw new Error(`--buffer-changelog: expected source or store, got "${mode}"`);
+  changelog.of = mode;
   const serdes = await createPipelineSerdes(InProcessRegistry.fromDir());
   // Memory first: after the broker run the heap holds kafkajs' leftovers, which would blur the RSS figures.
   if (only === 'all' || only === 'memory') await memory(serdes, Number(arg(args, 'in-flight', '1000000')));

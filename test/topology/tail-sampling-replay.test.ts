@@ -17,8 +17,8 @@ const APP = 'tail-sampling';
 const trace = (n: number) => `${n.toString(16).padStart(8, '0')}${TRACE_ID.slice(8)}`;
 
 const open: SamplingHarness[] = [];
-async function harness(opts: Parameters<typeof samplingHarness>[1] = {}): Promise<SamplingHarness> {
-  const h = await samplingHarness(KEEP_HALF, { partitions: 2, bufferChangelog: 'source', ...opts });
+async function harness(opts: Parameters<typeof samplingHarness>[1] & { yaml?: string } = {}): Promise<SamplingHarness> {
+  const h = await samplingHarness(opts.yaml ?? KEEP_HALF, { partitions: 2, bufferChangelog: 'source', ...opts });
   open.push(h);
   return h;
 }
@@ -114,5 +114,23 @@ describe('tail sampling, input topics as the buffer changelog: offsets', () => {
     }
     expect(again.metrics.decisions.get({ policy: 'errors', reason: 'max_trace_age', sampled: 'false' })).toBe(1);
     expect(again.driver.broker.startOffset('raw-spans', 0)).toBe(7);
+  });
+
+  it('new input waits until every source is replayed: a size limit never decides a half-rebuilt trace', async () => {
+    const limit = { partitions: 1, yaml: 'decision_wait: 10s\nmax_spans_per_trace: 3\npolicies:\n  - { name: all, type: always_sample }\n' };
+    const h = await harness(limit);
+    await h.send([spanOf(1, 0)]);
+    await h.send([spanOf(1, 1), spanOf(2, 0)], 'a-batch'); // span 1 of trace 1 comes back through the repartition topic
+    await h.driver.close({ keepState: true });
+    open.splice(open.indexOf(h), 1);
+    // Waiting in raw-spans when the next instance starts: spans 2 and 3 reach the limit.
+    h.driver.broker.append('raw-spans', { key: Buffer.from(trace(1)), value: h.serdes.spanBatch.serialize([spanOf(1, 2), spanOf(1, 3)]), timestamp: h.driver.clock.now(), headers: {} });
+    const again = await harness({ ...limit, broker: h.driver.broker, wallClockMs: h.driver.clock.now() });
+    await again.driver.runtime.drain();
+    const kept = again.sampled().filter((t) => t.traceId === trace(1));
+    expect(kept.map((t) => [t.decision.late, t.spans.map((x) => x.spanId).sort()])).toEqual([
+      [false, [0, 1, 2].map((i) => spanOf(1, i).spanId).sort()],
+      [true, [spanOf(1, 3).spanId]],
+    ]);
   });
 });

@@ -14,7 +14,7 @@
 import { RawSpansDecoder } from '../src/ingest/decode.ts';
 import { rawSpansDecoder } from '../src/ingest/raw-spans-processor.ts';
 import { aggregateWindows } from '../src/sampling/assembly/aggregate-windows.ts';
-import { bufferTraces } from '../src/sampling/assembly/buffer-traces.ts';
+import { bufferTraces, replayUnneeded } from '../src/sampling/assembly/buffer-traces.ts';
 import { decideTraces } from '../src/sampling/assembly/decide-traces.ts';
 import { samplingStats } from '../src/sampling/stats/stats-processor.ts';
 import type { Redactor } from '../src/redaction/redactor.ts';
@@ -73,7 +73,7 @@ export function build(config: TailSamplingConfig): Topology {
     .withDeadLetterTopic(topics.deadLetter)
     .addInternalTopic(repartition)
     .addSource(RAW_SOURCE, topics.rawSpans, stringSerde, bufferSerde)
-    .addProcessor(DECODE, rawSpansDecoder({ assemble: BUFFER, repartition: REPARTITION_SINK, deadLetter: DLQ_SINK }, decoder, metrics), RAW_SOURCE)
+    .addProcessor(DECODE, rawSpansDecoder({ assemble: BUFFER, repartition: REPARTITION_SINK, deadLetter: DLQ_SINK, replayUnneeded: replayUnneeded(assembly) }, decoder, metrics), RAW_SOURCE)
     .addSink(DLQ_SINK, topics.deadLetter, stringSerde, bufferSerde, DECODE)
     .addSink(REPARTITION_SINK, repartition, stringSerde, serdes.spanBatch, DECODE)
     .addSource(REPARTITION_SOURCE, repartition, stringSerde, serdes.spanBatch)

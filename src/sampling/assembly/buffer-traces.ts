@@ -31,6 +31,20 @@ export function bufferTraces(opts: AssemblyOptions, codec: SpanCodec, writer: Sa
   };
 }
 
+/**
+ * For decode-raw-spans: true when a replayed raw-spans record cannot add to the rebuilt
+ * buffer, so it is not decoded — its key names no trace in flight from that topic at or
+ * before it (a record keyed otherwise was repartitioned, and is never needed on replay).
+ */
+export function replayUnneeded(opts: AssemblyOptions): (ctx: ProcessorContext<unknown, unknown>, key: string | null, source: RecordMetadata) => Promise<boolean> {
+  return async (ctx, key, source) => {
+    if (key === null) return true;
+    const buffer = await TraceBuffer.of(ctx, opts.sampling.decisionCache.maxEntries, opts.bufferChangelog ?? DEFAULT_BUFFER_CHANGELOG);
+    const first = buffer.sources?.get(key)?.from[source.topic];
+    return first === undefined || Number(source.offset) < first;
+  };
+}
+
 class BufferTraces implements Processor<string, Span[], string, unknown> {
   private ctx: ProcessorContext<string, unknown> | undefined;
   private buffer: TraceBuffer | undefined;

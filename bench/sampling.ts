@@ -5,9 +5,11 @@
  *    exactly-once, default policies, decision_wait 1 s) against a bare kafkajs
  *    consume→produce pipe over the same records, in the same run.
  * 2. Memory: peak RSS of this process with N spans in flight (decision_wait 1 h, so nothing
- *    is decided), on the LocalRuntime so broker RAM is not counted. Target: 10M spans < 1 GB.
+ *    is decided), on the LocalRuntime over on-disk topics (a FileBroker, as embedded mode) so
+ *    no broker RAM is counted: with the input topics as the buffer's changelog, raw-spans is
+ *    kept back to the oldest in-flight trace, i.e. all of it here. Target: 10M spans < 1 GB.
  *
- * `npm run bench -- sampling [--traces=10000] [--in-flight=1000000] [--only=throughput|memory] [--compression=none,lz4] [--commit-interval=default,1000]`
+ * `npm run bench -- sampling [--traces=10000] [--in-flight=1000000] [--only=throughput|memory] [--compression=none,lz4] [--commit-interval=default,1000] [--buffer-changelog=source|store]`
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,10 +17,11 @@ import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { MetricsRegistry } from '../src/metrics/registry.ts';
 import { samplingMetrics, type SamplingMetrics } from '../src/sampling/assembly/metrics.ts';
+import { DEFAULT_BUFFER_CHANGELOG, type BufferChangelog } from '../src/sampling/assembly/options.ts';
 import { parseSamplingConfigText } from '../src/sampling/config.ts';
 import { createPipelineSerdes, type PipelineSerdes } from '../src/serde/pipeline-serdes.ts';
 import { InProcessRegistry } from '../src/serde/registry.ts';
-import { InMemoryBroker } from '../src/streams/in-memory-broker.ts';
+import { FileBroker } from '../src/streams/log/file-broker.ts';
 import { KafkaRuntime } from '../src/streams/kafka-runtime.ts';
 import { LocalRuntime } from '../src/streams/local-runtime.ts';
 import { createLogger } from '../src/util/log.ts';
@@ -38,9 +41,11 @@ function arg(args: readonly string[], name: string, dflt: string): string {
 }
 
 const ASSEMBLY = { tickMs: 100, windowMs: 60_000, windowFlushDelayMs: 10_000, outputChunkSpans: 1000 } as const;
+/** --buffer-changelog: what makes the span buffer durable (default: the product's). */
+const changelog: { of: BufferChangelog } = { of: DEFAULT_BUFFER_CHANGELOG };
 
 function topology(applicationId: string, topics: TailSamplingTopics, yaml: string, serdes: PipelineSerdes, metrics: SamplingMetrics, maxBytesInFlight = 4 * 1024 ** 3) {
-  return build({ applicationId, topics, sampling: parseSamplingConfigText(yaml), assembly: { ...ASSEMBLY, maxBytesInFlight }, serdes, metrics });
+  return build({ applicationId, topics, sampling: parseSamplingConfigText(yaml), assembly: { ...ASSEMBLY, maxBytesInFlight, bufferChangelog: changelog.of }, serdes, metrics });
 }
 
 /** Raw-spans records of a seeded workload: one Avro SpanBatch per trace per export request. */
@@ -145,13 +150,13 @@ async function throughput(serdes: PipelineSerdes, traces: number, compressions: 
 }
 
 // ---------------------------------------------------------------------------------------
-// 2. Peak RSS with N spans in flight (LocalRuntime: no broker in the process)
+// 2. Peak RSS with N spans in flight (LocalRuntime over on-disk topics: no broker RAM)
 
 async function memory(serdes: PipelineSerdes, target: number): Promise<void> {
   const metrics = samplingMetrics(new MetricsRegistry());
   const yaml = 'decision_wait: 1h\nmax_trace_age: 1h\nnum_traces: 100000000\nmax_trace_bytes: 1073741824\n';
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-sampling-mem-'));
-  const broker = new InMemoryBroker(1, 10_000_000);
+  const broker = new FileBroker({ dir: join(stateDir, 'log'), external: [DEFAULT_TOPICS.rawSpans] });
   const runtime = new LocalRuntime({ broker, stateDir, changelogs: false, logger });
   // ~800 buffered bytes a span: the byte limit must not decide traces early (10 M ≈ 8 GB).
   await runtime.add('bench-memory', topology('bench-memory', DEFAULT_TOPICS, yaml, serdes, metrics, Math.max(4 * 1024 ** 3, target * 2048)));
@@ -171,6 +176,7 @@ async function memory(serdes: PipelineSerdes, target: number): Promise<void> {
     broker.append(DEFAULT_TOPICS.rawSpans, { key: Buffer.from(r.key), value: r.value, timestamp: Date.now(), headers: {} });
     spans += r.spans;
     if (++pending >= 2000) {
+      await broker.sync(DEFAULT_TOPICS.rawSpans);
       await runtime.drain();
       pending = 0;
       sample();
@@ -179,6 +185,7 @@ async function memory(serdes: PipelineSerdes, target: number): Promise<void> {
     }
     if (spans >= target) break;
   }
+  await broker.sync(DEFAULT_TOPICS.rawSpans);
   await runtime.drain();
   await runtime.commitAll();
   sample();
@@ -191,6 +198,7 @@ async function memory(serdes: PipelineSerdes, target: number): Promise<void> {
   const decided = metrics.decisions.total();
   const end = process.memoryUsage().rss;
   await runtime.close();
+  broker.close();
   rmSync(stateDir, { recursive: true, force: true });
   figure('sampling.memory.spans_in_flight', buffered, 'spans');
   figure('sampling.memory.traces_in_flight', traces, 'traces');
@@ -206,6 +214,9 @@ async function memory(serdes: PipelineSerdes, target: number): Promise<void> {
 
 export default async function run(args: string[]): Promise<void> {
   const only = arg(args, 'only', 'all');
+  const mode = arg(args, 'buffer-changelog', DEFAULT_BUFFER_CHANGELOG);
+  if (mode !== 'source' && mode !== 'store') throw new Error(`--buffer-changelog: expected source or store, got "${mode}"`);
+  changelog.of = mode;
   const serdes = await createPipelineSerdes(InProcessRegistry.fromDir());
   // Memory first: after the broker run the heap holds kafkajs' leftovers, which would blur the RSS figures.
   if (only === 'all' || only === 'memory') await memory(serdes, Number(arg(args, 'in-flight', '1000000')));

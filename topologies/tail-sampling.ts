@@ -14,13 +14,13 @@
 import { RawSpansDecoder } from '../src/ingest/decode.ts';
 import { rawSpansDecoder } from '../src/ingest/raw-spans-processor.ts';
 import { aggregateWindows } from '../src/sampling/assembly/aggregate-windows.ts';
-import { bufferTraces } from '../src/sampling/assembly/buffer-traces.ts';
+import { bufferTraces, replayUnneeded } from '../src/sampling/assembly/buffer-traces.ts';
 import { decideTraces } from '../src/sampling/assembly/decide-traces.ts';
 import { samplingStats } from '../src/sampling/stats/stats-processor.ts';
 import type { Redactor } from '../src/redaction/redactor.ts';
 import type { PipelineTopics } from '../src/model/topics.ts';
 import type { SamplingMetrics } from '../src/sampling/assembly/metrics.ts';
-import type { AssemblyOptions } from '../src/sampling/assembly/options.ts';
+import { DEFAULT_BUFFER_CHANGELOG, type AssemblyOptions } from '../src/sampling/assembly/options.ts';
 import type { SamplingConfig } from '../src/sampling/config.ts';
 import type { PipelineSerdes } from '../src/serde/pipeline-serdes.ts';
 import { bufferSerde, stringSerde } from '../src/serde/serde.ts';
@@ -66,11 +66,14 @@ export function build(config: TailSamplingConfig): Topology {
     sampling: config.sampling,
     children: { decide: DECIDE, aggregate: AGGREGATE, sampled: SAMPLED_SINK, edges: EDGES_SINK, metrics: METRICS_SINK, stats: SAMPLING_STATS },
   };
-  return new Topology()
+  const topology = new Topology();
+  // The input topics as the span buffer's changelog: tasks replay them from each trace's first record.
+  if ((assembly.bufferChangelog ?? DEFAULT_BUFFER_CHANGELOG) === 'source') topology.withSourcePositions();
+  return topology
     .withDeadLetterTopic(topics.deadLetter)
     .addInternalTopic(repartition)
     .addSource(RAW_SOURCE, topics.rawSpans, stringSerde, bufferSerde)
-    .addProcessor(DECODE, rawSpansDecoder({ assemble: BUFFER, repartition: REPARTITION_SINK, deadLetter: DLQ_SINK }, decoder, metrics), RAW_SOURCE)
+    .addProcessor(DECODE, rawSpansDecoder({ assemble: BUFFER, repartition: REPARTITION_SINK, deadLetter: DLQ_SINK, replayUnneeded: replayUnneeded(assembly) }, decoder, metrics), RAW_SOURCE)
     .addSink(DLQ_SINK, topics.deadLetter, stringSerde, bufferSerde, DECODE)
     .addSink(REPARTITION_SINK, repartition, stringSerde, serdes.spanBatch, DECODE)
     .addSource(REPARTITION_SOURCE, repartition, stringSerde, serdes.spanBatch)

@@ -24,7 +24,7 @@ export async function startEmbedded({ config, topologies, registry, logger, span
   const monitor = new ProgressMonitor(runtime, runtime.clock, config.healthStallMs, registry);
   const depth = registry.gauge('tailstream_embedded_log_records', 'Records held in the embedded on-disk topics (not yet released by every reader)');
   const bytes = registry.gauge('tailstream_embedded_log_bytes', 'Bytes held in the embedded on-disk topics; their sum (dead letters aside) is bounded by EMBEDDED_LOG_MAX_BYTES');
-  const backlog = registry.gauge('tailstream_embedded_backlog_records', 'Records in source topics not yet committed by their readers');
+  const backlog = registry.gauge('tailstream_embedded_backlog_records', 'Records in source topics not yet processed by their readers');
   depth.onCollect(() => {
     for (const t of broker.topicNames()) {
       depth.set(broker.depth(t), { topic: t });

@@ -9,6 +9,7 @@ import type { SqlLimits } from '../app/sql/limits.ts';
 import { isKafkaCompression, KAFKA_COMPRESSIONS, type KafkaCompression } from '../streams/compression-names.ts';
 import type { ProcessingGuarantee } from '../streams/kafka-runtime.ts';
 import { prefixedTopics, type PipelineTopics } from '../model/topics.ts';
+import { DEFAULT_BUFFER_CHANGELOG, type BufferChangelog } from '../sampling/assembly/options.ts';
 import { errorMessage, TailstreamError } from '../util/errors.ts';
 
 /**
@@ -71,6 +72,8 @@ export interface AppConfig {
     readonly windowFlushDelayMs: number;
     readonly maxBytesInFlight: number;
     readonly outputChunkSpans: number;
+    /** SAMPLING_BUFFER_CHANGELOG: `source` (the input topics are the span buffer's changelog) or `store`. */
+    readonly bufferChangelog: BufferChangelog;
   };
   readonly sink: { readonly batchRows: number; readonly flushIntervalMs: number };
   readonly sql: {
@@ -95,6 +98,12 @@ export class ConfigError extends TailstreamError {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+function bufferChangelogOf(raw: string | undefined): BufferChangelog {
+  if (raw === undefined || raw === '') return DEFAULT_BUFFER_CHANGELOG;
+  if (raw !== 'source' && raw !== 'store') throw new ConfigError(`SAMPLING_BUFFER_CHANGELOG: expected source or store, got "${raw}"`);
+  return raw;
+}
 
 function int(env: Env, key: string, fallback: number, min = 0): number {
   const raw = env[key];
@@ -218,6 +227,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       windowFlushDelayMs: int(env, 'WINDOW_FLUSH_DELAY_MS', sampling.decisionWaitMs + 5_000, -60_000),
       maxBytesInFlight: int(env, 'MAX_BYTES_IN_FLIGHT', 512 * 1024 * 1024, 1),
       outputChunkSpans: 1000,
+      bufferChangelog: bufferChangelogOf(env['SAMPLING_BUFFER_CHANGELOG']),
     },
     sink: { batchRows: int(env, 'SINK_BATCH_ROWS', 10_000, 1), flushIntervalMs: int(env, 'SINK_FLUSH_MS', 1_000, 1) },
     sql: {

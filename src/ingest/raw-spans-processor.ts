@@ -2,7 +2,7 @@ import type { Span } from '../model/span.ts';
 import { groupByTrace } from '../model/group.ts';
 import type { Processor, ProcessorContext, ProcessorSupplier } from '../streams/processor.ts';
 import { deadLetterHeaders } from '../streams/dead-letter.ts';
-import { StreamRecord } from '../streams/record.ts';
+import { StreamRecord, type RecordMetadata } from '../streams/record.ts';
 import type { DecodeMetrics } from '../metrics/decode-metrics.ts';
 import { RawSpansDecoder } from './decode.ts';
 import type { Rejection } from './types.ts';
@@ -14,6 +14,11 @@ export interface RawSpansRouting {
   readonly repartition: string;
   /** Child sink to the dead-letter topic. */
   readonly deadLetter: string;
+  /**
+   * For a replayed record (see Topology.withSourcePositions): true when assembly cannot use
+   * it, so it is not even decoded. Unset: every replayed record is decoded.
+   */
+  readonly replayUnneeded?: (ctx: ProcessorContext<unknown, unknown>, key: string | null, source: RecordMetadata) => Promise<boolean>;
 }
 
 /** On a dead letter whose value was withheld by redaction: the original value's length in bytes. */
@@ -43,6 +48,10 @@ export function rawSpansDecoder(routing: RawSpansRouting, decoder: RawSpansDecod
           const meta = ctx.recordMetadata();
           const where = meta ? `${meta.topic}/${meta.partition}@${meta.offset}` : 'raw-spans';
           const raw = { key: record.key === null ? null : Buffer.from(record.key), value: record.value, timestamp: record.timestamp, headers: record.headers };
+          // A replayed record (see Topology.withSourcePositions) only rebuilds what it sent
+          // straight to assembly: its repartitioned spans and dead letters were sent already.
+          const replay = meta?.replay === true;
+          if (replay && meta && routing.replayUnneeded && (await routing.replayUnneeded(ctx, record.key, meta))) return;
           const result = await decoder.decodeAsync(raw);
           // Bytes redaction has not seen (a Collector's record) stay out of the dead-letter
           // topic: it keeps the reason, masked too, since parsers quote their input.
@@ -55,12 +64,13 @@ export function rawSpansDecoder(routing: RawSpansRouting, decoder: RawSpansDecod
             return ctx.forward(new StreamRecord(record.key ?? '', value, record.timestamp, withhold ? { ...headers, [WITHHELD_HEADER]: Buffer.from(String(record.value?.length ?? 0)) } : headers), routing.deadLetter);
           };
           if (!result.ok) {
-            await toDlq(result.error, 0);
+            if (!replay) await toDlq(result.error, 0);
             return;
           }
-          if (result.rejected.length > 0) await toDlq(describeRejections(result.rejected), result.rejected.length);
+          if (result.rejected.length > 0 && !replay) await toDlq(describeRejections(result.rejected), result.rejected.length);
           const groups = groupByTrace(result.spans);
           const direct = groups.size === 1 && groups.has(record.key ?? '');
+          if (replay && !direct) return;
           for (const [traceId, spans] of groups) {
             if (!direct) metrics.repartitioned.inc();
             await ctx.forward(new StreamRecord<string, Span[]>(traceId, spans, record.timestamp), direct ? routing.assemble : routing.repartition);

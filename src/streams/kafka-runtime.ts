@@ -193,6 +193,8 @@ export class KafkaRuntime {
         resolveOffset(m.offset);
         continue;
       }
+      // Left unresolved: kafkajs fetches it again once the other sources' replay is over.
+      if (slot.task.holdsBack(batch.topic, m.offset)) break;
       const headers: Record<string, Buffer> = {};
       for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[k] = Buffer.isBuffer(v) ? v : Buffer.from(String(v));
       await slot.task.process(batch.topic, batch.partition, m.offset, { key: m.key, value: m.value, timestamp: Number(m.timestamp), headers });
@@ -340,6 +342,7 @@ export class KafkaRuntime {
       ...(heartbeat ? { heartbeat } : {}),
     });
     for (const slot of opened) await slot.task.init();
+    tellResumeOffsets(opened.map((s) => s.task), committed);
     this.logger.info('tasks ready', { partitions: opened.map((s) => s.task.id), restoreMs: this.clock.now() - started });
   }
 
@@ -360,11 +363,13 @@ export class KafkaRuntime {
       if (this.guarantee === 'exactly_once') {
         // One transaction per task: a failure leaves the tasks committed before it committed.
         for (const slot of due) {
-          await commitExactlyOnce(slot.producer as Producer, this.opts.applicationId, slot.task, this.offsetsOf(slot), this.compression);
+          await commitExactlyOnce(slot.producer as Producer, this.opts.applicationId, slot.task, await this.offsetsOf(slot), this.compression);
           done++;
         }
       } else {
-        await commitAtLeastOnce(this.producer as Producer, consumer, due.map((s) => ({ task: s.task, offsets: this.offsetsOf(s) })), this.compression);
+        const each = [];
+        for (const s of due) each.push({ task: s.task, offsets: await this.offsetsOf(s) });
+        await commitAtLeastOnce(this.producer as Producer, consumer, each, this.compression);
       }
     } catch (err) {
       // Rolled-back tasks still hold positions past their work: whoever called, they are
@@ -378,8 +383,11 @@ export class KafkaRuntime {
     this.metrics.commitLatencyMs.observe(this.clock.now() - started, { app: this.opts.applicationId });
   }
 
-  private offsetsOf(slot: TaskSlot): OffsetsToCommit {
-    return [...slot.positions].map(([topic, offset]) => ({ topic, partition: slot.task.id, offset }));
+  /** What the task may commit: its processed positions, or less (Topology.withSourcePositions). */
+  private async offsetsOf(slot: TaskSlot): Promise<OffsetsToCommit> {
+    const reached = new Map([...slot.positions].map(([topic, offset]) => [topic, BigInt(offset)] as const));
+    const offsets = await slot.task.committableOffsets(reached);
+    return [...offsets].map(([topic, offset]) => ({ topic, partition: slot.task.id, offset: offset.toString() }));
   }
 
   private async closeTask(partition: number): Promise<void> {
@@ -411,6 +419,13 @@ export class KafkaRuntime {
 
   private exclusive(fn: () => Promise<void>): Promise<void> {
     return this.serial.run(fn);
+  }
+}
+
+/** Tells each task where the consumer resumes its sources: records from there up to its processed position are replayed. */
+function tellResumeOffsets(tasks: readonly StreamTask[], committed: OffsetsToCommit): void {
+  for (const task of tasks) {
+    for (const o of committed) if (o.partition === task.id) task.resumeFrom(o.topic, o.offset === '-1' ? undefined : BigInt(o.offset));
   }
 }
 

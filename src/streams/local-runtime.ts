@@ -73,10 +73,13 @@ export class LocalRuntime {
     return this.lastCommit;
   }
 
-  /** Records in source topics not yet committed by the apps that read them. */
+  /**
+   * Records in source topics not yet processed by the apps that read them (a committed
+   * offset may stay behind on purpose: see Topology.withSourcePositions).
+   */
   lag(): number {
     let n = 0;
-    for (const app of this.apps) for (const [k, off] of app.committed) n += Math.max(0, this.broker.endOffset(...splitKey(k)) - off);
+    for (const app of this.apps) for (const [k, off] of app.positions) n += Math.max(0, this.broker.endOffset(...splitKey(k)) - off);
     return n;
   }
 
@@ -86,19 +89,19 @@ export class LocalRuntime {
     const partitions = copartitionedCount(applicationId, new Map(topics.map((t) => [t, this.broker.partitions(t)])));
     const app: App = { id: applicationId, topology, tasks: [], positions: new Map(), committed: new Map() };
     for (let p = 0; p < partitions; p++) {
-      app.tasks.push(await this.openTask(app, p, partitions));
       for (const t of topics) {
         const start = this.broker.committedOffset(applicationId, `${t}/${p}`) ?? this.broker.startOffset(t, p);
         app.positions.set(`${t}/${p}`, start);
         app.committed.set(`${t}/${p}`, start);
       }
+      app.tasks.push(await this.openTask(app, p, partitions));
     }
     this.metrics.tasks.add(partitions, { app: applicationId });
     this.apps.push(app);
   }
 
   /** Opens a task, restores its stores from the in-memory changelogs and starts its processors. */
-  private async openTask(app: Pick<App, 'id' | 'topology'>, partition: number, taskCount: number): Promise<StreamTask> {
+  private async openTask(app: Pick<App, 'id' | 'topology' | 'positions'>, partition: number, taskCount: number): Promise<StreamTask> {
     const task = new StreamTask({
       applicationId: app.id,
       topology: app.topology,
@@ -120,6 +123,7 @@ export class LocalRuntime {
       await task.restore(plan.store, entries, last);
     }
     await task.init();
+    for (const t of app.topology.sourceTopics()) task.resumeFrom(t, BigInt(app.positions.get(`${t}/${partition}`) ?? 0));
     return task;
   }
 
@@ -182,6 +186,7 @@ export class LocalRuntime {
         const from = app.positions.get(posKey) ?? 0;
         const current = app.tasks[task.id] as StreamTask;
         for (const { offset, record } of this.broker.read(topic, task.id, from, max)) {
+          if (current.holdsBack(topic, String(offset))) break;
           await current.process(topic, task.id, String(offset), record);
           app.positions.set(posKey, offset + 1);
           progressed = true;
@@ -207,7 +212,10 @@ export class LocalRuntime {
     if (task.commitDeferred() && !task.commitUrgent()) return true;
     const started = this.clock.now();
     let records;
+    const changelogOffsets = new Map<string, bigint>();
+    let offsets: Map<string, number>;
     try {
+      offsets = await this.committableOffsets(app, task);
       records = await task.prepareCommit();
     } catch (err) {
       this.metrics.commitFailures.inc({ app: app.id });
@@ -215,8 +223,6 @@ export class LocalRuntime {
       await this.reopen(app, task);
       return false;
     }
-    const changelogOffsets = new Map<string, bigint>();
-    const offsets = new Map(app.topology.sourceTopics().map((t) => [`${t}/${task.id}`, app.positions.get(`${t}/${task.id}`) ?? 0] as const));
     try {
       for (const r of records) {
         const [, offset] = this.broker.append(r.topic, { key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers }, r.partition);
@@ -242,6 +248,14 @@ export class LocalRuntime {
     this.metrics.commitLatencyMs.observe(this.clock.now() - started);
     for (const topic of app.topology.sourceTopics()) this.release(topic, task.id);
     return true;
+  }
+
+  /** The task's input offsets to commit (`topic/partition` → next offset): its processed positions, or less. */
+  private async committableOffsets(app: App, task: StreamTask): Promise<Map<string, number>> {
+    const reached = new Map(app.topology.sourceTopics().map((t) => [t, BigInt(app.positions.get(`${t}/${task.id}`) ?? 0)] as const));
+    const out = new Map<string, number>();
+    for (const [t, off] of await task.committableOffsets(reached)) if (reached.has(t)) out.set(`${t}/${task.id}`, Number(off));
+    return out;
   }
 
   private async reopen(app: App, task: StreamTask): Promise<void> {

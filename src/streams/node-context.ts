@@ -54,4 +54,8 @@ export class NodeContext implements ProcessorContext<unknown, unknown> {
   recordMetadata(): RecordMetadata | undefined {
     return this.task.recordMetadata();
   }
+
+  replaying(): boolean {
+    return this.task.replaying();
+  }
 }

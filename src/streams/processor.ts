@@ -40,6 +40,11 @@ export interface ProcessorContext<KOut = unknown, VOut = unknown> {
   deadLetter(record: RawRecord, reason: string): void;
   /** Source topic/partition/offset of the record being processed; undefined in punctuation. */
   recordMetadata(): RecordMetadata | undefined;
+  /**
+   * True while the task still replays records it processed before (see
+   * Topology.withSourcePositions): state is incomplete, so nothing may be decided on it.
+   */
+  replaying(): boolean;
 }
 
 export interface Processor<KIn = unknown, VIn = unknown, KOut = unknown, VOut = unknown> {
@@ -57,6 +62,11 @@ export interface Processor<KIn = unknown, VIn = unknown, KOut = unknown, VOut = 
    * batch): the runtime then commits later, after more input, unless a bound forces it.
    */
   readyToCommit?(): boolean;
+  /**
+   * The earliest offset of source `topic` this processor must be able to read again to
+   * rebuild its unlogged state (undefined: none); the task commits no offset past it.
+   */
+  committableOffset?(topic: string): bigint | undefined;
   close?(): void | Promise<void>;
 }
 

@@ -38,6 +38,11 @@ export interface RecordMetadata {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
+  /**
+   * Below the task's processed position: the record was processed before and is read
+   * again only to rebuild state; whatever it would emit was emitted the first time.
+   */
+  readonly replay?: boolean;
 }
 
 /** A record in its serialized form, as read from or written to a topic. */

@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../util/log.ts';
 import { RocksBytesStore } from '../state/rocksdb-bytes-store.ts';
-import { changelogTopic } from '../state/store.ts';
+import { changelogTopic, type KeyValueStore } from '../state/store.ts';
 import { TaskStore, type ChangelogEntry } from '../state/task-store.ts';
 import { CheckpointFile } from './checkpoint.ts';
 import type { Clock } from './clock.ts';
@@ -12,6 +12,7 @@ import { StreamRecord, type RawRecord, type RecordMetadata } from './record.ts';
 import type { StreamsMetrics } from './metrics.ts';
 import { PunctuationSchedule } from './punctuation.ts';
 import { ProcessingError } from './processing-errors.ts';
+import { SOURCE_POSITIONS, SourcePositions } from './source-positions.ts';
 import { StoreGauges } from './store-gauges.ts';
 import { TaskDeadLetters } from './task-dead-letters.ts';
 import type { SinkNode, Topology } from './topology.ts';
@@ -79,6 +80,8 @@ export class StreamTask {
   private readonly deadLetters: TaskDeadLetters;
   private readonly checkpoint: CheckpointFile;
   private readonly gauges: StoreGauges;
+  /** Set when the topology rebuilds state from its sources (Topology.withSourcePositions). */
+  private sources: SourcePositions | undefined;
   private checkpointOffsets = new Map<string, bigint>();
   /** Changelog records committed since the checkpoint file was last written. */
   private uncheckpointed = 0n;
@@ -111,7 +114,11 @@ export class StreamTask {
   /** Opens every store and says where each changelog restore must start. */
   async open(): Promise<RestorePlan[]> {
     mkdirSync(this.dir, { recursive: true });
+    const rebuilt = this.opts.topology.tracksSourcePositions();
     for (const spec of this.opts.topology.stores()) {
+      // An unlogged store of such a topology is rebuilt by replaying the sources: what the
+      // local copy holds may be from before or after the last commit, so it starts empty.
+      if (rebuilt && spec.changelog === false) rmSync(join(this.dir, spec.name), { recursive: true, force: true });
       const inner = await RocksBytesStore.open(join(this.dir, spec.name));
       const store = new TaskStore(spec, inner, { onCacheFull: () => (this.commitRequested = true) });
       this.stores.set(spec.name, store);
@@ -140,6 +147,10 @@ export class StreamTask {
   /** After restore: records the restored position and starts the processors. */
   async init(): Promise<void> {
     this.writeCheckpoint();
+    if (this.opts.topology.tracksSourcePositions()) {
+      this.sources = new SourcePositions(this.store(SOURCE_POSITIONS.name) as unknown as KeyValueStore<string, string>);
+      await this.sources.load();
+    }
     for (const node of this.opts.topology.processors()) {
       const ctx = new NodeContext(node.name, this);
       const p = node.supplier.get();
@@ -156,7 +167,8 @@ export class StreamTask {
    */
   async process(topic: string, partition: number, offset: string, raw: RawRecord): Promise<void> {
     const source = this.opts.topology.sourceFor(topic);
-    this.current = { topic, partition, offset };
+    const at = BigInt(offset);
+    this.current = { topic, partition, offset, replay: this.sources?.isReplay(topic, at) ?? false };
     this.commitNeeded = true;
     this.opts.metrics.recordsIn.inc({ topic });
     let record: StreamRecord<unknown, unknown>;
@@ -165,8 +177,9 @@ export class StreamTask {
       const value = raw.value === null ? null : source.valueSerde.deserialize(raw.value);
       record = new StreamRecord(key, value, raw.timestamp, raw.headers);
     } catch (err) {
-      this.current = undefined;
       this.deadLetters.undeserializable(source, raw, `${topic}/${partition}@${offset}`, err);
+      this.current = undefined;
+      this.sources?.seen(topic, at);
       return;
     }
     if (raw.timestamp > this.streamTime) this.streamTime = raw.timestamp;
@@ -176,8 +189,53 @@ export class StreamTask {
       this.deadLetters.processingFailed(source, raw, `${topic}/${partition}@${offset}`, err);
     } finally {
       this.current = undefined;
+      this.sources?.seen(topic, at);
     }
     await this.punctuation.fireStreamTime(this.streamTime);
+  }
+
+  /** The runtime reads source `topic` from `offset` (its committed offset; undefined: the log start). */
+  resumeFrom(topic: string, offset: bigint | undefined): void {
+    this.sources?.resumeFrom(topic, offset);
+  }
+
+  /**
+   * True when the record at `offset` of `topic` must wait: it is past the replay while
+   * another source still replays, and state that is not yet rebuilt must not meet new
+   * input (a size limit would decide a trace half rebuilt). The runtime reads it again.
+   */
+  holdsBack(topic: string, offset: string): boolean {
+    const s = this.sources;
+    if (!s) return false;
+    const at = BigInt(offset);
+    if (s.isReplay(topic, at)) return false;
+    s.seen(topic, at);
+    return s.pending();
+  }
+
+  /** True while some source still has records to replay. */
+  replaying(): boolean {
+    return this.sources?.pending() ?? false;
+  }
+
+  /**
+   * The input offsets to commit, given how far each source was processed (next offsets):
+   * without source positions those; with them, the processed positions are recorded (in
+   * this commit's changelog: call before prepareCommit) and each offset is held back to
+   * what the processors still need to read again.
+   */
+  async committableOffsets(reached: ReadonlyMap<string, bigint>): Promise<Map<string, bigint>> {
+    if (!this.sources) return new Map(reached);
+    const out = await this.sources.advance(reached);
+    for (const [topic, processed] of out) {
+      let c = processed;
+      for (const p of this.processors.values()) {
+        const need = p.committableOffset?.(topic);
+        if (need !== undefined && need < c) c = need;
+      }
+      out.set(topic, c);
+    }
+    return out;
   }
 
   /** Fires wall-clock punctuators that are due at `nowMs`. */
@@ -341,6 +399,8 @@ export class StreamTask {
   }
 
   private emit(r: OutgoingRecord): void {
+    // A replayed record's outputs were committed when it was first processed.
+    if (this.current?.replay) return;
     this.outputs.push(r);
     this.opts.metrics.recordsOut.inc({ topic: r.topic });
   }

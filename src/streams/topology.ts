@@ -1,6 +1,7 @@
 import type { Serde } from '../serde/serde.ts';
 import type { StoreSpec } from '../state/store.ts';
 import type { ProcessorSupplier } from './processor.ts';
+import { SOURCE_POSITIONS } from './source-positions.ts';
 import { TailstreamError } from '../util/errors.ts';
 
 export interface SourceNode {
@@ -61,6 +62,7 @@ export class Topology {
   private readonly children = new Map<string, string[]>();
   private readonly internal = new Set<string>();
   private dlq: string | undefined;
+  private positions = false;
 
   addSource<K, V>(
     name: string,
@@ -134,6 +136,22 @@ export class Topology {
     return this;
   }
 
+  /**
+   * The processors rebuild part of their state from the sources (stores declared with
+   * `changelog: false`, emptied when a task opens) and say how far back they need them
+   * (`Processor.committableOffset`): tasks keep a change-logged processed position per
+   * source and replay the records between the committed offset and it (see
+   * source-positions.ts).
+   */
+  withSourcePositions(): this {
+    this.positions = true;
+    return this;
+  }
+
+  tracksSourcePositions(): boolean {
+    return this.positions;
+  }
+
   deadLetterTopic(): string | undefined {
     return this.dlq;
   }
@@ -182,6 +200,7 @@ export class Topology {
         byName.set(s.name, s);
       }
     }
+    if (this.positions) byName.set(SOURCE_POSITIONS.name, SOURCE_POSITIONS);
     return [...byName.values()];
   }
 

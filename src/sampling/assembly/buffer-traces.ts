@@ -13,7 +13,9 @@ import { forwardKept } from './sampled-output.ts';
 import type { SpanCodec } from './span-codec.ts';
 import { spanFingerprint } from './span-entries.ts';
 import { SpanFilter } from './span-filter.ts';
-import { STORE_SPECS } from './stores.ts';
+import { bufferStores } from './stores.ts';
+import type { RecordMetadata } from '../../streams/record.ts';
+import { DEFAULT_BUFFER_CHANGELOG } from './options.ts';
 import { TraceBuffer } from './trace-buffer.ts';
 
 /**
@@ -24,8 +26,22 @@ import { TraceBuffer } from './trace-buffer.ts';
  */
 export function bufferTraces(opts: AssemblyOptions, codec: SpanCodec, writer: SampledTraceWriter, metrics: SamplingMetrics): ProcessorSupplier<string, Span[], string, unknown> {
   return {
-    stores: [STORE_SPECS.entries, STORE_SPECS.meta, STORE_SPECS.deadlines, STORE_SPECS.decisions, STORE_SPECS.expiry],
+    stores: bufferStores(opts.bufferChangelog ?? DEFAULT_BUFFER_CHANGELOG),
     get: () => new BufferTraces(opts, codec, writer, metrics),
+  };
+}
+
+/**
+ * For decode-raw-spans: true when a replayed raw-spans record cannot add to the rebuilt
+ * buffer, so it is not decoded — its key names no trace in flight from that topic at or
+ * before it (a record keyed otherwise was repartitioned, and is never needed on replay).
+ */
+export function replayUnneeded(opts: AssemblyOptions): (ctx: ProcessorContext<unknown, unknown>, key: string | null, source: RecordMetadata) => Promise<boolean> {
+  return async (ctx, key, source) => {
+    if (key === null) return true;
+    const buffer = await TraceBuffer.of(ctx, opts.sampling.decisionCache.maxEntries, opts.bufferChangelog ?? DEFAULT_BUFFER_CHANGELOG);
+    const first = buffer.sources?.get(key)?.from[source.topic];
+    return first === undefined || Number(source.offset) < first;
   };
 }
 
@@ -42,7 +58,7 @@ class BufferTraces implements Processor<string, Span[], string, unknown> {
 
   async init(ctx: ProcessorContext<string, unknown>): Promise<void> {
     this.ctx = ctx;
-    this.buffer = await TraceBuffer.of(ctx, this.opts.sampling.decisionCache.maxEntries);
+    this.buffer = await TraceBuffer.of(ctx, this.opts.sampling.decisionCache.maxEntries, this.opts.bufferChangelog ?? DEFAULT_BUFFER_CHANGELOG);
     this.publishGauges();
   }
 
@@ -51,6 +67,8 @@ class BufferTraces implements Processor<string, Span[], string, unknown> {
     const { ctx, buffer } = this.ready();
     const traceId = record.key;
     const now = ctx.currentSystemTimeMs();
+    const source = ctx.recordMetadata();
+    if (source?.replay) return this.rebuild(traceId, record.value, source, now);
     const cached = await buffer.decisions.get(traceId);
     if (cached) return this.follow(traceId, record.value, cached, now);
 
@@ -60,14 +78,9 @@ class BufferTraces implements Processor<string, Span[], string, unknown> {
       await this.relieveMemoryPressure(now);
       meta = newMeta(now);
     }
-    const rest = await this.store(traceId, meta, record.value, isNew, now);
-    meta.deadline = deadlineOf(meta, this.opts.sampling);
-    if (isNew || meta.deadline < meta.indexedAt) {
-      if (!isNew) await buffer.deadlines.remove(meta.indexedAt, traceId);
-      meta.indexedAt = meta.deadline;
-      await buffer.deadlines.add(meta.deadline, traceId);
-    }
-    await buffer.saveMeta(traceId, meta);
+    const rest = await this.store(traceId, meta, record.value, isNew, now, true);
+    await this.index(traceId, meta, isNew);
+    if (source) await buffer.sources?.note(traceId, source.topic, Number(source.offset), meta.first);
     const s = this.opts.sampling;
     const limit = meta.spans >= s.maxSpansPerTrace ? 'span_limit' : meta.bytes >= s.maxTraceBytes ? 'byte_limit' : undefined;
     if (limit) {
@@ -84,10 +97,51 @@ class BufferTraces implements Processor<string, Span[], string, unknown> {
   }
 
   /**
-   * Adds the record's new spans to the trace as one entry; returns where the spans past a
-   * size limit start (the record's length when none is).
+   * A replayed record (the input topics are the buffer's changelog): its spans go back into
+   * the buffer if their trace was in flight at the last commit and the record is not older
+   * than the trace's first record (an earlier trace of the same id was decided). Nothing is
+   * observed or forwarded: that happened when the record was first processed.
    */
-  private async store(traceId: string, meta: TraceMeta, spans: readonly Span[], isNew: boolean, now: number): Promise<number> {
+  private async rebuild(traceId: string, spans: readonly Span[], source: RecordMetadata, now: number): Promise<void> {
+    const { buffer } = this.ready();
+    const from = buffer.sources?.get(traceId);
+    const first = from?.from[source.topic];
+    if (!from || first === undefined || Number(source.offset) < first) return;
+    let meta = await buffer.meta(traceId);
+    const isNew = !meta;
+    if (!meta) {
+      meta = newMeta(now);
+      meta.first = from.at;
+    }
+    await this.store(traceId, meta, spans, isNew, now, false);
+    await this.index(traceId, meta, isNew);
+    this.publishGauges();
+  }
+
+  /** Files the trace under its (new) deadline and saves its summary. */
+  private async index(traceId: string, meta: TraceMeta, isNew: boolean): Promise<void> {
+    const { buffer } = this.ready();
+    meta.deadline = deadlineOf(meta, this.opts.sampling);
+    if (isNew || meta.deadline < meta.indexedAt) {
+      if (!isNew) await buffer.deadlines.remove(meta.indexedAt, traceId);
+      meta.indexedAt = meta.deadline;
+      await buffer.deadlines.add(meta.deadline, traceId);
+    }
+    await buffer.saveMeta(traceId, meta);
+  }
+
+  /** The committed offset of `topic` stays at the first record of its oldest trace in flight. */
+  committableOffset(topic: string): bigint | undefined {
+    const oldest = this.buffer?.sources?.oldest(topic);
+    return oldest === undefined ? undefined : BigInt(oldest);
+  }
+
+  /**
+   * Adds the record's new spans to the trace as one entry; returns where the spans past a
+   * size limit start (the record's length when none is). `observe`: count retries and
+   * fold span metrics (not on a replay).
+   */
+  private async store(traceId: string, meta: TraceMeta, spans: readonly Span[], isNew: boolean, now: number, observe: boolean): Promise<number> {
     const { buffer } = this.ready();
     const s = this.opts.sampling;
     const filter = new SpanFilter(meta.spanFilter);
@@ -104,13 +158,13 @@ class BufferTraces implements Processor<string, Span[], string, unknown> {
       const print = spanFingerprint(span.spanId, encoded);
       // Only a byte-identical repeat is a retry; a different span reusing an id is kept.
       if (freshPrints.has(print) && freshBytes.some((b) => b.equals(encoded))) {
-        this.metrics.duplicateSpans.inc();
+        if (observe) this.metrics.duplicateSpans.inc();
         continue;
       }
       if (!isNew && filter.mayContain(print)) {
         stored ??= (await buffer.spansOf(traceId, meta)).spans;
         if (stored.some((b) => b.equals(encoded))) {
-          this.metrics.duplicateSpans.inc();
+          if (observe) this.metrics.duplicateSpans.inc();
           continue;
         }
       }
@@ -125,7 +179,7 @@ class BufferTraces implements Processor<string, Span[], string, unknown> {
     if (fresh.length > 0) {
       await buffer.append(traceId, meta, freshBytes, bytes);
       this.metrics.spansBuffered.add(fresh.length);
-      await this.aggregate(traceId, fresh, now);
+      if (observe) await this.aggregate(traceId, fresh, now);
     }
     return i;
   }

@@ -15,7 +15,8 @@ import type { AssemblyOptions } from './options.ts';
 import type { SampledTraceWriter } from '../../serde/sampled-trace-writer.ts';
 import { forwardKept } from './sampled-output.ts';
 import type { SpanCodec } from './span-codec.ts';
-import { STORE_SPECS } from './stores.ts';
+import { bufferStores } from './stores.ts';
+import { DEFAULT_BUFFER_CHANGELOG } from './options.ts';
 import { TraceBuffer, type BufferedSpans } from './trace-buffer.ts';
 
 /** Traces decided and decisions expired per punctuation at most. */
@@ -31,7 +32,7 @@ const READ_AHEAD = 64;
  */
 export function decideTraces(opts: AssemblyOptions, codec: SpanCodec, writer: SampledTraceWriter, metrics: SamplingMetrics): ProcessorSupplier<string, DecideNow, string, unknown> {
   return {
-    stores: [STORE_SPECS.entries, STORE_SPECS.meta, STORE_SPECS.deadlines, STORE_SPECS.decisions, STORE_SPECS.expiry],
+    stores: bufferStores(opts.bufferChangelog ?? DEFAULT_BUFFER_CHANGELOG),
     get: () => new DecideTraces(opts, codec, writer, metrics, (tasks) => createSampler({ policies: taskShareOf(opts.sampling.policies, tasks) })),
   };
 }
@@ -42,6 +43,8 @@ class DecideTraces implements Processor<string, DecideNow, string, unknown> {
   private sampler: Sampler | undefined;
   /** When this task (re)started: restored traces get one decision wait to catch up. */
   private initAt = 0;
+  /** Whether the traces a replay could not rebuild were looked for (once, after it). */
+  private replayChecked = false;
 
   constructor(
     private readonly opts: AssemblyOptions,
@@ -56,7 +59,7 @@ class DecideTraces implements Processor<string, DecideNow, string, unknown> {
     this.ctx = ctx;
     this.sampler = this.makeSampler(ctx.taskCount);
     this.initAt = ctx.currentSystemTimeMs();
-    this.buffer = await TraceBuffer.of(ctx, this.opts.sampling.decisionCache.maxEntries);
+    this.buffer = await TraceBuffer.of(ctx, this.opts.sampling.decisionCache.maxEntries, this.opts.bufferChangelog ?? DEFAULT_BUFFER_CHANGELOG);
     ctx.schedule(this.opts.tickMs, 'wall-clock', (now) => this.tick(now));
   }
 
@@ -69,7 +72,13 @@ class DecideTraces implements Processor<string, DecideNow, string, unknown> {
 
   /** Decides due traces and expires old decisions. */
   private async tick(now: number): Promise<void> {
-    const { buffer } = this.ready();
+    const { ctx, buffer } = this.ready();
+    // Half-rebuilt traces are not decided: the replay of the input comes first.
+    if (ctx.replaying()) return;
+    if (!this.replayChecked) {
+      this.replayChecked = true;
+      await buffer.forgetUnrebuilt();
+    }
     const t = this.opts.sampling;
     // Bounded per tick: a backlog is worked off over the next ticks, not in one long pause.
     const due = await buffer.deadlines.takeDue(now, MAX_PER_TICK);

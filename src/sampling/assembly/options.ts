@@ -1,6 +1,9 @@
 import type { SamplingConfig } from '../config.ts';
 import type { AssemblyChildren } from './commands.ts';
 
+export type BufferChangelog = 'source' | 'store';
+export const DEFAULT_BUFFER_CHANGELOG: BufferChangelog = 'source';
+
 export interface AssemblyOptions {
   readonly sampling: SamplingConfig;
   /** How often due traces, expired decisions and closed windows are looked at. */
@@ -12,6 +15,13 @@ export interface AssemblyOptions {
   readonly maxBytesInFlight: number;
   /** Spans per SampledTrace record, so a huge trace never makes one huge Kafka record. */
   readonly outputChunkSpans: number;
+  /**
+   * What makes the span buffer durable. `store`: its stores are change-logged (a put per
+   * input record, a tombstone at the decision). `source`: nothing of it is logged; the
+   * input topics are its changelog — offsets are committed only up to each in-flight
+   * trace's first record and a restart replays from there (docs/sampling-data-path.md).
+   */
+  readonly bufferChangelog?: BufferChangelog;
   /** Child node names to forward to. */
   readonly children: AssemblyChildren;
 }

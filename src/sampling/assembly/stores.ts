@@ -2,6 +2,8 @@ import { bufferSerde, plainJsonSerde, stringSerde } from '../../serde/serde.ts';
 import { storeSpec, type KeyValueStore, type StoreSpec } from '../../state/store.ts';
 import type { ProcessorContext } from '../../streams/processor.ts';
 import type { CachedDecision } from './decision-cache.ts';
+import type { BufferChangelog } from './options.ts';
+import type { TraceSource } from './trace-sources.ts';
 import type { TraceMeta } from './meta.ts';
 import { windowRowSerde } from './window-store.ts';
 
@@ -14,7 +16,26 @@ export const STORE_SPECS = {
   decisions: storeSpec('trace-decisions', stringSerde, plainJsonSerde<CachedDecision>()),
   expiry: storeSpec('decision-expiry', stringSerde, stringSerde),
   windows: storeSpec('edge-metric-windows', stringSerde, windowRowSerde),
+  /** Source as changelog: the in-flight traces' first input offsets (trace-sources.ts). */
+  sources: storeSpec('trace-sources', stringSerde, plainJsonSerde<TraceSource>()),
 } as const;
+
+/** The buffer's stores when the input topics are their changelog: rebuilt by replay, never logged. */
+const REPLAYED_SPECS = {
+  entries: storeSpec('trace-entries', stringSerde, bufferSerde, { changelog: false }),
+  meta: storeSpec('trace-meta', stringSerde, plainJsonSerde<TraceMeta>(), { changelog: false }),
+  deadlines: storeSpec('trace-deadlines', stringSerde, stringSerde, { changelog: false }),
+} as const;
+
+const BUFFER_STORES: Record<BufferChangelog, readonly StoreSpec[]> = {
+  store: [STORE_SPECS.entries, STORE_SPECS.meta, STORE_SPECS.deadlines, STORE_SPECS.decisions, STORE_SPECS.expiry],
+  source: [REPLAYED_SPECS.entries, REPLAYED_SPECS.meta, REPLAYED_SPECS.deadlines, STORE_SPECS.decisions, STORE_SPECS.expiry, STORE_SPECS.sources],
+};
+
+/** The stores the processors sharing a task's TraceBuffer declare (the same spec objects for each). */
+export function bufferStores(changelog: BufferChangelog): readonly StoreSpec[] {
+  return BUFFER_STORES[changelog];
+}
 
 export const STORES = {
   entries: STORE_SPECS.entries.name,
@@ -23,6 +44,7 @@ export const STORES = {
   decisions: STORE_SPECS.decisions.name,
   expiry: STORE_SPECS.expiry.name,
   windows: STORE_SPECS.windows.name,
+  sources: STORE_SPECS.sources.name,
 } as const;
 
 /** The task's store for `spec`, typed by the spec (the one place the context's lookup is narrowed). */

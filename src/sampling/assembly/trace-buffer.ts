@@ -5,7 +5,9 @@ import { DecisionCache } from './decision-cache.ts';
 import { entryKey, entryPrefix } from './keys.ts';
 import type { TraceMeta } from './meta.ts';
 import { encodeEntry, entrySpans } from './span-entries.ts';
+import type { BufferChangelog } from './options.ts';
 import { openStore, STORE_SPECS } from './stores.ts';
+import { TraceSources } from './trace-sources.ts';
 
 /** A trace's buffered spans (Avro bytes, arrival order) and the entry keys holding them. */
 export interface BufferedSpans {
@@ -34,10 +36,12 @@ export class TraceBuffer {
     private readonly metas: KeyValueStore<string, TraceMeta>,
     readonly deadlines: DeadlineIndex,
     readonly decisions: DecisionCache,
+    /** Set when the input topics are the buffer's changelog: the in-flight traces' first offsets. */
+    readonly sources: TraceSources | undefined,
   ) {}
 
   /** The task's buffer: made and loaded by the first processor asking, shared after. */
-  static of(ctx: ProcessorContext<unknown, unknown>, maxDecisions: number): Promise<TraceBuffer> {
+  static of(ctx: ProcessorContext<unknown, unknown>, maxDecisions: number, changelog: BufferChangelog): Promise<TraceBuffer> {
     const metas = openStore(ctx, STORE_SPECS.meta);
     let buffer = perTask.get(metas);
     if (!buffer) {
@@ -46,6 +50,7 @@ export class TraceBuffer {
         metas,
         new DeadlineIndex(openStore(ctx, STORE_SPECS.deadlines)),
         new DecisionCache(openStore(ctx, STORE_SPECS.decisions), openStore(ctx, STORE_SPECS.expiry), maxDecisions),
+        changelog === 'source' ? new TraceSources(openStore(ctx, STORE_SPECS.sources)) : undefined,
       );
       buffer = b.load().then(() => b);
       perTask.set(metas, buffer);
@@ -60,6 +65,19 @@ export class TraceBuffer {
       this.bytesInFlight += value.bytes;
     }
     await this.decisions.load();
+    await this.sources?.load();
+  }
+
+  /**
+   * After a replay: a trace listed in the sources but not rebuilt (its records were gone
+   * from the topic) would hold the committed offset back for ever; it is forgotten.
+   */
+  async forgetUnrebuilt(): Promise<number> {
+    const sources = this.sources;
+    if (!sources) return 0;
+    const gone = [...sources.traceIds()].filter((id) => !this.inFlight.has(id));
+    for (const id of gone) await sources.forget(id);
+    return gone.length;
   }
 
   /** The summary of an in-flight trace; no RocksDB read for a trace not in flight. */
@@ -130,6 +148,7 @@ export class TraceBuffer {
     if (indexed) await this.deadlines.remove(meta.indexedAt, traceId);
     this.inFlight.delete(traceId);
     this.bytesInFlight -= meta.bytes;
+    await this.sources?.forget(traceId);
   }
 }
 

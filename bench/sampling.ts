@@ -31,6 +31,7 @@ import { build, DEFAULT_TOPICS, type TailSamplingTopics } from '../topologies/ta
 import { barePipe, benchBroker, figure } from './_broker.ts';
 import { CHUNK_BYTES, CHUNK_RECORDS } from '../src/streams/produce-chunks.ts';
 import { isKafkaCompression, type KafkaCompression } from '../src/streams/compression-names.ts';
+import { SAMPLING_COMMIT_INTERVAL_MS } from '../src/config/config.ts';
 
 const PARTITIONS = 6;
 const logger = createLogger('bench', process.env['LOG_LEVEL'] === 'debug' ? 'debug' : 'warn');
@@ -90,7 +91,7 @@ async function sampledRun(kafka: Kafka, admin: Awaited<ReturnType<typeof benchBr
   const metrics = samplingMetrics(new MetricsRegistry());
   const applicationId = `bench-sampling-${Date.now()}`;
   const yaml = 'decision_wait: 1s\nroot_grace: 1s\n'; // default policies: errors, slow ≥ 1 s, 10 %
-  const rt = new KafkaRuntime({ applicationId, topology: topology(applicationId, topics, yaml, serdes, metrics), kafka, topicAdmin: admin, stateDir, logger, processingGuarantee: 'exactly_once', compression, ...(commitIntervalMs ? { commitIntervalMs } : {}) });
+  const rt = new KafkaRuntime({ applicationId, topology: topology(applicationId, topics, yaml, serdes, metrics), kafka, topicAdmin: admin, stateDir, logger, processingGuarantee: 'exactly_once', compression, commitIntervalMs: commitIntervalMs ?? SAMPLING_COMMIT_INTERVAL_MS });
   const inFlight = () => rt.ownedPartitions().reduce((n, task) => n + metrics.tracesInFlight.get({ task }), 0);
   const started = Date.now();
   await rt.start();
@@ -225,7 +226,7 @@ export default async function run(args: string[]): Promise<void> {
     if (!isKafkaCompression(c)) throw new Error(`--compression: expected none, gzip, snappy, lz4 or zstd, got "${c}"`);
     return c;
   });
-  // --commit-interval=1000: the runtime's commit interval (default: 100 ms under exactly-once).
+  // --commit-interval=100: the runtime's commit interval (default: the app's, SAMPLING_COMMIT_INTERVAL_MS).
   const intervals = arg(args, 'commit-interval', 'default').split(',').map((v) => (v === 'default' ? undefined : Number(v)));
   if (only === 'all' || only === 'throughput') await throughput(serdes, Number(arg(args, 'traces', '10000')), compressions, intervals);
 }

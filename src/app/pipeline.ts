@@ -253,7 +253,7 @@ async function startOnKafka({ config, topologies, registry, logger, spanBatch, r
   const ids = config.applicationIds;
   const runtimes = topologies
     ? [
-        new KafkaRuntime({ ...common, applicationId: ids.sampling, topology: topologies.sampling, logger: logger.child('sampling') }),
+        new KafkaRuntime({ ...common, applicationId: ids.sampling, topology: topologies.sampling, commitIntervalMs: config.samplingCommitIntervalMs, logger: logger.child('sampling') }),
         new KafkaRuntime({ ...common, applicationId: ids.sink, topology: topologies.sink, logger: logger.child('sink') }),
       ]
     : [];

@@ -21,6 +21,9 @@ import { errorMessage, TailstreamError } from '../util/errors.ts';
 export type Role = 'ingest' | 'query' | 'workers';
 export const ROLES: readonly Role[] = ['ingest', 'query', 'workers'];
 
+/** Default commit interval of the tail-sampling topology on Kafka (see samplingCommitIntervalMs). */
+export const SAMPLING_COMMIT_INTERVAL_MS = 2_000;
+
 export interface AppConfig {
   /** ingest: OTLP/Zipkin receivers → raw-spans; query: Jaeger API, /sql, /metrics; workers: the topologies. */
   readonly roles: ReadonlySet<Role>;
@@ -59,6 +62,12 @@ export interface AppConfig {
   };
   readonly host: string;
   readonly processingGuarantee: ProcessingGuarantee;
+  /**
+   * Kafka mode: how often the tail-sampling runtime commits (SAMPLING_COMMIT_INTERVAL_MS).
+   * Each exactly-once commit is a transaction per task, so this sets how much of the broker's
+   * and our time goes to transactions; a trace already waits decision_wait before its output.
+   */
+  readonly samplingCommitIntervalMs: number;
   readonly applicationIds: { readonly sampling: string; readonly sink: string };
   readonly topics: PipelineTopics;
   readonly sampling: SamplingConfig;
@@ -215,6 +224,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     host: env['HOST'] ?? '0.0.0.0',
     processingGuarantee: guarantee,
+    samplingCommitIntervalMs: int(env, 'SAMPLING_COMMIT_INTERVAL_MS', SAMPLING_COMMIT_INTERVAL_MS, 1),
     applicationIds: { sampling: env['SAMPLING_APP_ID'] ?? 'tailstream-sampling', sink: env['SINK_APP_ID'] ?? 'tailstream-sink' },
     topics: prefixed(env['KAFKA_TOPIC_PREFIX'] ?? ''),
     sampling,

@@ -14,8 +14,9 @@ const MAX_PENDING = 20_000;
 /**
  * Folds span and edge observations into per-task one-minute windows in RocksDB and emits
  * each window's rows once it is closed (partial sums; the ClickHouse tables add them up).
- * Observations are folded once per commit, not per record: each row is read and written
- * once per commit however many traces touched it.
+ * Observations are folded once per commit, not per record or tick: each row is read and
+ * written once per commit however many traces touched it (a tick folds only to take a
+ * closed window they may belong to).
  */
 export function aggregateWindows(opts: Pick<AssemblyOptions, 'tickMs' | 'windowMs' | 'windowFlushDelayMs' | 'children'>): ProcessorSupplier<string, Observations, string, unknown> {
   return {
@@ -29,6 +30,8 @@ class AggregateWindows implements Processor<string, Observations, string, unknow
   private windows: WindowStore | undefined;
   private spans: SpanObservation[] = [];
   private edges: EdgeObservation[] = [];
+  /** Earliest time among the pending observations; Infinity when there are none. */
+  private oldestPendingMs = Infinity;
 
   constructor(private readonly opts: Pick<AssemblyOptions, 'tickMs' | 'windowMs' | 'windowFlushDelayMs' | 'children'>) {}
 
@@ -41,6 +44,8 @@ class AggregateWindows implements Processor<string, Observations, string, unknow
 
   async process(record: StreamRecord<string, Observations>): Promise<void> {
     const o = record.value;
+    const list: readonly (SpanObservation | EdgeObservation)[] = 'spans' in o ? o.spans : o.edges;
+    for (const x of list) if (x.timestampMs < this.oldestPendingMs) this.oldestPendingMs = x.timestampMs;
     if ('spans' in o) for (const x of o.spans) this.spans.push(x);
     else for (const x of o.edges) this.edges.push(x);
     if (this.spans.length + this.edges.length >= MAX_PENDING) await this.fold();
@@ -56,12 +61,17 @@ class AggregateWindows implements Processor<string, Observations, string, unknow
     const edges = this.edges;
     this.spans = [];
     this.edges = [];
+    this.oldestPendingMs = Infinity;
     if (spans.length > 0) await windows.addSpanMetrics(spans);
     if (edges.length > 0) await windows.addEdges(edges);
   }
 
   private async flush(now: number): Promise<void> {
     const { ctx, windows } = this.ready();
+    // Pending observations wait for the commit unless this tick takes a window they may add
+    // to: a row is then read and written once per commit, not once per tick.
+    const firstOpen = windows.firstOpenWindow(now, this.opts.windowFlushDelayMs);
+    if (this.oldestPendingMs >= firstOpen && !windows.mayHoldRowsBefore(firstOpen)) return;
     await this.fold();
     const { edges, metrics } = await windows.takeClosed(now, this.opts.windowFlushDelayMs);
     const rows = [

@@ -72,6 +72,16 @@ export class WindowStore {
     }
   }
 
+  /** Start of the oldest window `takeClosed(nowMs, delayMs)` leaves open. */
+  firstOpenWindow(nowMs: number, delayMs: number): number {
+    return windowStart(Math.max(0, nowMs - delayMs), this.windowMs);
+  }
+
+  /** False when no row before `windowStartMs` can be in the store (all taken, none late since). */
+  mayHoldRowsBefore(windowStartMs: number): boolean {
+    return this.scanFromMs < windowStartMs;
+  }
+
   /**
    * Removes and returns the rows of every window that ended at least `delayMs` before
    * `nowMs` (a negative delay takes still-open windows too, as partial sums). A span
@@ -79,13 +89,13 @@ export class WindowStore {
    * per key, so totals stay exact.
    */
   async takeClosed(nowMs: number, delayMs: number): Promise<{ edges: DependencyEdge[]; metrics: SpanMetrics[] }> {
-    const firstOpen = windowStart(Math.max(0, nowMs - delayMs), this.windowMs);
+    const firstOpen = this.firstOpenWindow(nowMs, delayMs);
     const edges: DependencyEdge[] = [];
     const metrics: SpanMetrics[] = [];
-    const from = Math.min(this.scanFromMs, firstOpen);
     // Nothing closed since the last scan and no late row below it: the range is empty, so
     // no iterator is opened at all.
-    if (from >= firstOpen) return { edges, metrics };
+    if (!this.mayHoldRowsBefore(firstOpen)) return { edges, metrics };
+    const from = this.scanFromMs;
     const er = edgeKeysBefore(firstOpen, from);
     for await (const { key, value } of this.store.range(er.from, er.to)) {
       edges.push(value as DependencyEdge);

@@ -44,6 +44,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CLICKHOUSE_DISK_BUDGET_BYTES: '10GB' })).toThrow(/CLICKHOUSE_DISK_BUDGET_BYTES/);
   });
 
+  it('commits the tail-sampling topology every 2 s unless SAMPLING_COMMIT_INTERVAL_MS says otherwise, and refuses a bad one', () => {
+    expect(loadConfig({}).samplingCommitIntervalMs).toBe(2000);
+    expect(loadConfig({ SAMPLING_COMMIT_INTERVAL_MS: '100' }).samplingCommitIntervalMs).toBe(100);
+    expect(() => loadConfig({ SAMPLING_COMMIT_INTERVAL_MS: '0' })).toThrow(/SAMPLING_COMMIT_INTERVAL_MS/);
+  });
+
   it('prefixes every pipeline topic with KAFKA_TOPIC_PREFIX and takes the application ids', () => {
     const c = loadConfig({ KAFKA_TOPIC_PREFIX: 'tenant-a.', SAMPLING_APP_ID: 'a-sampling', SINK_APP_ID: 'a-sink' });
     expect(c.topics).toEqual({

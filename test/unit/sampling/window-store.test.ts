@@ -53,4 +53,17 @@ describe('WindowStore.takeClosed', () => {
     windows.rescanAll();
     expect(await taken(3 * MIN)).toEqual([1, 2]);
   });
+
+  it('says when a tick has nothing to take, so pending observations can wait for the commit', async () => {
+    expect(windows.firstOpenWindow(3 * MIN + 5, 0)).toBe(3 * MIN);
+    expect(windows.firstOpenWindow(3 * MIN + 5, 2 * MIN)).toBe(MIN);
+    expect(windows.mayHoldRowsBefore(3 * MIN)).toBe(true); // never scanned
+    await windows.addSpanMetrics([obs(1), obs(3)]);
+    expect(await taken(3 * MIN)).toEqual([1]);
+    expect(windows.mayHoldRowsBefore(3 * MIN)).toBe(false);
+    expect(windows.mayHoldRowsBefore(4 * MIN)).toBe(true); // minute 3 has closed
+    await windows.addSpanMetrics([obs(2, 'late')]);
+    expect(windows.mayHoldRowsBefore(3 * MIN)).toBe(true);
+    expect(await taken(3 * MIN)).toEqual([2]);
+  });
 });

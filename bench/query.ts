@@ -3,7 +3,8 @@
  * workload into a fresh embedded ClickHouse through the sink writer (spans and
  * trace_blobs, as the sink writes them), then time the query API over real HTTP: trace by
  * id, and searches by service, service + tag, service + duration (whole responses, 20
- * traces each; and the search step alone, `.ids`). Each case runs twice in the same run:
+ * traces each; and the search step alone, `.ids`, beside the same search as one statement
+ * over the whole range instead of time windows, `.ids_one_statement`). Each case runs twice in the same run:
  * whole traces from trace_blobs (the API's read), and from `spans` only (`.spans_layout`,
  * the layout before migration 009). Also api_v3's search by
  * attribute without a service and its trace summaries; the Monitor tab's per-operation
@@ -12,7 +13,11 @@
  * bench's, or the clickhouse bench's, which has no trace_blobs) instead of loading, so a
  * 10 M run loads once; with BENCH_APPEND_SPANS=N it only loads N more spans into it
  * (BENCH_OPTIMIZE=1 merges parts before the size is measured on kept data), and with
- * BENCH_REPLICATE=N it only grows it to N copies inside ClickHouse (see _query-replicate.ts). Prints `name value unit` lines; progress goes to stderr.
+ * BENCH_REPLICATE=N it only grows it to N copies inside ClickHouse (see _query-replicate.ts).
+ * The load also times the sink's inserts (span rows mapped, spans and trace_blobs written,
+ * views on) against a raw insert of the same span rows into a copy of `spans` without
+ * views, every BENCH_RAW_EVERY-th batch (default 3): `query.insert.sink_vs_raw`.
+ * BENCH_CASES=a,b runs only those cases (names as printed, without the suffixes). Prints `name value unit` lines; progress goes to stderr.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +26,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { createQueryApp } from '../src/query/app.ts';
 import { parseV1Search, searchParams } from '../src/query/params.ts';
 import { TraceReader } from '../src/query/reader.ts';
+import { searchSql } from '../src/query/search-sql.ts';
 import { openClickHouse } from '../src/clickhouse/client.ts';
 import { migrate } from '../src/clickhouse/migrate.ts';
 import { serve } from '../test/fixtures/query.ts';
@@ -28,6 +34,8 @@ import { loadWorkload } from '../test/fixtures/query-workload.ts';
 import { replicate } from './_query-replicate.ts';
 
 const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? 200);
+/** Every RAW_EVERY-th load batch is also inserted raw (the insert-rate baseline). */
+const RAW_EVERY = Number(process.env['BENCH_RAW_EVERY'] ?? 3);
 
 function percentile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
@@ -55,13 +63,15 @@ async function time(url: string): Promise<number> {
  */
 async function load(client: ClickHouseClient, database: string, target: number, seed: number): Promise<{ ids: readonly string[]; startMs: number }> {
   await migrate(client, { database, spansTtlDays: 0, errorTtlDays: 0 });
+  // The raw baseline's table: same columns, codecs and indexes, no views; dropped after the load so sizes leave it out.
+  await client.command({ query: 'CREATE TABLE IF NOT EXISTS spans_raw AS spans' });
   const traces = Math.ceil(target / 20) + 100; // ~23 spans a trace; the span cap stops early
   // Spread over the last ~hour at the workload's default 100 traces/s scaled to fit.
   const startMs = Date.now() - Math.ceil(traces / 100) * 1000 - 60_000;
   const t0 = performance.now();
   let last = 0;
   const loaded = await loadWorkload(client, {
-    seed, traces, spans: target, startMs, batchSpans: 50_000, metrics: true, records: true,
+    seed, traces, spans: target, startMs, batchSpans: 50_000, metrics: true, records: true, raw: { table: 'spans_raw', every: RAW_EVERY },
     progress: (n) => {
       if (n - last >= 100_000 || n >= target) {
         last = n;
@@ -72,6 +82,11 @@ async function load(client: ClickHouseClient, database: string, target: number, 
   const loadSec = (performance.now() - t0) / 1000;
   console.log(`query.load.spans ${loaded.spans} spans`);
   console.log(`query.load.rate ${Math.round(loaded.spans / loadSec)} spans/s`);
+  await client.command({ query: 'DROP TABLE spans_raw SYNC' });
+  const { sinkMs, rawMs, rows } = loaded.timing;
+  console.log(`query.insert.sink_rate ${Math.round(rows / (sinkMs / 1000))} rows/s`);
+  console.log(`query.insert.raw_rate ${Math.round(rows / (rawMs / 1000))} rows/s`);
+  console.log(`query.insert.sink_vs_raw ${(rawMs / sinkMs).toFixed(3)} ratio`);
   return { ids: loaded.traceIds, startMs };
 }
 
@@ -149,7 +164,9 @@ export default async function bench(_args: string[]): Promise<void> {
         ['metrics_operations_1h', (i) => `/api/metrics/latencies?service=${services[i % services.length]}&endTs=${metricsEnd}&groupByOperation=true&lookback=3600000&quantile=0.95&ratePer=600000&spanKind=server&step=60000`],
       ];
       const reader = new TraceReader(client);
+      const only = process.env['BENCH_CASES']?.split(',');
       for (const [name, path] of cases) {
+        if (only !== undefined && !only.includes(name)) continue;
         for (const { suffix, http } of apps) {
           for (let i = 0; i < 5; i++) await time(http.url + path(i)); // warm-up
           const samples: number[] = [];
@@ -157,15 +174,22 @@ export default async function bench(_args: string[]): Promise<void> {
           report(name + suffix, samples);
         }
         if (!name.startsWith('search')) continue;
-        // The search step alone (trace ids, as Jaeger's FindTraceIDs), without fetching the traces.
+        // The search step alone (trace ids, as Jaeger's FindTraceIDs), without fetching the
+        // traces: in time windows as the API runs it, and as one statement over the whole range.
         const searchOnly: number[] = [];
+        const oneStatement: number[] = [];
         for (let i = 0; i < REQUESTS; i++) {
           const q = parseV1Search(searchParams(path(i)), BigInt(Date.now()) * 1_000_000n);
-          const t0 = performance.now();
+          let t0 = performance.now();
           await reader.findTraceIds(q);
           searchOnly.push(performance.now() - t0);
+          const { sql, params } = searchSql(q);
+          t0 = performance.now();
+          await (await client.query({ query: sql, query_params: { ...params }, format: 'JSONEachRow' })).json();
+          oneStatement.push(performance.now() - t0);
         }
         report(`${name}.ids`, searchOnly);
+        report(`${name}.ids_one_statement`, oneStatement);
       }
     } finally {
       for (const { http } of apps) await http.close();

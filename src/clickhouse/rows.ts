@@ -18,8 +18,8 @@ export { rowToSpan, spanToRow, type SinkDecision, type SpanRow } from './span-ro
  * span in this batch has an error.
  */
 export function traceRows(spans: readonly Span[], decision: SinkDecision): SpanRow[] {
-  const traceError = decision.traceError ?? spans.some((s) => s.status.code === StatusCode.ERROR);
-  return spans.map((s) => spanToRow(s, { ...decision, traceError }));
+  const d = { ...decision, traceError: decision.traceError ?? spans.some((s) => s.status.code === StatusCode.ERROR) };
+  return spans.map((s) => spanToRow(s, d));
 }
 
 /** Bucket counts sent sparse (index -> count): zero buckets cost nothing in sumMap. */

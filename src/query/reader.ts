@@ -5,6 +5,7 @@ import { rowToSpan, type SpanRow } from '../clickhouse/rows.ts';
 import { secondsToDateTime } from '../clickhouse/time.ts';
 import { inProcessDecoder, TraceBlobReader, type RecordDecoder } from './blob-reads.ts';
 import { searchSql, TRACES_BY_IDS_SQL } from './search-sql.ts';
+import { SPAN_RANGE_SQL, windowedTraceIds, type SpanRange } from './search-windows.ts';
 import { readTraceSummaries, type TraceSummaryJson } from './trace-summaries.ts';
 import type { SpanKindName, TraceQuery } from './trace-query.ts';
 
@@ -83,10 +84,23 @@ export class TraceReader {
     return rows.map((r) => ({ name: r.name, spanKind: r.kind.toLowerCase() as SpanKindName }));
   }
 
-  /** Trace ids matching the search, newest first. */
+  /**
+   * Trace ids matching the search, newest first. A search with a service and a tag runs in
+   * time windows (search-windows.ts): the tag test costs every row it reads. Without a tag
+   * the one statement stops sooner than the windows' extra statements would.
+   */
   async findTraceIds(q: TraceQuery): Promise<string[]> {
-    const { sql, params } = searchSql(q);
-    return (await this.rows<{ trace_id: string }>(sql, params)).map((r) => r.trace_id);
+    if (q.service === undefined || q.tags.length === 0) {
+      const { sql, params } = searchSql(q);
+      return (await this.rows<{ trace_id: string }>(sql, params)).map((r) => r.trace_id);
+    }
+    return windowedTraceIds(q, (sql, params) => this.rows<{ trace_id: string }>(sql, params), await this.spanRange(q.service, q));
+  }
+
+  /** The service's newest and oldest span start in the query's range (SPAN_RANGE_SQL). */
+  private async spanRange(service: string, q: TraceQuery): Promise<SpanRange | undefined> {
+    const [r] = await this.rows<{ newest_ns: string | null; oldest_ns: string | null }>(SPAN_RANGE_SQL, { service, startNs: q.startNs.toString(), endNs: q.endNs.toString() });
+    return r?.newest_ns && r.oldest_ns ? { newestNs: BigInt(r.newest_ns), oldestNs: BigInt(r.oldest_ns) } : undefined;
   }
 
   /** Whole traces in the order of `ids`; ids without spans are left out. */

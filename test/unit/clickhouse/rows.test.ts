@@ -3,7 +3,7 @@ import { BUCKET_COUNT, emptyBuckets } from '../../../src/edges/histogram.ts';
 import type { DependencyEdge, SpanMetrics } from '../../../src/edges/types.ts';
 import { StatusCode } from '../../../src/model/span.ts';
 import { edgeToRow, metricsToRow, rowToSpan, spanToRow, traceRows } from '../../../src/clickhouse/rows.ts';
-import { dateTime64ToNs, nsToDateTime64 } from '../../../src/clickhouse/time.ts';
+import { dateTime64ToNs, nsToDateTime64, secondsToDateTime } from '../../../src/clickhouse/time.ts';
 import { makeSpan, normalizeSpan, richSpan } from '../../fixtures/clickhouse.ts';
 
 const decision = { policy: 'latency', sampleRate: 1, late: false };
@@ -23,6 +23,15 @@ describe('DateTime64(9) text', () => {
   it('reads shorter fractions as ClickHouse prints them', () => {
     expect(dateTime64ToNs('2024-01-01 00:00:00.5')).toBe(1_704_067_200_500_000_000n);
     expect(dateTime64ToNs('2024-01-01 00:00:00')).toBe(1_704_067_200_000_000_000n);
+  });
+
+  it('formats seconds as Date does, over leap days, centuries and the years 1970-9999', () => {
+    const days = [0, 59, 60, 365, 789, 10_956, 11_016, 11_017, 47_541, 47_542, 2_932_896];
+    let x = 12_345;
+    const random = Array.from({ length: 2_000 }, () => (x = (x * 1_103_515_245 + 12_345) % 2_147_483_648) % 253_402_300_800);
+    for (const s of [...days.flatMap((d) => [d * 86_400, d * 86_400 + 86_399, d * 86_400 - 1]).filter((v) => v >= 0), ...random]) {
+      expect(secondsToDateTime(s)).toBe(new Date(s * 1000).toISOString().slice(0, 19).replace('T', ' '));
+    }
   });
 
   it('rejects times before 1970 and garbage', () => {

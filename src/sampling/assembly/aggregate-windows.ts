@@ -5,6 +5,7 @@ import { StreamRecord } from '../../streams/record.ts';
 import type { Observations } from './commands.ts';
 import { deadLetterRow } from './dead-letter-trace.ts';
 import type { AssemblyOptions } from './options.ts';
+import { TaskStateBudget } from './state-budget.ts';
 import { openStore, STORE_SPECS } from './stores.ts';
 import { WindowStore } from './window-store.ts';
 
@@ -17,7 +18,9 @@ const MAX_PENDING = 20_000;
  * Observations are folded once per commit, not per record: each row is read and written
  * once per commit however many traces touched it.
  */
-export function aggregateWindows(opts: Pick<AssemblyOptions, 'tickMs' | 'windowMs' | 'windowFlushDelayMs' | 'children'>): ProcessorSupplier<string, Observations, string, unknown> {
+type WindowOptions = Pick<AssemblyOptions, 'tickMs' | 'windowMs' | 'windowFlushDelayMs' | 'children' | 'stateBudget'>;
+
+export function aggregateWindows(opts: WindowOptions): ProcessorSupplier<string, Observations, string, unknown> {
   return {
     stores: [STORE_SPECS.windows],
     get: () => new AggregateWindows(opts),
@@ -29,11 +32,13 @@ class AggregateWindows implements Processor<string, Observations, string, unknow
   private windows: WindowStore | undefined;
   private spans: SpanObservation[] = [];
   private edges: EdgeObservation[] = [];
+  private budget: TaskStateBudget | undefined;
 
-  constructor(private readonly opts: Pick<AssemblyOptions, 'tickMs' | 'windowMs' | 'windowFlushDelayMs' | 'children'>) {}
+  constructor(private readonly opts: WindowOptions) {}
 
   init(ctx: ProcessorContext<string, unknown>): void {
     this.ctx = ctx;
+    if (this.opts.stateBudget) this.budget = TaskStateBudget.of(ctx, this.opts.stateBudget);
     this.windows = new WindowStore(openStore(ctx, STORE_SPECS.windows), this.opts.windowMs);
     ctx.schedule(this.opts.tickMs, 'wall-clock', (now) => this.flush(now));
   }
@@ -63,7 +68,10 @@ class AggregateWindows implements Processor<string, Observations, string, unknow
   private async flush(now: number): Promise<void> {
     const { ctx, windows } = this.ready();
     await this.fold();
-    const { edges, metrics } = await windows.takeClosed(now, this.opts.windowFlushDelayMs);
+    // Over the state's disk budget every window goes now, the open one as partial sums.
+    const early = this.budget?.windowsEarly === true;
+    const { edges, metrics } = await windows.takeClosed(now, early ? -this.opts.windowMs : this.opts.windowFlushDelayMs);
+    if (early) this.budget?.evicted('windows', edges.length + metrics.length);
     const rows = [
       ...edges.map((e) => ({ key: `${e.parent}|${e.child}`, row: e, child: this.opts.children.edges })),
       ...metrics.map((m) => ({ key: `${m.service}|${m.operation}`, row: m, child: this.opts.children.metrics })),

@@ -1,5 +1,6 @@
 import type { SamplingConfig } from '../config.ts';
 import type { AssemblyChildren } from './commands.ts';
+import type { StateBudgetSource } from './state-budget.ts';
 
 export interface AssemblyOptions {
   readonly sampling: SamplingConfig;
@@ -12,6 +13,8 @@ export interface AssemblyOptions {
   readonly maxBytesInFlight: number;
   /** Spans per SampledTrace record, so a huge trace never makes one huge Kafka record. */
   readonly outputChunkSpans: number;
+  /** The RocksDB state's disk budget (STATE_DISK_BUDGET_BYTES); absent: none. */
+  readonly stateBudget?: StateBudgetSource;
   /** Child node names to forward to. */
   readonly children: AssemblyChildren;
 }

@@ -5,8 +5,9 @@
  * Tiers, first to go first: the span buffer (in-flight traces are decided early, the ones
  * due soonest first), then the decision cache (the oldest decisions expire early), then the
  * aggregate windows (emitted early as partial sums). A tier gives up the share of its
- * entries that its disk bytes must shrink by; the next tier is touched only for what the
- * tier before could not cover.
+ * entries that its bytes must shrink by; the next tier is touched only for what the tier
+ * before could not cover. The bytes are what the entries hold, not what the stores' files
+ * take: a store's manifest and preallocated write-ahead log stay however little it holds.
  */
 export type EvictionKind = 'traces' | 'decisions' | 'windows';
 
@@ -14,8 +15,8 @@ export const EVICTION_ORDER: readonly EvictionKind[] = ['traces', 'decisions', '
 
 export interface TierUsage {
   readonly kind: EvictionKind;
-  /** Bytes the tier's stores take on disk. */
-  readonly diskBytes: number;
+  /** Bytes the tier's entries hold (what shedding all of them could reclaim). */
+  readonly bytes: number;
   /** Entries that could go (in-flight traces, cached decisions, window rows). */
   readonly entries: number;
 }
@@ -34,10 +35,10 @@ export function planShed(excessBytes: number, tiers: readonly TierUsage[]): Shed
   for (const kind of EVICTION_ORDER) {
     if (left <= 0) break;
     const tier = tiers.find((t) => t.kind === kind);
-    if (!tier || tier.entries <= 0 || tier.diskBytes <= 0) continue;
-    const f = Math.min(1, left / tier.diskBytes);
+    if (!tier || tier.entries <= 0 || tier.bytes <= 0) continue;
+    const f = Math.min(1, left / tier.bytes);
     fractions.set(kind, f);
-    left -= f * tier.diskBytes;
+    left -= f * tier.bytes;
   }
   return { fractions, shortBytes: Math.max(0, left) };
 }

@@ -10,7 +10,7 @@ export interface StateDiskMeasure {
   /** Measurements are numbered as they start. */
   readonly seq: number;
   readonly usedBytes: number;
-  storeBytes(app: string, task: number, store: string): number;
+  /** Bytes of the task's own store directories. */
   taskBytes(app: string, task: number): number;
 }
 
@@ -39,6 +39,9 @@ const TIER_STORES: Readonly<Record<EvictionKind, readonly StoreSpec[]>> = {
   decisions: [STORE_SPECS.decisions, STORE_SPECS.expiry],
   windows: [STORE_SPECS.windows],
 };
+
+/** Rough bytes per entry beside the span bytes: a trace's summary and index entry, a cached decision and its expiry entry, a window row. */
+const ENTRY_BYTES = { trace: 400, decision: 250, window: 400 } as const;
 
 const VERBS: Readonly<Record<EvictionKind, string>> = {
   traces: 'decided {n} in-flight traces early (due soonest first)',
@@ -112,7 +115,7 @@ export class TaskStateBudget {
       return;
     }
     const excess = ((u.usedBytes - s.budgetBytes * s.lowWater) * u.taskBytes(this.app, this.task)) / u.usedBytes;
-    const plan = planShed(excess, await this.tiers(u, ctx, buffer));
+    const plan = planShed(excess, await this.tiers(ctx, buffer));
     const traces = plan.fractions.get('traces');
     if (traces !== undefined) this.traceBytesCap = Math.floor(buffer.bytesInFlight * (1 - traces));
     const decisions = plan.fractions.get('decisions');
@@ -146,12 +149,12 @@ export class TaskStateBudget {
     this.nothingLeftLogged = false;
   }
 
-  private async tiers(u: StateDiskMeasure, ctx: ProcessorContext<unknown, unknown>, buffer: TraceBuffer): Promise<TierUsage[]> {
-    const disk = (kind: EvictionKind) => TIER_STORES[kind].reduce((n, spec) => n + u.storeBytes(this.app, this.task, spec.name), 0);
+  private async tiers(ctx: ProcessorContext<unknown, unknown>, buffer: TraceBuffer): Promise<TierUsage[]> {
+    const windows = await openStore(ctx, STORE_SPECS.windows).approximateNumEntries();
     return [
-      { kind: 'traces', diskBytes: disk('traces'), entries: buffer.inFlight.size },
-      { kind: 'decisions', diskBytes: disk('decisions'), entries: buffer.decisions.size },
-      { kind: 'windows', diskBytes: disk('windows'), entries: await openStore(ctx, STORE_SPECS.windows).approximateNumEntries() },
+      { kind: 'traces', bytes: buffer.bytesInFlight + buffer.inFlight.size * ENTRY_BYTES.trace, entries: buffer.inFlight.size },
+      { kind: 'decisions', bytes: buffer.decisions.size * ENTRY_BYTES.decision, entries: buffer.decisions.size },
+      { kind: 'windows', bytes: windows * ENTRY_BYTES.window, entries: windows },
     ];
   }
 

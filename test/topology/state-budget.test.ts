@@ -120,4 +120,33 @@ describe('RocksDB state disk budget', () => {
     expect(h.sampled().map((t) => [idOf(t.traceId), t.spans.length])).toEqual([[21, 8]]);
     expect(h.deadLetters()).toEqual([]);
   });
+
+  it('sheds only through the stores: a task restored from the changelogs on a fresh directory holds exactly what the shedding one held', async () => {
+    const { h, budget } = await setup(1 * MB);
+    for (let n = 1; n <= 10; n++) await sendTrace(h, n);
+    await h.advance(1000);
+    await budget.settled();
+    await h.advance(1000); // traces decided early
+    await budget.settled();
+    await h.advance(1000); // their decisions expired
+    await budget.settled();
+    // The cap holds between checks: each new trace pushes the one before out.
+    for (let n = 11; n <= 13; n++) await sendTrace(h, n);
+    const stores = ['trace-entries', 'trace-meta', 'trace-deadlines', 'trace-decisions', 'decision-expiry', 'edge-metric-windows'];
+    const contents = async (x: SamplingHarness) => {
+      const out: Record<string, string[]> = {};
+      for (const name of stores) {
+        out[name] = [];
+        for await (const { key } of x.driver.store<string, unknown>(name).all()) out[name].push(key);
+      }
+      return out;
+    };
+    const before = await contents(h);
+    expect(before['trace-meta']).toEqual([trace(13)]);
+    expect(before['trace-decisions']).toEqual([trace(11), trace(12)]);
+
+    const restored = await samplingHarness(KEEP_ALL, { broker: h.driver.broker });
+    cleanup.push(() => restored.driver.close());
+    expect(await contents(restored)).toEqual(before);
+  });
 });

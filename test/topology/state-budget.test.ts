@@ -7,6 +7,7 @@ import { MetricsRegistry } from '../../src/metrics/registry.ts';
 import { StateDiskBudget } from '../../src/storage/state-budget.ts';
 import { measureStateDir } from '../../src/storage/state-dir-usage.ts';
 import { createLogger } from '../../src/util/log.ts';
+import type { StateBudgetSource } from '../../src/sampling/assembly/state-budget.ts';
 import { samplingHarness, type SamplingHarness } from '../fixtures/tail-sampling.ts';
 import { span, TRACE_ID } from '../unit/edges/span-factory.ts';
 
@@ -148,5 +149,62 @@ describe('RocksDB state disk budget', () => {
     const restored = await samplingHarness(KEEP_ALL, { broker: h.driver.broker });
     cleanup.push(() => restored.driver.close());
     expect(await contents(restored)).toEqual(before);
+  });
+
+  it('holds its cut-off between the low and high water marks and lifts it below the low one (scripted measurements)', async () => {
+    const lines: string[] = [];
+    const pending: Promise<void>[] = [];
+    let usedBytes = 0;
+    let seq = 0;
+    const source: StateBudgetSource = {
+      budgetBytes: 10 * MB,
+      checkMs: 1000,
+      highWater: 0.9,
+      lowWater: 0.8,
+      log: createLogger('state-budget', 'info', (l) => lines.push(l)),
+      get measurementsStarted() {
+        return seq;
+      },
+      usage: async () => ({ seq: ++seq, usedBytes, taskBytes: () => usedBytes }),
+      evicted: () => undefined,
+      compacting: (p) => void pending.push(p),
+    };
+    const settled = async () => {
+      await Promise.all(pending.splice(0));
+    };
+    const h = await samplingHarness(KEEP_ALL, { stateBudget: source });
+    cleanup.push(() => h.driver.close());
+    for (let n = 1; n <= 100; n++) {
+      await sendTrace(h, n); // 100 traces of ~80 KB: ~8 MB in flight
+      await h.advance(1);
+    }
+    usedBytes = 8.5 * MB; // under the high-water mark (9 MB): nothing happens
+    await h.advance(1000);
+    expect(h.sampled()).toEqual([]);
+    usedBytes = 9.5 * MB; // over it: compaction first
+    await h.advance(1000);
+    await settled();
+    expect(h.sampled()).toEqual([]);
+    await h.advance(1000); // still over, 1.5 MB above the low-water mark (8 MB): ~19 % of the buffer goes
+    await settled();
+    const first = h.sampled().map((t) => idOf(t.traceId));
+    expect(first.length).toBeGreaterThanOrEqual(18);
+    expect(first.length).toBeLessThanOrEqual(20);
+    expect(first).toEqual(Array.from({ length: first.length }, (_, i) => i + 1));
+    usedBytes = 8.5 * MB; // between the marks: the cut-off holds, so a new trace pushes the oldest out
+    await sendTrace(h, 101);
+    await sendTrace(h, 102);
+    await h.advance(1000);
+    await settled();
+    expect(h.sampled().map((t) => idOf(t.traceId))).toEqual([first.length + 1, first.length + 2]);
+    usedBytes = 7 * MB; // under the low-water mark: lifted
+    await h.advance(1000);
+    expect(lines.map((l) => (JSON.parse(l) as { message: string }).message)).toContain('state disk budget: back under the low-water mark in task tail-sampling/0; nothing is cut short any more');
+    for (let n = 103; n <= 105; n++) await sendTrace(h, n);
+    await h.advance(11_000);
+    // Everything still in flight is decided when its decision wait is up, as without a budget.
+    const rest = h.sampled();
+    expect(rest.map((t) => idOf(t.traceId)).sort((a, b) => a - b)).toEqual(Array.from({ length: 105 - first.length - 2 }, (_, i) => first.length + 3 + i));
+    expect(rest.every((t) => t.decision.reason.startsWith('decision_wait'))).toBe(true);
   });
 });

@@ -25,6 +25,7 @@ export interface StateMeasure {
   taskBytes(app: string, task: number): number;
 }
 
+/** The kinds of sampling/assembly/state-budget-plan.ts (storage does not import sampling). */
 export type StateEvictionKind = 'traces' | 'decisions' | 'windows';
 
 /**

@@ -16,6 +16,7 @@ import { MetricsRegistry } from '../metrics/registry.ts';
 import { samplingMetrics } from '../sampling/assembly/metrics.ts';
 import { createPipelineSerdes } from '../serde/pipeline-serdes.ts';
 import { startDiskBudget } from '../storage/budget-loop.ts';
+import { StateDiskBudget } from '../storage/state-budget.ts';
 import { createAvroRegistry } from '../serde/avro-serde.ts';
 import { openClickHouse, openSeparateClickHouse, type ClickHouseOptions } from '../clickhouse/client.ts';
 import { migrate } from '../clickhouse/migrate.ts';
@@ -205,11 +206,16 @@ function buildTopologies(
   redactor: Redactor | undefined,
 ): NonNullable<Parts['topologies']> {
   const metrics = samplingMetrics(registry);
+  const { budgetBytes, checkMs } = config.stateDisk;
+  const stateBudget = budgetBytes > 0
+    ? new StateDiskBudget({ stateDir: join(config.dataDir, 'state'), budgetBytes, checkMs, registry, log: logger.child('state-budget') })
+    : undefined;
+  if (stateBudget) logger.info('state disk budget on', { budgetBytes, checkMs });
   const sampling = buildTailSampling({
     applicationId: config.applicationIds.sampling,
     topics: config.topics,
     sampling: config.sampling,
-    assembly: config.assembly,
+    assembly: { ...config.assembly, ...(stateBudget ? { stateBudget } : {}) },
     serdes,
     metrics,
     ...(redactor ? { redaction: redactor } : {}),

@@ -49,6 +49,8 @@ export interface AppConfig {
     readonly diskBudgetCheckMs: number;
   };
   readonly dataDir: string;
+  /** The RocksDB state under dataDir/state: bytes it may take on disk before tasks shed (0 = no budget), checked every `checkMs` (DISK_BUDGET_CHECK_MS). */
+  readonly stateDisk: { readonly budgetBytes: number; readonly checkMs: number };
   /** Jaeger's: collector Thrift/HTTP 14268, agent UDP 6831 (compact) and 6832 (binary). */
   readonly ports: {
     readonly otlp: number;
@@ -213,6 +215,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       diskBudgetCheckMs: int(env, 'DISK_BUDGET_CHECK_MS', 30_000, 100),
     },
     dataDir,
+    stateDisk: { budgetBytes: int(env, 'STATE_DISK_BUDGET_BYTES', 0), checkMs: int(env, 'DISK_BUDGET_CHECK_MS', 30_000, 100) },
     ports: {
       otlp: int(env, 'OTLP_HTTP_PORT', 4318),
       zipkin: int(env, 'ZIPKIN_PORT', 9411),

@@ -91,6 +91,18 @@ export class RocksBytesStore {
     return Number(v) || 0;
   }
 
+  /**
+   * Rewrites every file of the store: deleted entries and their tombstones leave the disk
+   * (RocksDB keeps them until a compaction reaches them, and a small store may never get one).
+   */
+  async compact(): Promise<void> {
+    try {
+      await this.db.compactRange(null, null);
+    } catch (err) {
+      throw this.ioError('compaction', err);
+    }
+  }
+
   async close(): Promise<void> {
     await this.db.close();
   }

@@ -33,6 +33,7 @@ declare module 'rocksdb-native' {
     flush(opts?: Record<string, unknown>): Promise<void>;
     getProperty(name: string): Promise<string>;
     approximateSize(start: Buffer, end: Buffer): Promise<number>;
+    compactRange(start?: Buffer | null, end?: Buffer | null, opts?: Record<string, unknown>): Promise<void>;
   }
   export default RocksDB;
 }

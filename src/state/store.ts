@@ -10,6 +10,13 @@ export interface StateStore {
   readonly name: string;
   /** Writes buffered changes to the local engine; called by the runtime's commit cycle. */
   flush(): Promise<void>;
+  /**
+   * Reclaims the disk space of deleted entries once the next commit has written the deletes
+   * (RocksDB keeps them, and their tombstones, until a compaction reaches them). The
+   * compaction runs beside processing; the promise resolves when it is done or the store
+   * closes first. It changes no entry, so the changelog is untouched.
+   */
+  compactAfterCommit(): Promise<void>;
   close(): Promise<void>;
 }
 

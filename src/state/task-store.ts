@@ -12,6 +12,8 @@ export interface ChangelogEntry {
 /** Reports cache pressure so the runtime can commit early instead of growing without bound. */
 export interface StoreHooks {
   onCacheFull(store: string): void;
+  /** A compaction failed: nothing is lost, the deleted entries keep their space until the next. */
+  onCompactionFailed?(store: string, err: unknown): void;
 }
 
 const DEFAULT_MAX_CACHE_ENTRIES = 50_000;
@@ -38,6 +40,9 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
   /** Changes taken for the commit in progress; still visible to reads until applied. */
   private committing = new Map<string, Buffer | null>();
   private cacheFullSignalled = false;
+  /** Callers of compactAfterCommit waiting for the next commit. */
+  private compactionWaiters: Array<() => void> = [];
+  private compaction: Promise<void> | undefined;
 
   constructor(
     spec: StoreSpec,
@@ -132,9 +137,29 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
 
   /** Commit phase 2 (after the changelog is acknowledged): writes the taken changes to RocksDB. */
   async applyChanges(): Promise<void> {
-    if (this.committing.size === 0) return;
-    await this.inner.write([...this.committing].map(([k, v]) => [Buffer.from(k, 'latin1'), v] as const));
-    this.committing = new Map();
+    if (this.committing.size > 0) {
+      await this.inner.write([...this.committing].map(([k, v]) => [Buffer.from(k, 'latin1'), v] as const));
+      this.committing = new Map();
+    }
+    if (this.compactionWaiters.length > 0) this.startCompaction();
+  }
+
+  compactAfterCommit(): Promise<void> {
+    return new Promise((resolve) => this.compactionWaiters.push(resolve));
+  }
+
+  /** One compaction at a time, not awaited by the commit: the task goes on processing. */
+  private startCompaction(): void {
+    const waiters = this.compactionWaiters;
+    this.compactionWaiters = [];
+    const run: Promise<void> = (this.compaction ?? Promise.resolve())
+      .then(() => this.inner.compact())
+      .catch((err: unknown) => this.hooks.onCompactionFailed?.(this.name, err))
+      .finally(() => {
+        if (this.compaction === run) this.compaction = undefined;
+        for (const w of waiters) w();
+      });
+    this.compaction = run;
   }
 
   /** Drops uncommitted changes: the store is back at its last commit. */
@@ -156,6 +181,8 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
 
   async close(): Promise<void> {
     this.rollback();
+    await this.compaction;
+    for (const w of this.compactionWaiters.splice(0)) w();
     await this.inner.close();
   }
 

@@ -120,7 +120,10 @@ export class StreamTask {
       // local copy holds may be from before or after the last commit, so it starts empty.
       if (rebuilt && spec.changelog === false) rmSync(join(this.dir, spec.name), { recursive: true, force: true });
       const inner = await RocksBytesStore.open(join(this.dir, spec.name));
-      const store = new TaskStore(spec, inner, { onCacheFull: () => (this.commitRequested = true) });
+      const store = new TaskStore(spec, inner, {
+        onCacheFull: () => (this.commitRequested = true),
+        onCompactionFailed: (name, err) => this.opts.logger.warn('RocksDB compaction failed; deleted entries keep their disk space until the next one', { app: this.opts.applicationId, task: this.id, store: name }, err),
+      });
       this.stores.set(spec.name, store);
     }
     this.checkpointOffsets = this.checkpoint.read();

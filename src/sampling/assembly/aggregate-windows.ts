@@ -5,6 +5,7 @@ import { StreamRecord } from '../../streams/record.ts';
 import type { Observations } from './commands.ts';
 import { deadLetterRow } from './dead-letter-trace.ts';
 import type { AssemblyOptions } from './options.ts';
+import { TaskStateBudget } from './state-budget.ts';
 import { openStore, STORE_SPECS } from './stores.ts';
 import { WindowStore } from './window-store.ts';
 
@@ -18,7 +19,9 @@ const MAX_PENDING = 20_000;
  * written once per commit however many traces touched it (a tick folds only to take a
  * closed window they may belong to).
  */
-export function aggregateWindows(opts: Pick<AssemblyOptions, 'tickMs' | 'windowMs' | 'windowFlushDelayMs' | 'children'>): ProcessorSupplier<string, Observations, string, unknown> {
+type WindowOptions = Pick<AssemblyOptions, 'tickMs' | 'windowMs' | 'windowFlushDelayMs' | 'children' | 'stateBudget'>;
+
+export function aggregateWindows(opts: WindowOptions): ProcessorSupplier<string, Observations, string, unknown> {
   return {
     stores: [STORE_SPECS.windows],
     get: () => new AggregateWindows(opts),
@@ -32,11 +35,13 @@ class AggregateWindows implements Processor<string, Observations, string, unknow
   private edges: EdgeObservation[] = [];
   /** Earliest time among the pending observations; Infinity when there are none. */
   private oldestPendingMs = Infinity;
+  private budget: TaskStateBudget | undefined;
 
-  constructor(private readonly opts: Pick<AssemblyOptions, 'tickMs' | 'windowMs' | 'windowFlushDelayMs' | 'children'>) {}
+  constructor(private readonly opts: WindowOptions) {}
 
   init(ctx: ProcessorContext<string, unknown>): void {
     this.ctx = ctx;
+    if (this.opts.stateBudget) this.budget = TaskStateBudget.of(ctx, this.opts.stateBudget);
     this.windows = new WindowStore(openStore(ctx, STORE_SPECS.windows), this.opts.windowMs);
     ctx.schedule(this.opts.tickMs, 'wall-clock', (now) => this.flush(now));
   }
@@ -73,7 +78,10 @@ class AggregateWindows implements Processor<string, Observations, string, unknow
     const firstOpen = windows.firstOpenWindow(now, this.opts.windowFlushDelayMs);
     if (this.oldestPendingMs >= firstOpen && !windows.mayHoldRowsBefore(firstOpen)) return;
     await this.fold();
-    const { edges, metrics } = await windows.takeClosed(now, this.opts.windowFlushDelayMs);
+    // Over the state's disk budget every window goes now, the open one as partial sums.
+    const early = this.budget?.windowsEarly === true;
+    const { edges, metrics } = await windows.takeClosed(now, early ? -this.opts.windowMs : this.opts.windowFlushDelayMs);
+    if (early) this.budget?.evicted('windows', edges.length + metrics.length);
     const rows = [
       ...edges.map((e) => ({ key: `${e.parent}|${e.child}`, row: e, child: this.opts.children.edges })),
       ...metrics.map((m) => ({ key: `${m.service}|${m.operation}`, row: m, child: this.opts.children.metrics })),

@@ -5,7 +5,7 @@ import { StreamRecord } from '../../streams/record.ts';
 import type { DecideNow, Observations } from './commands.ts';
 import { deadLetterTrace } from './dead-letter-trace.ts';
 import type { CachedDecision } from './decision-cache.ts';
-import { addSpan, deadlineOf, newMeta, type TraceMeta } from './meta.ts';
+import { addSpan, deadlineOf, newMeta, type CompletionReason, type TraceMeta } from './meta.ts';
 import { publishBufferGauges, type SamplingMetrics } from './metrics.ts';
 import type { AssemblyOptions } from './options.ts';
 import type { SampledTraceWriter } from '../../serde/sampled-trace-writer.ts';
@@ -13,9 +13,10 @@ import { forwardKept } from './sampled-output.ts';
 import type { SpanCodec } from './span-codec.ts';
 import { spanFingerprint } from './span-entries.ts';
 import { SpanFilter } from './span-filter.ts';
-import { bufferStores } from './stores.ts';
 import type { RecordMetadata } from '../../streams/record.ts';
 import { DEFAULT_BUFFER_CHANGELOG } from './options.ts';
+import { TaskStateBudget } from './state-budget.ts';
+import { bufferStores } from './stores.ts';
 import { TraceBuffer } from './trace-buffer.ts';
 
 /**
@@ -48,6 +49,7 @@ export function replayUnneeded(opts: AssemblyOptions): (ctx: ProcessorContext<un
 class BufferTraces implements Processor<string, Span[], string, unknown> {
   private ctx: ProcessorContext<string, unknown> | undefined;
   private buffer: TraceBuffer | undefined;
+  private budget: TaskStateBudget | undefined;
 
   constructor(
     private readonly opts: AssemblyOptions,
@@ -59,6 +61,11 @@ class BufferTraces implements Processor<string, Span[], string, unknown> {
   async init(ctx: ProcessorContext<string, unknown>): Promise<void> {
     this.ctx = ctx;
     this.buffer = await TraceBuffer.of(ctx, this.opts.sampling.decisionCache.maxEntries, this.opts.bufferChangelog ?? DEFAULT_BUFFER_CHANGELOG);
+    const source = this.opts.stateBudget;
+    if (source) {
+      this.budget = TaskStateBudget.of(ctx, source);
+      ctx.schedule(source.checkMs, 'wall-clock', (now) => this.checkDiskBudget(now));
+    }
     this.publishGauges();
   }
 
@@ -199,19 +206,33 @@ class BufferTraces implements Processor<string, Span[], string, unknown> {
   }
 
   /**
-   * Over the in-flight limits, the traces due soonest are decided now: a full buffer never
-   * drops a trace undecided.
+   * Over the in-flight limits, or the cap the state's disk budget set, the traces due
+   * soonest are decided now: a full buffer never drops a trace undecided.
    */
   private async relieveMemoryPressure(now: number): Promise<void> {
     const { ctx, buffer } = this.ready();
-    const over = () => buffer.inFlight.size >= this.opts.sampling.numTraces || buffer.bytesInFlight >= this.opts.maxBytesInFlight;
-    while (over()) {
+    const pressure = (): CompletionReason | undefined =>
+      buffer.inFlight.size >= this.opts.sampling.numTraces || buffer.bytesInFlight >= this.opts.maxBytesInFlight
+        ? 'memory_pressure'
+        : buffer.bytesInFlight > (this.budget?.traceBytesCap ?? Infinity) ? 'disk_budget' : undefined;
+    for (let reason = pressure(); reason !== undefined; reason = pressure()) {
       const victim = await buffer.deadlines.takeFirst();
       if (victim === undefined) return;
       if (!buffer.inFlight.has(victim)) continue;
       this.metrics.earlyDecisions.inc();
-      await ctx.forward(new StreamRecord<string, DecideNow>(victim, { reason: 'memory_pressure', indexed: false }, now), this.opts.children.decide);
+      if (reason === 'disk_budget') this.budget?.evicted('traces', 1);
+      await ctx.forward(new StreamRecord<string, DecideNow>(victim, { reason, indexed: false }, now), this.opts.children.decide);
     }
+  }
+
+  /** The state's disk budget (state-budget.ts): what this task sheds goes through the hand-over above. */
+  private async checkDiskBudget(now: number): Promise<void> {
+    const { ctx, buffer } = this.ready();
+    if (!this.budget) return;
+    await this.budget.check(now, ctx, buffer);
+    await this.relieveMemoryPressure(now);
+    this.budget.report();
+    this.publishGauges();
   }
 
   private publishGauges(): void {

@@ -53,7 +53,7 @@ export function deadlineOf(meta: TraceMeta, t: CompletionTimes): number {
 }
 
 /** Named completion reasons (as Refinery's send reasons), recorded with each decision. */
-export type CompletionReason = 'decision_wait' | 'root_seen' | 'max_trace_age' | 'span_limit' | 'byte_limit' | 'memory_pressure';
+export type CompletionReason = 'decision_wait' | 'root_seen' | 'max_trace_age' | 'span_limit' | 'byte_limit' | 'memory_pressure' | 'disk_budget';
 
 export function completionReason(meta: TraceMeta, now: number, t: CompletionTimes): CompletionReason {
   if (now >= meta.first + t.maxTraceAgeMs) return 'max_trace_age';

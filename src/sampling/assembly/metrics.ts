@@ -21,7 +21,7 @@ export function samplingMetrics(r: MetricsRegistry): SamplingMetrics {
     spansBuffered: r.gauge('tailstream_sampling_spans_buffered', 'Spans buffered in RocksDB awaiting a decision'),
     decisionsCached: r.gauge('tailstream_sampling_decisions_cached', 'Entries in the decision cache, per task'),
     decisions: r.counter('tailstream_sampling_decisions_total', 'Trace decisions by policy, completion reason and outcome'),
-    earlyDecisions: r.counter('tailstream_sampling_early_decisions_total', 'Traces decided early because an in-flight limit was reached'),
+    earlyDecisions: r.counter('tailstream_sampling_early_decisions_total', 'Traces decided early because an in-flight limit or the state disk budget was reached'),
     lateSpans: r.counter('tailstream_sampling_late_spans_total', 'Spans arriving after their trace was decided, by outcome'),
     duplicateSpans: r.counter('tailstream_sampling_duplicate_spans_total', 'Retried spans already buffered (stored once)'),
     decisionLatencyMs: r.histogram('tailstream_sampling_decision_latency_ms', 'First span arrival to decision', LATENCY_BOUNDS_MS.concat([60000, 300000])),

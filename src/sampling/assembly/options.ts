@@ -1,5 +1,6 @@
 import type { SamplingConfig } from '../config.ts';
 import type { AssemblyChildren } from './commands.ts';
+import type { StateBudgetSource } from './state-budget.ts';
 
 export type BufferChangelog = 'source' | 'store';
 export const DEFAULT_BUFFER_CHANGELOG: BufferChangelog = 'source';
@@ -22,6 +23,8 @@ export interface AssemblyOptions {
    * trace's first record and a restart replays from there (docs/sampling-data-path.md).
    */
   readonly bufferChangelog?: BufferChangelog;
+  /** The RocksDB state's disk budget (STATE_DISK_BUDGET_BYTES); absent: none. */
+  readonly stateBudget?: StateBudgetSource;
   /** Child node names to forward to. */
   readonly children: AssemblyChildren;
 }

@@ -50,6 +50,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SAMPLING_COMMIT_INTERVAL_MS: '0' })).toThrow(/SAMPLING_COMMIT_INTERVAL_MS/);
   });
 
+  it('has no RocksDB state disk budget unless STATE_DISK_BUDGET_BYTES is set, checked as often as the ClickHouse one', () => {
+    expect(loadConfig({}).stateDisk).toEqual({ budgetBytes: 0, checkMs: 30_000 });
+    expect(loadConfig({ STATE_DISK_BUDGET_BYTES: '2147483648', DISK_BUDGET_CHECK_MS: '5000' }).stateDisk).toEqual({ budgetBytes: 2147483648, checkMs: 5000 });
+    expect(() => loadConfig({ STATE_DISK_BUDGET_BYTES: '-1' })).toThrow(/STATE_DISK_BUDGET_BYTES/);
+  });
+
   it('prefixes every pipeline topic with KAFKA_TOPIC_PREFIX and takes the application ids', () => {
     const c = loadConfig({ KAFKA_TOPIC_PREFIX: 'tenant-a.', SAMPLING_APP_ID: 'a-sampling', SINK_APP_ID: 'a-sink' });
     expect(c.topics).toEqual({

@@ -6,6 +6,7 @@ import { RocksBytesStore } from '../../../src/state/rocksdb-bytes-store.ts';
 import { storeSpec } from '../../../src/state/store.ts';
 import { prefixEnd, TaskStore } from '../../../src/state/task-store.ts';
 import { stringSerde } from '../../../src/serde/serde.ts';
+import { measureStateDir } from '../../../src/storage/state-dir-usage.ts';
 
 let dir: string;
 let store: TaskStore<string, string>;
@@ -118,6 +119,38 @@ describe('TaskStore changelog and bounds', () => {
     expect(prefixEnd(Buffer.from([1, 2, 3]))).toEqual(Buffer.from([1, 2, 4]));
     expect(prefixEnd(Buffer.from([1, 0xff]))).toEqual(Buffer.from([2]));
     expect(prefixEnd(Buffer.from([0xff, 0xff]))).toBeUndefined();
+  });
+});
+
+describe('TaskStore compaction', () => {
+  const dirBytes = async () => (await measureStateDir(dir)).usedBytes;
+
+  it('reclaims the disk space of deleted entries after the commit that writes the deletes, changing no entry', async () => {
+    const value = 'x'.repeat(4000);
+    for (let i = 0; i < 4000; i++) await store.put(`k${String(i).padStart(5, '0')}`, `${value}${i}`);
+    await commit();
+    for (let i = 0; i < 3000; i++) await store.delete(`k${String(i).padStart(5, '0')}`);
+    const done = store.compactAfterCommit();
+    let compacted = false;
+    void done.then(() => (compacted = true));
+    await new Promise((r) => setImmediate(r));
+    expect(compacted).toBe(false); // waits for the commit: the deletes are not in RocksDB yet
+    const before = await dirBytes();
+    await commit();
+    await done;
+    const after = await dirBytes();
+    // 4000 × 4 KB written, 3000 deleted: the WAL and the deleted entries' bytes are gone.
+    expect(before).toBeGreaterThan(16_000_000);
+    expect(after).toBeLessThan(before / 2);
+    expect(await keys(store.all())).toHaveLength(1000);
+    expect(await store.get('k03999')).toBe(`${value}3999`);
+  });
+
+  it('resolves a waiting compaction when the store closes before any commit', async () => {
+    const done = store.compactAfterCommit();
+    await store.close();
+    await done;
+    store = new TaskStore<string, string>(storeSpec('s', stringSerde, stringSerde), await RocksBytesStore.open(dir), { onCacheFull: () => undefined });
   });
 });
 

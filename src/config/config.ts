@@ -10,7 +10,11 @@ import { isKafkaCompression, KAFKA_COMPRESSIONS, type KafkaCompression } from '.
 import type { ProcessingGuarantee } from '../streams/kafka-runtime.ts';
 import { prefixedTopics, type PipelineTopics } from '../model/topics.ts';
 import { DEFAULT_BUFFER_CHANGELOG, type BufferChangelog } from '../sampling/assembly/options.ts';
-import { errorMessage, TailstreamError } from '../util/errors.ts';
+import { ConfigError } from '../util/config-reader.ts';
+import { errorMessage } from '../util/errors.ts';
+
+/** Every configuration error, of a variable, the file or a field in it (util/config-reader.ts). */
+export { ConfigError } from '../util/config-reader.ts';
 
 /**
  * The one typed configuration: environment variables plus an optional YAML/JSON file
@@ -103,11 +107,6 @@ export interface AppConfig {
   readonly healthStallMs: number;
 }
 
-export class ConfigError extends TailstreamError {
-  readonly code = 'CONFIG_INVALID';
-  readonly retriable = false;
-}
-
 type Env = Readonly<Record<string, string | undefined>>;
 
 function bufferChangelogOf(raw: string | undefined): BufferChangelog {
@@ -120,7 +119,7 @@ function int(env: Env, key: string, fallback: number, min = 0): number {
   const raw = env[key];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${key}: expected an integer ≥ ${min}, got "${raw}"`);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(key, `expected an integer ≥ ${min}, got "${raw}"`);
   return n;
 }
 
@@ -130,18 +129,18 @@ function readFileConfig(path: string | undefined): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`TAILSTREAM_CONFIG: cannot read ${path}: ${errorMessage(err)}`);
+    throw new ConfigError('TAILSTREAM_CONFIG', `cannot read ${path}: ${errorMessage(err)}`, { cause: err });
   }
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new ConfigError(`${path}: not valid YAML or JSON: ${errorMessage(err)}`);
+    throw new ConfigError(path, `not valid YAML or JSON: ${errorMessage(err)}`, { cause: err });
   }
   if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`${path}: expected a mapping at the top level`);
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(path, 'expected a mapping at the top level');
   const known = new Set(['sampling', 'remote_sampling', 'redaction']);
-  for (const k of Object.keys(doc)) if (!known.has(k)) throw new ConfigError(`${path}: unknown key "${k}" (known: ${[...known].join(', ')})`);
+  for (const k of Object.keys(doc)) if (!known.has(k)) throw new ConfigError(path, `unknown key "${k}" (known: ${[...known].join(', ')})`);
   return doc as Record<string, unknown>;
 }
 
@@ -156,15 +155,15 @@ export function parseRoles(env: Env): ReadonlySet<Role> {
   const roles = new Set<Role>();
   for (const part of raw.split(',').map((r) => r.trim())) {
     if (!(ROLES as readonly string[]).includes(part)) {
-      throw new ConfigError(`TAILSTREAM_ROLES: unknown role "${part}" in "${raw}" (known: ${ROLES.join(', ')})`);
+      throw new ConfigError('TAILSTREAM_ROLES', `unknown role "${part}" in "${raw}" (known: ${ROLES.join(', ')})`);
     }
     roles.add(part as Role);
   }
   if (roles.size < ROLES.length && !env['KAFKA_BROKERS']?.trim()) {
-    throw new ConfigError(`TAILSTREAM_ROLES: "${raw}" splits the pipeline across processes, which needs KAFKA_BROKERS (embedded topics live in one process)`);
+    throw new ConfigError('TAILSTREAM_ROLES', `"${raw}" splits the pipeline across processes, which needs KAFKA_BROKERS (embedded topics live in one process)`);
   }
   if (roles.has('query') !== roles.has('workers') && !env['CLICKHOUSE_URL']) {
-    throw new ConfigError(`TAILSTREAM_ROLES: "${raw}" runs query and workers in different processes, which needs CLICKHOUSE_URL (embedded chdb lives in one process)`);
+    throw new ConfigError('TAILSTREAM_ROLES', `"${raw}" runs query and workers in different processes, which needs CLICKHOUSE_URL (embedded chdb lives in one process)`);
   }
   return roles;
 }
@@ -175,29 +174,29 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const brokers = env['KAFKA_BROKERS']?.split(',').map((b) => b.trim()).filter(Boolean);
   const guarantee = env['PROCESSING_GUARANTEE'] ?? 'exactly_once';
   if (guarantee !== 'at_least_once' && guarantee !== 'exactly_once') {
-    throw new ConfigError(`PROCESSING_GUARANTEE: expected at_least_once or exactly_once, got "${guarantee}"`);
+    throw new ConfigError('PROCESSING_GUARANTEE', `expected at_least_once or exactly_once, got "${guarantee}"`);
   }
   const compression = env['KAFKA_COMPRESSION'] ?? 'none';
   if (!isKafkaCompression(compression)) {
-    throw new ConfigError(`KAFKA_COMPRESSION: expected one of ${KAFKA_COMPRESSIONS.join(', ')}, got "${compression}"`);
+    throw new ConfigError('KAFKA_COMPRESSION', `expected one of ${KAFKA_COMPRESSIONS.join(', ')}, got "${compression}"`);
   }
   let sampling: SamplingConfig;
   try {
     sampling = parseSamplingConfig(file['sampling'] ?? {}, 'sampling');
   } catch (err) {
-    throw new ConfigError(`${env['TAILSTREAM_CONFIG'] ?? 'sampling config'}: ${errorMessage(err)}`);
+    throw new ConfigError(env['TAILSTREAM_CONFIG'] ?? 'sampling config', errorMessage(err), { cause: err });
   }
   let remoteSampling: RemoteSamplingConfig;
   try {
     remoteSampling = parseRemoteSamplingConfig(file['remote_sampling']);
   } catch (err) {
-    throw new ConfigError(`${env['TAILSTREAM_CONFIG'] ?? 'remote sampling config'}: ${(err as Error).message}`);
+    throw new ConfigError(env['TAILSTREAM_CONFIG'] ?? 'remote sampling config', errorMessage(err), { cause: err });
   }
   let redaction: RedactionConfig | undefined;
   try {
     redaction = file['redaction'] === undefined || file['redaction'] === null ? undefined : parseRedactionConfig(file['redaction'], 'redaction', env['REDACTION_HMAC_KEY'] || undefined);
   } catch (err) {
-    throw new ConfigError(`${env['TAILSTREAM_CONFIG'] ?? 'redaction config'}: ${(err as Error).message}`);
+    throw new ConfigError(env['TAILSTREAM_CONFIG'] ?? 'redaction config', errorMessage(err), { cause: err });
   }
   const dataDir = resolve(env['DATA_DIR'] ?? './data');
   const config: AppConfig = {
@@ -266,7 +265,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
 /** The pipeline's topics, each name prefixed (e.g. per tenant or per test run on a shared cluster). */
 function prefixed(prefix: string): PipelineTopics {
-  if (!/^[A-Za-z0-9._-]*$/.test(prefix)) throw new ConfigError(`KAFKA_TOPIC_PREFIX: only letters, digits, '.', '_' and '-' are allowed in topic names, got "${prefix}"`);
+  if (!/^[A-Za-z0-9._-]*$/.test(prefix)) throw new ConfigError('KAFKA_TOPIC_PREFIX', `only letters, digits, '.', '_' and '-' are allowed in topic names, got "${prefix}"`);
   return prefixedTopics(prefix);
 }
 

@@ -7,7 +7,7 @@
  * keyed hashing (hmac_sha256 + hmac_key) and named value patterns with a scope (patterns).
  * Every regex is compiled here, once; a bad one fails the start naming its field.
  */
-import { ObjectReader, SamplingConfigError, describe } from '../util/config-reader.ts';
+import { ObjectReader, ConfigError, describe } from '../util/config-reader.ts';
 import { BUILTIN_PATTERNS, BUILTIN_PATTERN_NAMES, type ValuePattern } from './patterns.ts';
 import { nestedQuantifier } from './safe-regex.ts';
 
@@ -55,18 +55,18 @@ export interface RedactionConfig {
  * minutes on one value here (RE2 cannot).
  */
 export function compileRegex(source: unknown, path: string, global = false): RegExp {
-  if (typeof source !== 'string' || source === '') throw new SamplingConfigError(path, `expected a regular expression, got ${describe(source)}`);
+  if (typeof source !== 'string' || source === '') throw new ConfigError(path, `expected a regular expression, got ${describe(source)}`);
   const insensitive = source.startsWith('(?i)');
   const body = insensitive ? source.slice(4) : source;
   let regex: RegExp;
   try {
     regex = new RegExp(body, `${insensitive ? 'i' : ''}${global ? 'g' : ''}`);
   } catch (err) {
-    throw new SamplingConfigError(path, `invalid regular expression ${JSON.stringify(source)}: ${(err as Error).message}`);
+    throw new ConfigError(path, `invalid regular expression ${JSON.stringify(source)}: ${(err as Error).message}`);
   }
   const nested = nestedQuantifier(body);
   if (nested !== undefined) {
-    throw new SamplingConfigError(path, `regular expression ${JSON.stringify(source)} repeats a repeated group (${nested}), which can backtrack catastrophically; bound the inner repetition`);
+    throw new ConfigError(path, `regular expression ${JSON.stringify(source)} repeats a repeated group (${nested}), which can backtrack catastrophically; bound the inner repetition`);
   }
   return regex;
 }
@@ -77,10 +77,10 @@ function namedRegexes(r: ObjectReader, key: string): NamedRegex[] {
 
 function targets(value: unknown, path: string): RedactionTarget[] {
   const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.length === 0) throw new SamplingConfigError(path, `expected a list of ${REDACTION_TARGETS.join(', ')}, got ${describe(value)}`);
+  if (!Array.isArray(list) || list.length === 0) throw new ConfigError(path, `expected a list of ${REDACTION_TARGETS.join(', ')}, got ${describe(value)}`);
   return list.map((t: unknown, i) => {
     if (typeof t !== 'string' || !(REDACTION_TARGETS as readonly string[]).includes(t)) {
-      throw new SamplingConfigError(`${path}[${i}]`, `expected one of ${REDACTION_TARGETS.join(', ')}, got ${describe(t)}`);
+      throw new ConfigError(`${path}[${i}]`, `expected one of ${REDACTION_TARGETS.join(', ')}, got ${describe(t)}`);
     }
     return t as RedactionTarget;
   });
@@ -92,17 +92,17 @@ function patternRule(value: unknown, path: string, defaultAction: 'mask' | 'hash
   const name = r.string('name');
   let pattern: ValuePattern;
   if (r.has('regex')) {
-    if (BUILTIN_PATTERNS[name] !== undefined) throw new SamplingConfigError(r.at('name'), `"${name}" is a built-in pattern; give your regex another name`);
+    if (BUILTIN_PATTERNS[name] !== undefined) throw new ConfigError(r.at('name'), `"${name}" is a built-in pattern; give your regex another name`);
     pattern = { name, regex: compileRegex(r.raw('regex'), r.at('regex'), true) };
   } else {
     const builtin = BUILTIN_PATTERNS[name];
-    if (builtin === undefined) throw new SamplingConfigError(r.at('name'), `unknown built-in pattern "${name}" (built-in: ${BUILTIN_PATTERN_NAMES.join(', ')}; or give a regex)`);
+    if (builtin === undefined) throw new ConfigError(r.at('name'), `unknown built-in pattern "${name}" (built-in: ${BUILTIN_PATTERN_NAMES.join(', ')}; or give a regex)`);
     pattern = builtin;
   }
   const applyTo = r.has('apply_to') ? targets(r.raw('apply_to'), r.at('apply_to')) : ['attributes' as const];
   const action = r.string('action', defaultAction);
-  if (action !== 'mask' && action !== 'hash') throw new SamplingConfigError(r.at('action'), `expected mask or hash, got ${describe(action)}`);
-  if (action === 'hash' && !hashing) throw new SamplingConfigError(r.at('action'), 'hash needs redaction.hash_function');
+  if (action !== 'mask' && action !== 'hash') throw new ConfigError(r.at('action'), `expected mask or hash, got ${describe(action)}`);
+  if (action === 'hash' && !hashing) throw new ConfigError(r.at('action'), 'hash needs redaction.hash_function');
   r.done();
   return { rule: name, pattern, applyTo, action };
 }
@@ -112,11 +112,11 @@ export function parseRedactionConfig(value: unknown, path = 'redaction', hmacKey
   const r = ObjectReader.of(value, path);
   const hashFunction = r.has('hash_function') ? r.string('hash_function') : undefined;
   if (hashFunction !== undefined && !(HASH_FUNCTIONS as readonly string[]).includes(hashFunction)) {
-    throw new SamplingConfigError(r.at('hash_function'), `expected one of ${HASH_FUNCTIONS.join(', ')}, got ${describe(hashFunction)}`);
+    throw new ConfigError(r.at('hash_function'), `expected one of ${HASH_FUNCTIONS.join(', ')}, got ${describe(hashFunction)}`);
   }
   const key = r.has('hmac_key') ? r.string('hmac_key') : hmacKeyFallback;
   if (hashFunction === 'hmac_sha256' && (key === undefined || key.length < 16)) {
-    throw new SamplingConfigError(r.at('hmac_key'), 'hmac_sha256 needs a key of at least 16 characters (hmac_key, or the REDACTION_HMAC_KEY variable)');
+    throw new ConfigError(r.at('hmac_key'), 'hmac_sha256 needs a key of at least 16 characters (hmac_key, or the REDACTION_HMAC_KEY variable)');
   }
   const hash = hashFunction === undefined ? undefined : { function: hashFunction as HashFunction, key: key ?? '' };
   const defaultAction = hash ? 'hash' : 'mask';
@@ -128,7 +128,7 @@ export function parseRedactionConfig(value: unknown, path = 'redaction', hmacKey
   }));
   const patterns = r.list('patterns', { required: false, nonEmpty: false }).map(({ value: v, path: p }) => patternRule(v, p, defaultAction, hash !== undefined));
   const summary = r.string('summary', 'info');
-  if (summary !== 'debug' && summary !== 'info' && summary !== 'silent') throw new SamplingConfigError(r.at('summary'), `expected debug, info or silent, got ${describe(summary)}`);
+  if (summary !== 'debug' && summary !== 'info' && summary !== 'silent') throw new ConfigError(r.at('summary'), `expected debug, info or silent, got ${describe(summary)}`);
   const config: RedactionConfig = {
     allowAllKeys: r.bool('allow_all_keys', false),
     allowedKeys: r.stringList('allowed_keys', { required: false, nonEmpty: false }),

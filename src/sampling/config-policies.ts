@@ -1,6 +1,6 @@
 import { ADAPTIVE_DEFAULTS } from './adaptive.ts';
 import type { AdaptiveConfig } from './adaptive.ts';
-import { ObjectReader, SamplingConfigError, describe } from '../util/config-reader.ts';
+import { ObjectReader, ConfigError, describe } from '../util/config-reader.ts';
 import { POLICY_TYPES, TOP_LEVEL_ONLY } from './config-policy-types.ts';
 import type { CompositeConfig, PolicyConfig, PolicyType, StatusCodeName } from './config-policy-types.ts';
 import { errorMessage } from '../util/errors.ts';
@@ -15,7 +15,7 @@ export function parsePolicyList(items: readonly { value: unknown; path: string }
   return items.map(({ value, path }) => {
     const p = parsePolicy(value, path, topLevel);
     const first = byName.get(p.name);
-    if (first !== undefined) throw new SamplingConfigError(`${path}.name`, `duplicate policy name "${p.name}" (also at ${first})`);
+    if (first !== undefined) throw new ConfigError(`${path}.name`, `duplicate policy name "${p.name}" (also at ${first})`);
     byName.set(p.name, path);
     return p;
   });
@@ -25,14 +25,14 @@ export function parsePolicyList(items: readonly { value: unknown; path: string }
 export function parsePolicy(value: unknown, path: string, topLevel: boolean): PolicyConfig {
   const r = ObjectReader.of(value, path);
   const name = r.string('name');
-  if (name === '') throw new SamplingConfigError(r.at('name'), 'expected a non-empty string');
+  if (name === '') throw new ConfigError(r.at('name'), 'expected a non-empty string');
   const rawType = r.string('type');
   const type = POLICY_TYPES.find((t) => t === rawType);
   if (type === undefined) {
-    throw new SamplingConfigError(r.at('type'), `unknown policy type ${describe(rawType)} (valid types: ${POLICY_TYPES.join(', ')})`);
+    throw new ConfigError(r.at('type'), `unknown policy type ${describe(rawType)} (valid types: ${POLICY_TYPES.join(', ')})`);
   }
   if (!topLevel && TOP_LEVEL_ONLY.includes(type)) {
-    throw new SamplingConfigError(r.at('type'), `"${type}" is only allowed in the top-level policies list`);
+    throw new ConfigError(r.at('type'), `"${type}" is only allowed in the top-level policies list`);
   }
   const policy = parseBody(name, type, r);
   r.done();
@@ -65,14 +65,14 @@ function parseTyped(name: string, type: Exclude<PolicyType, 'always_sample'>, b:
       const threshold = b.number('threshold_ms', nonNegative);
       const upper = b.number('upper_threshold_ms', nonNegative, 0);
       if (upper !== 0 && upper < threshold) {
-        throw new SamplingConfigError(b.at('upper_threshold_ms'), `must be 0 or >= threshold_ms (${threshold}), got ${upper}`);
+        throw new ConfigError(b.at('upper_threshold_ms'), `must be 0 or >= threshold_ms (${threshold}), got ${upper}`);
       }
       return { name, type, latency: { threshold_ms: threshold, upper_threshold_ms: upper } };
     }
     case 'status_code': {
       const codes = b.list('status_codes', { required: true, nonEmpty: true }).map(({ value, path }) => {
         const code = STATUS_CODES.find((c) => c === value);
-        if (code === undefined) throw new SamplingConfigError(path, `expected one of ERROR, OK, UNSET, got ${describe(value)}`);
+        if (code === undefined) throw new ConfigError(path, `expected one of ERROR, OK, UNSET, got ${describe(value)}`);
         return code;
       });
       return { name, type, status_code: { status_codes: codes } };
@@ -98,9 +98,9 @@ function parseTyped(name: string, type: Exclude<PolicyType, 'always_sample'>, b:
       const key = b.string('key');
       const min = b.optionalNumber('min_value', {});
       const max = b.optionalNumber('max_value', {});
-      if (min === undefined && max === undefined) throw new SamplingConfigError(b.path, 'set min_value, max_value or both');
+      if (min === undefined && max === undefined) throw new ConfigError(b.path, 'set min_value, max_value or both');
       if (min !== undefined && max !== undefined && max < min) {
-        throw new SamplingConfigError(b.at('max_value'), `must be >= min_value (${min}), got ${max}`);
+        throw new ConfigError(b.at('max_value'), `must be >= min_value (${min}), got ${max}`);
       }
       const invert = b.bool('invert_match', false);
       return { name, type, numeric_attribute: { key, min_value: min, max_value: max, invert_match: invert } };
@@ -108,7 +108,7 @@ function parseTyped(name: string, type: Exclude<PolicyType, 'always_sample'>, b:
     case 'boolean_attribute': {
       const key = b.string('key');
       const v = b.required('value');
-      if (typeof v !== 'boolean') throw new SamplingConfigError(b.at('value'), `expected true or false, got ${describe(v)}`);
+      if (typeof v !== 'boolean') throw new ConfigError(b.at('value'), `expected true or false, got ${describe(v)}`);
       return { name, type, boolean_attribute: { key, value: v, invert_match: b.bool('invert_match', false) } };
     }
     case 'trace_state':
@@ -120,7 +120,7 @@ function parseTyped(name: string, type: Exclude<PolicyType, 'always_sample'>, b:
     case 'span_count': {
       const min = b.number('min_spans', { integer: true, min: 0 });
       const max = b.number('max_spans', { integer: true, min: 0 }, 0);
-      if (max !== 0 && max < min) throw new SamplingConfigError(b.at('max_spans'), `must be 0 or >= min_spans (${min}), got ${max}`);
+      if (max !== 0 && max < min) throw new ConfigError(b.at('max_spans'), `must be 0 or >= min_spans (${min}), got ${max}`);
       return { name, type, span_count: { min_spans: min, max_spans: max } };
     }
     case 'rate_limiting':
@@ -150,7 +150,7 @@ function checkRegex(source: string, path: string): void {
   try {
     new RegExp(source);
   } catch (err) {
-    throw new SamplingConfigError(path, `invalid regular expression: ${errorMessage(err)}`);
+    throw new ConfigError(path, `invalid regular expression: ${errorMessage(err)}`);
   }
 }
 
@@ -173,7 +173,7 @@ function parseComposite(b: ObjectReader): CompositeConfig {
   const orderItems = b.list('policy_order', { required: false, nonEmpty: false });
   const order = orderItems.map(({ value, path }) => {
     if (typeof value !== 'string' || !names.includes(value)) {
-      throw new SamplingConfigError(path, `expected the name of a composite_sub_policy (${names.join(', ')}), got ${describe(value)}`);
+      throw new ConfigError(path, `expected the name of a composite_sub_policy (${names.join(', ')}), got ${describe(value)}`);
     }
     return value;
   });
@@ -182,16 +182,16 @@ function parseComposite(b: ObjectReader): CompositeConfig {
     const a = ObjectReader.of(value, path);
     const policy = a.string('policy');
     if (!names.includes(policy)) {
-      throw new SamplingConfigError(a.at('policy'), `expected the name of a composite_sub_policy (${names.join(', ')}), got ${describe(policy)}`);
+      throw new ConfigError(a.at('policy'), `expected the name of a composite_sub_policy (${names.join(', ')}), got ${describe(policy)}`);
     }
-    if (allocated.has(policy)) throw new SamplingConfigError(a.at('policy'), `"${policy}" already has an allocation`);
+    if (allocated.has(policy)) throw new ConfigError(a.at('policy'), `"${policy}" already has an allocation`);
     allocated.add(policy);
     const percent = a.number('percent', { min: 0, max: 100 });
     a.done();
     return { policy, percent };
   });
   const total = allocation.reduce((sum, a) => sum + a.percent, 0);
-  if (total > 100) throw new SamplingConfigError(b.at('rate_allocation'), `percentages add up to ${total}, more than 100`);
+  if (total > 100) throw new ConfigError(b.at('rate_allocation'), `percentages add up to ${total}, more than 100`);
   const fullOrder = [...new Set([...order, ...names])];
   return { max_total_spans_per_second: max, policy_order: fullOrder, composite_sub_policy: subs, rate_allocation: allocation };
 }

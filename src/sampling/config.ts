@@ -1,10 +1,10 @@
 import { parse as parseYaml } from 'yaml';
-import { ObjectReader, SamplingConfigError } from '../util/config-reader.ts';
+import { ObjectReader, ConfigError } from '../util/config-reader.ts';
 import { parsePolicyList } from './config-policies.ts';
 import type { PolicyConfig } from './config-policy-types.ts';
 import { errorMessage } from '../util/errors.ts';
 
-export { SamplingConfigError } from '../util/config-reader.ts';
+export { ConfigError } from '../util/config-reader.ts';
 export type * from './config-policy-types.ts';
 
 /**
@@ -58,7 +58,7 @@ export function parseSamplingConfigText(text: string, path = ''): SamplingConfig
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new SamplingConfigError(path, `not valid YAML or JSON: ${errorMessage(err)}`);
+    throw new ConfigError(path, `not valid YAML or JSON: ${errorMessage(err)}`);
   }
   return parseSamplingConfig(doc ?? {}, path);
 }
@@ -68,10 +68,10 @@ export function parseSamplingConfig(value: unknown, path = ''): SamplingConfig {
   const r = ObjectReader.of(value, path);
   const d = SAMPLING_DEFAULTS;
   const decisionWaitMs = r.duration('decision_wait', d.decisionWaitMs);
-  if (decisionWaitMs <= 0) throw new SamplingConfigError(r.at('decision_wait'), 'expected a duration > 0');
+  if (decisionWaitMs <= 0) throw new ConfigError(r.at('decision_wait'), 'expected a duration > 0');
   const rootGraceMs = r.duration('root_grace', Math.min(d.rootGraceMs, decisionWaitMs));
   if (rootGraceMs > decisionWaitMs) {
-    throw new SamplingConfigError(r.at('root_grace'), `must not exceed decision_wait (${decisionWaitMs} ms), got ${rootGraceMs} ms`);
+    throw new ConfigError(r.at('root_grace'), `must not exceed decision_wait (${decisionWaitMs} ms), got ${rootGraceMs} ms`);
   }
   const numTraces = r.number('num_traces', { integer: true, min: 1 }, d.numTraces);
   const expectedNewTracesPerSec = r.number('expected_new_traces_per_sec', { integer: true, min: 0 }, 0);
@@ -79,7 +79,7 @@ export function parseSamplingConfig(value: unknown, path = ''): SamplingConfig {
   const maxTraceBytes = r.number('max_trace_bytes', { integer: true, min: 1 }, d.maxTraceBytes);
   const maxTraceAgeMs = r.duration('max_trace_age', Math.max(d.maxTraceAgeMs, decisionWaitMs));
   if (maxTraceAgeMs < decisionWaitMs) {
-    throw new SamplingConfigError(r.at('max_trace_age'), `must be at least decision_wait (${decisionWaitMs} ms), got ${maxTraceAgeMs} ms`);
+    throw new ConfigError(r.at('max_trace_age'), `must be at least decision_wait (${decisionWaitMs} ms), got ${maxTraceAgeMs} ms`);
   }
   const decisionCache = r.has('decision_cache') ? parseDecisionCache(r.object('decision_cache')) : defaultCache();
   const policies = r.has('policies')

@@ -127,28 +127,35 @@ export class LocalRuntime {
     return task;
   }
 
-  /** Processes everything pending in every topology, committing as configured. */
+  /**
+   * Processes everything pending in every topology, committing as configured. Between
+   * passes (at most `maxPollRecords` per task and topic) every task's due wall-clock
+   * punctuators fire, the idle ones' too: a backlog elsewhere holds no decision back.
+   */
   drain(): Promise<void> {
     return this.exclusive(async () => {
       for (let progressed = true; progressed; ) {
         progressed = false;
         for (const app of this.apps) if (await this.pollApp(app)) progressed = true;
+        if (progressed) await this.punctuateAll();
       }
     });
   }
 
   /** Fires due wall-clock punctuators everywhere, commits, and drains what they produced. */
   async punctuate(): Promise<void> {
-    await this.exclusive(async () => {
-      const now = this.clock.now();
-      for (const app of this.apps) {
-        for (const task of [...app.tasks]) {
-          await task.punctuateWallClock(now);
-          await this.commit(app, task);
-        }
-      }
-    });
+    await this.exclusive(() => this.punctuateAll());
     await this.drain();
+  }
+
+  private async punctuateAll(): Promise<void> {
+    const now = this.clock.now();
+    for (const app of this.apps) {
+      for (const task of [...app.tasks]) {
+        await task.punctuateWallClock(now);
+        await this.commit(app, task);
+      }
+    }
   }
 
   /** Runs this runtime: a step on every `wake()` of the loop and every `intervalMs` (embedded mode). */

@@ -44,6 +44,7 @@ export class PunctuationSchedule {
   }
 
   private async fire(type: PunctuationType, now: number): Promise<boolean> {
+    if (now < 0 || !this.items.some((s) => s.type === type && (s.next === -1 || now >= s.next))) return false; // checked after every record
     let fired = false;
     for (const s of [...this.items]) {
       if (s.type !== type || s.cancelled || now < 0) continue;

@@ -166,9 +166,16 @@ export class StreamTask {
   /**
    * Runs one input record through the topology. A record that fails to deserialize, or that
    * a processor throws on, goes to the dead-letter topic with the reason and the task goes
-   * on; only fatal errors (see `isFatal`) fail it.
+   * on; only fatal errors (see `isFatal`) fail it. Then the punctuators that became due
+   * fire, wall-clock ones included, as Kafka Streams' thread punctuates between process
+   * iterations: however long a runtime's batch or pass, a backlog holds no decision back.
    */
   async process(topic: string, partition: number, offset: string, raw: RawRecord): Promise<void> {
+    await this.runRecord(topic, partition, offset, raw);
+    await this.punctuateWallClock(this.opts.clock.now());
+  }
+
+  private async runRecord(topic: string, partition: number, offset: string, raw: RawRecord): Promise<void> {
     const source = this.opts.topology.sourceFor(topic);
     const at = BigInt(offset);
     this.current = { topic, partition, offset, replay: this.sources?.isReplay(topic, at) ?? false };

@@ -1,5 +1,5 @@
 /**
- * Validation helpers for the sampling config: every read names its path, so a bad config
+ * Validation helpers for the config file's sections: every read names its path, so a bad config
  * fails at start with `policies[2].latency.threshold_ms: expected a number, got "fast"`
  * instead of misbehaving at 3 a.m. Reads are recorded so leftover (unknown) fields are
  * reported too — a typo'd field silently ignored is a policy silently not applied.
@@ -7,15 +7,20 @@
 import { parseDurationNs } from './duration.ts';
 import { TailstreamError } from './errors.ts';
 
-/** Every invalid sampling config; `path` is where in the document the problem is. */
-export class SamplingConfigError extends TailstreamError {
-  readonly code = 'SAMPLING_CONFIG_INVALID';
+/**
+ * Every invalid configuration: an environment variable, the config file, or a field in one
+ * of its sections (sampling, remote sampling, redaction). `path` names which:
+ * `KAFKA_COMPRESSION`, `tailstream.yaml`, `sampling.policies[2].latency.threshold_ms`.
+ */
+export class ConfigError extends TailstreamError {
+  readonly code = 'CONFIG_INVALID';
   readonly retriable = false;
   constructor(
     readonly path: string,
     readonly problem: string,
+    options?: { cause?: unknown },
   ) {
-    super(`${path === '' ? '(root)' : path}: ${problem}`);
+    super(`${path === '' ? '(root)' : path}: ${problem}`, options);
   }
 }
 
@@ -38,7 +43,7 @@ export function parseDuration(value: unknown, path: string): number {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
   const d = typeof value === 'string' ? parseDurationNs(value) : undefined;
   if (d?.ok) return Number(d.ns) / 1e6;
-  throw new SamplingConfigError(
+  throw new ConfigError(
     path,
     `expected a duration such as "10s", "500ms" or "2m" (or milliseconds), got ${describe(value)}`,
   );
@@ -59,14 +64,14 @@ export function parseNumber(value: unknown, path: string, rule: NumberRule = {})
   else if (typeof value === 'string' && /^[+-]?\d+(_\d+)+$/.test(value)) n = Number(value.replaceAll('_', ''));
   const what = rule.integer === true ? 'an integer' : 'a number';
   if (n === undefined || !Number.isFinite(n) || (rule.integer === true && !Number.isInteger(n))) {
-    throw new SamplingConfigError(path, `expected ${what}, got ${describe(value)}`);
+    throw new ConfigError(path, `expected ${what}, got ${describe(value)}`);
   }
   const { min, max } = rule;
   const belowMin = min !== undefined && (rule.exclusiveMin === true ? n <= min : n < min);
   if (belowMin || (max !== undefined && n > max)) {
     const lo = min === undefined ? '' : rule.exclusiveMin === true ? `> ${min}` : `>= ${min}`;
     const hi = max === undefined ? '' : `<= ${max}`;
-    throw new SamplingConfigError(path, `expected ${what} ${[lo, hi].filter(Boolean).join(' and ')}, got ${n}`);
+    throw new ConfigError(path, `expected ${what} ${[lo, hi].filter(Boolean).join(' and ')}, got ${n}`);
   }
   return n;
 }
@@ -82,7 +87,7 @@ export class ObjectReader {
 
   static of(value: unknown, path: string): ObjectReader {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new SamplingConfigError(path, `expected an object, got ${describe(value)}`);
+      throw new ConfigError(path, `expected an object, got ${describe(value)}`);
     }
     return new ObjectReader(path, value as Record<string, unknown>);
   }
@@ -106,13 +111,13 @@ export class ObjectReader {
 
   required(key: string): unknown {
     const v = this.raw(key);
-    if (v === undefined) throw new SamplingConfigError(this.at(key), 'required field is missing');
+    if (v === undefined) throw new ConfigError(this.at(key), 'required field is missing');
     return v;
   }
 
   string(key: string, fallback?: string): string {
     const v = fallback === undefined ? this.required(key) : (this.raw(key) ?? fallback);
-    if (typeof v !== 'string') throw new SamplingConfigError(this.at(key), `expected a string, got ${describe(v)}`);
+    if (typeof v !== 'string') throw new ConfigError(this.at(key), `expected a string, got ${describe(v)}`);
     return v;
   }
 
@@ -128,7 +133,7 @@ export class ObjectReader {
 
   bool(key: string, fallback: boolean): boolean {
     const v = this.raw(key) ?? fallback;
-    if (typeof v !== 'boolean') throw new SamplingConfigError(this.at(key), `expected true or false, got ${describe(v)}`);
+    if (typeof v !== 'boolean') throw new ConfigError(this.at(key), `expected true or false, got ${describe(v)}`);
     return v;
   }
 
@@ -141,14 +146,14 @@ export class ObjectReader {
   list(key: string, opts: { required: boolean; nonEmpty: boolean }): { value: unknown; path: string }[] {
     const v = opts.required ? this.required(key) : this.raw(key);
     if (v === undefined) return [];
-    if (!Array.isArray(v)) throw new SamplingConfigError(this.at(key), `expected a list, got ${describe(v)}`);
-    if (opts.nonEmpty && v.length === 0) throw new SamplingConfigError(this.at(key), 'expected at least one entry');
+    if (!Array.isArray(v)) throw new ConfigError(this.at(key), `expected a list, got ${describe(v)}`);
+    if (opts.nonEmpty && v.length === 0) throw new ConfigError(this.at(key), 'expected at least one entry');
     return v.map((value: unknown, i) => ({ value, path: join(this.at(key), i) }));
   }
 
   stringList(key: string, opts: { required: boolean; nonEmpty: boolean }): string[] {
     return this.list(key, opts).map(({ value, path }) => {
-      if (typeof value !== 'string') throw new SamplingConfigError(path, `expected a string, got ${describe(value)}`);
+      if (typeof value !== 'string') throw new ConfigError(path, `expected a string, got ${describe(value)}`);
       return value;
     });
   }
@@ -162,7 +167,7 @@ export class ObjectReader {
     for (const key of Object.keys(this.obj)) {
       if (!this.seen.has(key)) {
         const valid = [...this.seen].join(', ');
-        throw new SamplingConfigError(this.at(key), `unknown field (valid fields: ${valid})`);
+        throw new ConfigError(this.at(key), `unknown field (valid fields: ${valid})`);
       }
     }
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,9 +6,10 @@ import { startPipeline } from '../../src/app/pipeline.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { MetricsRegistry } from '../../src/metrics/registry.ts';
 import { createLogger } from '../../src/util/log.ts';
+import { EPHEMERAL_PORTS, keepAllConfig, kafkaRunEnv } from '../fixtures/app-env.ts';
 import { until } from '../fixtures/app-process.ts';
 import { openSwitchableClickHouse } from '../fixtures/clickhouse-outage.ts';
-import { testBrokerLabel, testBrokers, uniqueName } from '../fixtures/kafka.ts';
+import { testBrokerLabel, uniqueName } from '../fixtures/kafka.ts';
 import { jaegerShape, sendCheckoutTraces, sentShapes, waitForWholeTraces } from '../fixtures/otel-traces.ts';
 
 /** Sum of every series of a counter in the Prometheus exposition. */
@@ -23,19 +24,11 @@ function total(registry: MetricsRegistry, name: string): number {
 describe(`the Kafka pipeline (${testBrokerLabel()}) while ClickHouse is unreachable`, () => {
   it('keeps accepting OTLP (into Kafka) and deciding traces; once ClickHouse is back every trace is stored whole and once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tailstream-outage-app-'));
-    writeFileSync(join(dir, 'tailstream.yaml'), 'sampling:\n  decision_wait: 1s\n  root_grace: 200ms\n  policies:\n    - { name: keep-all, type: always_sample }\n');
-    const run = uniqueName('outage-app');
     const config = loadConfig({
-      KAFKA_BROKERS: testBrokers().join(','),
-      KAFKA_TOPIC_PREFIX: `${run}.`,
-      SAMPLING_APP_ID: `${run}-sampling`,
-      SINK_APP_ID: `${run}-sink`,
+      ...kafkaRunEnv(uniqueName('outage-app')),
+      ...EPHEMERAL_PORTS,
       DATA_DIR: dir,
-      TAILSTREAM_CONFIG: join(dir, 'tailstream.yaml'),
-      HOST: '127.0.0.1',
-      OTLP_HTTP_PORT: '0',
-      ZIPKIN_PORT: '0', JAEGER_HTTP_PORT: '0', JAEGER_AGENT_COMPACT_PORT: '0', JAEGER_AGENT_BINARY_PORT: '0', SAMPLING_PORT: '0',
-      QUERY_PORT: '0',
+      TAILSTREAM_CONFIG: keepAllConfig(dir, { decisionWait: '1s', rootGrace: '200ms' }),
       SAMPLING_TICK_MS: '100',
       SINK_FLUSH_MS: '200',
       WINDOW_FLUSH_DELAY_MS: '-60000',

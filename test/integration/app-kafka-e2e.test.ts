@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JaegerTrace } from '../../src/query/jaeger-model.ts';
+import { keepAllConfig, kafkaRunEnv } from '../fixtures/app-env.ts';
 import { startApp, until, type AppProcess } from '../fixtures/app-process.ts';
 import { testBrokerLabel, testBrokers, uniqueName } from '../fixtures/kafka.ts';
 import { getJaeger, jaegerShape, rootPolicy, sendCheckoutTraces, sentShapes, sql, waitForWholeTraces } from '../fixtures/otel-traces.ts';
@@ -13,16 +14,12 @@ let app: AppProcess;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tailstream-kafka-e2e-'));
-  writeFileSync(join(dir, 'tailstream.yaml'), 'sampling:\n  decision_wait: 1s\n  root_grace: 200ms\n  policies:\n    - { name: keep-all, type: always_sample }\n');
   const run = uniqueName('e2e');
   console.log(`[e2e] npm start on ${testBrokerLabel()} at ${testBrokers().join(',')}, topics ${run}.*`);
   app = await startApp({
-    KAFKA_BROKERS: testBrokers().join(','),
-    KAFKA_TOPIC_PREFIX: `${run}.`,
-    SAMPLING_APP_ID: `${run}-sampling`,
-    SINK_APP_ID: `${run}-sink`,
+    ...kafkaRunEnv(run),
     DATA_DIR: dir,
-    TAILSTREAM_CONFIG: join(dir, 'tailstream.yaml'),
+    TAILSTREAM_CONFIG: keepAllConfig(dir, { decisionWait: '1s', rootGrace: '200ms' }),
     SAMPLING_TICK_MS: '100',
     SINK_FLUSH_MS: '200',
     WINDOW_FLUSH_DELAY_MS: '-60000', // emit the open minute at once, as partial sums

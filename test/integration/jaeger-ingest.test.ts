@@ -4,7 +4,7 @@
  * agent's UDP port, jaeger-client over UDP and HTTP — read back in full through our Jaeger API.
  */
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanKind, SpanStatusCode, context, trace, type AttributeValue, type HrTime } from '@opentelemetry/api';
@@ -16,6 +16,7 @@ import { startPipeline, type Pipeline } from '../../src/app/pipeline.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { JaegerKeyValue, JaegerSpan, JaegerTrace } from '../../src/query/jaeger-model.ts';
 import { createLogger } from '../../src/util/log.ts';
+import { EPHEMERAL_PORTS, keepAllConfig } from '../fixtures/app-env.ts';
 import { tracerProvider } from '../fixtures/otel.ts';
 import { GOLDEN_EMIT_BATCH } from '../fixtures/jaeger-thrift-golden.ts';
 import { until } from '../fixtures/poll.ts';
@@ -26,11 +27,11 @@ let base: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tailstream-jaeger-'));
-  writeFileSync(join(dir, 'tailstream.yaml'), 'sampling:\n  decision_wait: 300ms\n  root_grace: 100ms\n  policies:\n    - { name: keep-all, type: always_sample }\n');
   pipeline = await startPipeline(
     loadConfig({
-      DATA_DIR: dir, TAILSTREAM_CONFIG: join(dir, 'tailstream.yaml'), HOST: '127.0.0.1',
-      OTLP_HTTP_PORT: '0', ZIPKIN_PORT: '0', QUERY_PORT: '0', JAEGER_HTTP_PORT: '0', JAEGER_AGENT_COMPACT_PORT: '0', JAEGER_AGENT_BINARY_PORT: '0', SAMPLING_PORT: '0',
+      ...EPHEMERAL_PORTS,
+      DATA_DIR: dir,
+      TAILSTREAM_CONFIG: keepAllConfig(dir, { decisionWait: '300ms', rootGrace: '100ms' }),
       SAMPLING_TICK_MS: '50', SINK_FLUSH_MS: '100', TTL_DAYS: '0', ERROR_TTL_DAYS: '0',
     }),
     createLogger('jaeger-e2e', 'warn'),

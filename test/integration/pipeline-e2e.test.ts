@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import type { Span } from '../../src/model/span.ts';
 import { rowToSpan, type SpanRow } from '../../src/clickhouse/rows.ts';
 import { createLogger } from '../../src/util/log.ts';
+import { EPHEMERAL_PORTS, keepAllConfig } from '../fixtures/app-env.ts';
 import { normalizeSpan } from '../fixtures/clickhouse.ts';
 import { expectedOtlpSpan, tracerProvider } from '../fixtures/otel.ts';
 import { postSql, until } from '../fixtures/poll.ts';
@@ -18,15 +19,11 @@ let pipeline: Pipeline;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tailstream-e2e-'));
-  writeFileSync(join(dir, 'tailstream.yaml'), 'sampling:\n  decision_wait: 300ms\n  root_grace: 100ms\n  policies:\n    - { name: keep-all, type: always_sample }\n');
   pipeline = await startPipeline(
     loadConfig({
+      ...EPHEMERAL_PORTS,
       DATA_DIR: dir,
-      TAILSTREAM_CONFIG: join(dir, 'tailstream.yaml'),
-      HOST: '127.0.0.1',
-      OTLP_HTTP_PORT: '0',
-      ZIPKIN_PORT: '0', JAEGER_HTTP_PORT: '0', JAEGER_AGENT_COMPACT_PORT: '0', JAEGER_AGENT_BINARY_PORT: '0', SAMPLING_PORT: '0',
-      QUERY_PORT: '0',
+      TAILSTREAM_CONFIG: keepAllConfig(dir, { decisionWait: '300ms', rootGrace: '100ms' }),
       SAMPLING_TICK_MS: '50',
       SINK_FLUSH_MS: '100',
       WINDOW_FLUSH_DELAY_MS: '-60000', // emit the open minute at once, as a partial sum

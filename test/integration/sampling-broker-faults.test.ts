@@ -7,18 +7,7 @@
 import type { Kafka } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startKafkaCluster, type KafkaCluster } from '../broker/kafka-broker.ts';
-import {
-  createSamplingTopics,
-  expectedMinuteTotals,
-  expectSameAsSingleInstance,
-  faultKafka,
-  faultWorkload,
-  PARTITIONS,
-  produceTraces,
-  referenceKept,
-  SamplingWorkers,
-  type SamplingStatus,
-} from '../fixtures/sampling-fault.ts';
+import { faultKafka, PARTITIONS, startFaultRun, type FaultRun, type SamplingStatus } from '../fixtures/sampling-fault.ts';
 
 /** Waits until no partition of `topics` is led by node `dead` (bounded, naming what it waited for). */
 async function leadersMovedOff(kafka: Kafka, topics: string[], dead: number, timeoutMs = 60_000): Promise<void> {
@@ -38,9 +27,9 @@ async function leadersMovedOff(kafka: Kafka, topics: string[], dead: number, tim
 }
 
 let cluster: KafkaCluster | undefined;
-let workers: SamplingWorkers | undefined;
+let current: FaultRun | undefined;
 afterEach(async () => {
-  await workers?.stopAll();
+  await current?.stop();
   await cluster?.stop();
 });
 
@@ -49,24 +38,20 @@ afterEach(async () => {
  * workload in and the worker committing with traces still buffered: the moment to strike.
  */
 async function firstHalfBuffered(seed: string, nodes: { nodes: number; heapMb: number }) {
-  const traces = faultWorkload(seed, 900);
-  const expected = await referenceKept(traces);
   cluster = await startKafkaCluster(nodes);
-  const kafka = faultKafka(cluster.bootstrap);
-  const topics = await createSamplingTopics(kafka);
-  workers = new SamplingWorkers(topics, cluster.bootstrap);
-  const a = workers.start();
+  const run = await startFaultRun(seed, { brokers: cluster.bootstrap, traces: 900 });
+  current = run;
+  const a = run.workers.start();
   await a.waitFor((s) => s.partitions.length === PARTITIONS, 'a owns every partition');
-  const all = [...traces.values()];
-  const half = Math.floor(all.length / 2);
-  await produceTraces(kafka, topics.rawSpans, all.slice(0, half));
+  const half = Math.floor(run.traces.length / 2);
+  await run.produce(run.traces.slice(0, half));
   await a.waitFor((s: SamplingStatus) => s.commits > 0 && (s.inFlight ?? 0) > 0, 'a buffering traces and committing');
-  return { traces, expected, kafka, topics, a, all, half };
+  return { run, a, rest: run.traces.slice(half) };
 }
 
 describe('tail sampling on the broker, exactly-once, broker failures', () => {
   it('a single broker killed with SIGKILL mid-stream and restarted: the pipeline recovers by itself, nothing lost or doubled', async () => {
-    const { traces, expected, kafka, topics, a, all, half } = await firstHalfBuffered('broker-kill', { nodes: 1, heapMb: 384 });
+    const { run, a, rest } = await firstHalfBuffered('broker-kill', { nodes: 1, heapMb: 384 });
     if (!cluster) throw new Error('no cluster');
 
     const broker = cluster.nodes[0];
@@ -74,17 +59,18 @@ describe('tail sampling on the broker, exactly-once, broker failures', () => {
     await broker.kill('SIGKILL');
     const commitsBefore = a.last.commits;
     await broker.start();
-    await produceTraces(kafka, topics.rawSpans, all.slice(half));
+    await run.produce(rest);
     await a.waitFor((s) => s.commits > commitsBefore + 5, 'a committing again after the broker restart', 90_000);
 
-    await expectSameAsSingleInstance(kafka, topics, expected, expectedMinuteTotals(traces));
+    await run.expectSameAsSingleInstance();
   }, 240_000);
 
   it('the partition leader of a 3-node cluster killed with SIGKILL: the pipeline recovers by itself, nothing lost or doubled', async () => {
-    const { traces, expected, kafka, topics, a, all, half } = await firstHalfBuffered('leader-kill', { nodes: 3, heapMb: 320 });
+    const { run, a, rest } = await firstHalfBuffered('leader-kill', { nodes: 3, heapMb: 320 });
     if (!cluster) throw new Error('no cluster');
 
-    const admin = kafka.admin();
+    const { topics } = run;
+    const admin = run.kafka.admin();
     await admin.connect();
     const meta = await admin.fetchTopicMetadata({ topics: [topics.sampledSpans] });
     await admin.disconnect();
@@ -97,10 +83,10 @@ describe('tail sampling on the broker, exactly-once, broker failures', () => {
     // The controller moves leadership once the dead node's session expires; the test's own
     // producer waits for that, the pipeline has to find out by itself.
     await leadersMovedOff(survivors, Object.values(topics), leader.id);
-    await produceTraces(survivors, topics.rawSpans, all.slice(half));
+    await run.produce(rest, survivors);
     await a.waitFor((s) => s.commits > commitsBefore + 5, 'a committing again without the killed leader', 90_000);
 
-    await expectSameAsSingleInstance(survivors, topics, expected, expectedMinuteTotals(traces));
+    await run.expectSameAsSingleInstance(survivors);
     expect(leader.running()).toBe(false);
   }, 240_000);
 });

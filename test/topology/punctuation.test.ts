@@ -1,44 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { jsonSerde, stringSerde } from '../../src/serde/serde.ts';
+import { MetricsRegistry } from '../../src/metrics/registry.ts';
+import { LocalRuntime } from '../../src/streams/local-runtime.ts';
+import { streamsMetrics } from '../../src/streams/metrics.ts';
+import { stringSerde } from '../../src/serde/serde.ts';
 import { TopologyTestDriver } from '../../src/streams/test-driver.ts';
-import { Topology } from '../../src/streams/topology.ts';
-import type { ProcessorContext, PunctuationType } from '../../src/streams/processor.ts';
-import { StreamRecord } from '../../src/streams/record.ts';
-
-interface Tick {
-  type: PunctuationType;
-  at: number;
-  seen: number;
-}
-
-/** Emits a tick on each punctuation, carrying how many records it saw since the last tick. */
-function ticker(type: PunctuationType, intervalMs: number) {
-  return new Topology()
-    .addSource('in', 'in', stringSerde, stringSerde)
-    .addProcessor(
-      'ticker',
-      {
-        get: () => {
-          let seen = 0;
-          let ctx: ProcessorContext<string, Tick>;
-          return {
-            init(c: ProcessorContext<string, Tick>) {
-              ctx = c;
-              c.schedule(intervalMs, type, async (at) => {
-                await ctx.forward(new StreamRecord('tick', { type, at, seen }, at));
-                seen = 0;
-              });
-            },
-            process() {
-              seen++;
-            },
-          };
-        },
-      },
-      'in',
-    )
-    .addSink('out', 'ticks', stringSerde, jsonSerde<Tick>(), 'ticker');
-}
+import { ticker, tickSerde, type Tick } from '../fixtures/ticker-topology.ts';
 
 const drivers: TopologyTestDriver[] = [];
 afterEach(async () => {
@@ -49,7 +18,7 @@ describe('punctuation', () => {
   it('fires on stream time as record timestamps advance, not on the wall clock', async () => {
     const d = await TopologyTestDriver.create(ticker('stream-time', 1000));
     drivers.push(d);
-    const ticks = () => d.readOutput('ticks', stringSerde, jsonSerde<Tick>()).map((r) => r.value);
+    const ticks = () => d.readOutput('ticks', stringSerde, tickSerde).map((r) => r.value);
     await d.pipe('in', stringSerde, stringSerde, 'k', 'v', 10_000); // starts stream time
     await d.pipe('in', stringSerde, stringSerde, 'k', 'v', 10_500);
     expect(ticks()).toEqual([]);
@@ -65,7 +34,7 @@ describe('punctuation', () => {
   it('fires on wall-clock time only when the clock advances', async () => {
     const d = await TopologyTestDriver.create(ticker('wall-clock', 1000), { wallClockMs: 5_000 });
     drivers.push(d);
-    const ticks = () => d.readOutput('ticks', stringSerde, jsonSerde<Tick>()).map((r) => r.value);
+    const ticks = () => d.readOutput('ticks', stringSerde, tickSerde).map((r) => r.value);
     await d.pipe('in', stringSerde, stringSerde, 'k', 'v', 99_999_999);
     expect(ticks()).toEqual([]);
     await d.advanceWallClock(999);
@@ -76,5 +45,24 @@ describe('punctuation', () => {
     expect(ticks()).toEqual([{ type: 'wall-clock', at: 9_500, seen: 0 }]);
     await d.advanceWallClock(500);
     expect(ticks()).toEqual([{ type: 'wall-clock', at: 10_000, seen: 0 }]);
+  });
+
+  it('fires on wall-clock time between the records of one long pass, not only after it', async () => {
+    // A fake clock that moves 1 ms per record processed: a long pass takes time, as it does for real.
+    const registry = new MetricsRegistry();
+    const clock = { now: () => 5_000 + streamsMetrics(registry).recordsIn.get({ topic: 'in' }) };
+    const stateDir = mkdtempSync(join(tmpdir(), 'tailstream-punctuation-'));
+    const runtime = new LocalRuntime({ stateDir, clock, registry, maxPollRecords: 10_000 });
+    try {
+      await runtime.add('ticks', ticker('wall-clock', 100));
+      for (let i = 0; i < 1_000; i++) runtime.broker.append('in', { key: null, value: Buffer.from('"v"'), timestamp: i, headers: {} });
+      await runtime.drain(); // one pass: every record in one read
+      const ticks = runtime.broker.read('ticks', 0, 0).map(({ record }) => JSON.parse(String(record.value)) as Tick);
+      expect(ticks.map((t) => t.seen)).toEqual(new Array(10).fill(100));
+      expect(ticks.map((t) => t.at)).toEqual(Array.from({ length: 10 }, (_, i) => 5_100 + 100 * i));
+    } finally {
+      await runtime.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/clickhouse/migrate.ts';
 import { MockClock } from '../../src/streams/clock.ts';
@@ -9,15 +6,15 @@ import { LocalRuntime } from '../../src/streams/local-runtime.ts';
 import { openTestClickHouse, type TestClickHouse } from '../fixtures/clickhouse.ts';
 import { appendInputs, edge, sampled, sinkTopology, spanMetrics, traceSpans } from '../fixtures/sink.ts';
 import { pipelineSerdes } from '../fixtures/tail-sampling.ts';
+import { tempDirs } from '../fixtures/temp-dirs.ts';
 
 let ch: TestClickHouse;
-const dirs: string[] = [];
+const tempDir = tempDirs('sink-replay-');
 beforeAll(async () => {
   ch = await openTestClickHouse();
 });
 afterAll(async () => {
   await ch?.close();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 const num = async (sql: string): Promise<number> => Number((await ch.rows<{ v: string }>(`SELECT (${sql}) AS v`))[0]?.v);
@@ -38,8 +35,7 @@ async function instance(broker: InMemoryBroker, freezeAfter?: string, batchRows 
     return never;
   };
   const { topology, metrics } = sinkTopology(serdes, ch.client, { batchRows, ...(freezeAfter === undefined ? {} : { afterInsert: freeze }) });
-  const stateDir = mkdtempSync(join(tmpdir(), 'sink-replay-'));
-  dirs.push(stateDir);
+  const stateDir = tempDir();
   const runtime = new LocalRuntime({ broker, stateDir, clock: new MockClock(1_800_000_000_000), changelogs: false, maxPollRecords });
   await runtime.add('sink', topology);
   return { runtime, metrics, died };

@@ -1,49 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SampledTrace } from '../../src/model/sampled-trace.ts';
-import { migrate } from '../../src/clickhouse/migrate.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { rowToSpan, type SpanRow } from '../../src/clickhouse/rows.ts';
-import { stringSerde } from '../../src/serde/serde.ts';
-import { TopologyTestDriver } from '../../src/streams/test-driver.ts';
-import type { DependencyEdge, SpanMetrics } from '../../src/edges/types.ts';
-import { DEFAULT_SINK_TOPICS as T } from '../../topologies/clickhouse-sink.ts';
-import { normalizeSpan, openTestClickHouse, richSpan, type TestClickHouse } from '../fixtures/clickhouse.ts';
+import { normalizeSpan, richSpan } from '../fixtures/clickhouse.ts';
 import { edge, faultyClient, sampled, sinkTopology, spanMetrics, traceSpans, type FaultyClient } from '../fixtures/sink.ts';
-import { pipelineSerdes } from '../fixtures/tail-sampling.ts';
+import { sinkClickHouse } from '../fixtures/sink-driver.ts';
 
-let ch: TestClickHouse;
-let db = 0;
-let database = '';
+const db = sinkClickHouse('sink');
 let faults: FaultyClient;
-const drivers: TopologyTestDriver[] = [];
-
-beforeAll(async () => {
-  ch = await openTestClickHouse();
-});
-afterAll(async () => {
-  for (const d of drivers.splice(0)) await d.close().catch(() => undefined);
-  await ch?.close();
-});
-/** Every test gets its own database (one chdb data dir per process), so counts are its own. */
-beforeEach(async () => {
-  database = `sink_${++db}`;
-  await migrate(ch.client, { database, spansTtlDays: 0, errorTtlDays: 0, minuteTtlDays: 0, hourTtlDays: 0 });
-  await ch.client.command({ query: `USE ${database}` });
-  faults = faultyClient(ch.client);
+beforeEach(() => {
+  faults = faultyClient(db.ch.client);
 });
 
-async function driver(opts: Parameters<typeof sinkTopology>[2] = {}) {
-  const serdes = await pipelineSerdes();
-  const { topology, metrics, registry } = sinkTopology(serdes, faults.client, { database, ...opts }); // qualified table names
-  const d = await TopologyTestDriver.create(topology, { applicationId: 'sink', wallClockMs: 1_800_000_000_000 });
-  drivers.push(d);
-  return {
-    d, metrics, registry,
-    trace: (t: SampledTrace) => d.pipe(T.sampledSpans, stringSerde, serdes.sampledTrace, t.traceId, t, 1_800_000_000_000),
-    edge: (e: DependencyEdge) => d.pipe(T.dependencyEdges, stringSerde, serdes.dependencyEdge, `${e.parent}|${e.child}`, e, 1_800_000_000_000),
-    metric: (m: SpanMetrics) => d.pipe(T.spanMetrics, stringSerde, serdes.spanMetrics, `${m.service}|${m.operation}`, m, 1_800_000_000_000),
-  };
-}
-const one = async <R>(sql: string): Promise<R> => (await ch.rows<R>(sql))[0] as R;
+/** The sink over a client that fails inserts on demand, writing qualified table names into this test's database. */
+const driver = (opts: Parameters<typeof sinkTopology>[2] = {}) => db.driver(faults.client, { database: db.database, ...opts });
+const one = async <R>(sql: string): Promise<R> => (await db.ch.rows<R>(sql))[0] as R;
 const num = async (sql: string): Promise<number> => Number((await one<{ v: string }>(`SELECT (${sql}) AS v`)).v);
 
 describe('clickhouse-sink topology on the test driver with chdb', () => {
@@ -51,7 +20,7 @@ describe('clickhouse-sink topology on the test driver with chdb', () => {
     const h = await driver();
     const spans = [richSpan(1_800_000_000_000_000_000n), ...traceSpans(7, 3)];
     await h.trace(sampled(spans));
-    const rows = await ch.rows<SpanRow>('SELECT * FROM spans ORDER BY span_id');
+    const rows = await db.ch.rows<SpanRow>('SELECT * FROM spans ORDER BY span_id');
     expect(rows).toHaveLength(spans.length);
     const bySpan = new Map(rows.map((r) => [r.span_id, r]));
     for (const s of spans) {

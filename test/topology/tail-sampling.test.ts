@@ -165,6 +165,22 @@ describe('tail-sampling topology: decisions and the cache', () => {
     await h.advance(10_100);
     expect(h.sampled().map((t) => t.traceId).sort()).toEqual([trace(3), trace(4), trace(5)]);
   });
+
+  it('reports the entries each stateful policy holds, per task, up to its bound', async () => {
+    const h = await harness(`
+decision_wait: 1s
+policies:
+  - { name: per-service, type: adaptive, adaptive: { target_traces_per_second: 1, key_fields: [service.name], max_keys: 2 } }
+  - { name: routes, type: string_attribute, string_attribute: { key: service.name, values: ['^a'], enabled_regex_matching: true, cache_max_size: 10 } }
+  - { name: all, type: always_sample }
+`);
+    const entries = (policy: string) => h.metrics.policyState.get({ task: 0, policy });
+    for (const [i, service] of ['a', 'b', 'c'].entries()) await h.send([span({ id: 2, parent: 1, service, kind: 'server', traceId: trace(i + 1) })]);
+    await h.advance(1_100);
+    expect(h.sampled()).toHaveLength(3);
+    expect([entries('per-service'), entries('routes')]).toEqual([2, 3]);
+    expect(h.registry.exposition()).toContain('tailstream_sampling_policy_state_entries{policy="per-service",task="0"} 2');
+  });
 });
 
 describe('tail-sampling topology: input handling', () => {

@@ -1,44 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SampledTrace } from '../../src/model/sampled-trace.ts';
+import { describe, expect, it } from 'vitest';
 import { TraceReader } from '../../src/query/reader.ts';
-import { migrate } from '../../src/clickhouse/migrate.ts';
 import { traceRows } from '../../src/clickhouse/rows.ts';
 import { ClickHouseWriter } from '../../src/sink/writer.ts';
-import { stringSerde } from '../../src/serde/serde.ts';
-import { TopologyTestDriver } from '../../src/streams/test-driver.ts';
-import { DEFAULT_SINK_TOPICS as T } from '../../topologies/clickhouse-sink.ts';
-import { normalizeSpan, openTestClickHouse, richSpan, type TestClickHouse } from '../fixtures/clickhouse.ts';
-import { sampled, sinkTopology, traceSpans } from '../fixtures/sink.ts';
-import { pipelineSerdes } from '../fixtures/tail-sampling.ts';
+import { normalizeSpan, richSpan } from '../fixtures/clickhouse.ts';
+import { sampled, traceSpans } from '../fixtures/sink.ts';
+import { sinkClickHouse } from '../fixtures/sink-driver.ts';
 
-let ch: TestClickHouse;
-let db = 0;
-const drivers: TopologyTestDriver[] = [];
+const db = sinkClickHouse('blobs');
+const sink = () => db.driver(db.ch.client);
 
-beforeAll(async () => {
-  ch = await openTestClickHouse();
-});
-afterAll(async () => {
-  for (const d of drivers.splice(0)) await d.close().catch(() => undefined);
-  await ch?.close();
-});
-beforeEach(async () => {
-  const database = `blobs_${++db}`;
-  await migrate(ch.client, { database, spansTtlDays: 0, errorTtlDays: 0, minuteTtlDays: 0, hourTtlDays: 0 });
-  await ch.client.command({ query: `USE ${database}` });
-});
-
-async function sink() {
-  const serdes = await pipelineSerdes();
-  const { topology, metrics } = sinkTopology(serdes, ch.client);
-  const d = await TopologyTestDriver.create(topology, { applicationId: 'sink', wallClockMs: 1_800_000_000_000 });
-  drivers.push(d);
-  return { metrics, trace: (t: SampledTrace) => d.pipe(T.sampledSpans, stringSerde, serdes.sampledTrace, t.traceId, t, 1_800_000_000_000) };
-}
-
-const count = async (sql: string): Promise<number> => Number((await ch.rows<{ n: string }>(sql))[0]?.n);
-const blobs = () => new TraceReader(ch.client);
-const spansOnly = () => new TraceReader(ch.client, { traceSource: 'spans' });
+const count = async (sql: string): Promise<number> => Number((await db.ch.rows<{ n: string }>(sql))[0]?.n);
+const blobs = () => new TraceReader(db.ch.client);
+const spansOnly = () => new TraceReader(db.ch.client, { traceSource: 'spans' });
 const ids = (t: { spans: readonly { span: { spanId: string } }[] } | undefined) => t?.spans.map((s) => s.span.spanId).sort();
 
 describe('trace_blobs: each kept-trace record stored whole beside spans, read by the trace paths', () => {
@@ -49,7 +22,7 @@ describe('trace_blobs: each kept-trace record stored whole beside spans, read by
     expect(await count('SELECT count() AS n FROM trace_blobs')).toBe(1);
     expect(await count('SELECT sum(span_count) AS n FROM trace_blobs')).toBe(spans.length);
     expect(h.metrics.rowsInserted.get({ table: 'trace_blobs' })).toBe(1);
-    await ch.client.command({ query: 'TRUNCATE TABLE spans' }); // only trace_blobs can answer now
+    await db.ch.client.command({ query: 'TRUNCATE TABLE spans' }); // only trace_blobs can answer now
     const got = await blobs().trace(spans[0]?.traceId ?? '');
     expect(got?.spans.map((s) => normalizeSpan(s.span)).sort((a, b) => a.spanId.localeCompare(b.spanId))).toEqual(spans.map(normalizeSpan).sort((a, b) => a.spanId.localeCompare(b.spanId)));
     expect(got?.spans[0]).toMatchObject({ policy: 'keep-all', sampleRate: 0.5, late: false });
@@ -61,7 +34,7 @@ describe('trace_blobs: each kept-trace record stored whole beside spans, read by
     await h.trace(sampled([root!, a!]));
     await h.trace(sampled([b!], true));
     const today = await spansOnly().trace(root!.traceId);
-    await ch.client.command({ query: 'TRUNCATE TABLE spans' }); // only trace_blobs can answer now
+    await db.ch.client.command({ query: 'TRUNCATE TABLE spans' }); // only trace_blobs can answer now
     const byId = await blobs().trace(root!.traceId);
     expect(ids(byId)).toEqual([root!.spanId, a!.spanId, b!.spanId].sort());
     expect(ids(byId)).toEqual(ids(today)); // the same answer as today's layout
@@ -75,7 +48,7 @@ describe('trace_blobs: each kept-trace record stored whole beside spans, read by
     const t = sampled(traceSpans(2, 3));
     await h.trace(t);
     await h.trace(t);
-    await ch.client.command({ query: 'TRUNCATE TABLE spans' });
+    await db.ch.client.command({ query: 'TRUNCATE TABLE spans' });
     expect(await count('SELECT count() AS n FROM trace_blobs')).toBe(2); // before the replacing merge
     expect((await blobs().trace(t.traceId))?.spans).toHaveLength(4);
   });
@@ -85,7 +58,7 @@ describe('trace_blobs: each kept-trace record stored whole beside spans, read by
     const withBlob = sampled(traceSpans(3, 1));
     await h.trace(withBlob);
     const old = traceSpans(4, 2);
-    await new ClickHouseWriter({ client: ch.client }).insert('spans', traceRows(old, { policy: 'old', sampleRate: 1, late: false }), 'old-layout');
+    await new ClickHouseWriter({ client: db.ch.client }).insert('spans', traceRows(old, { policy: 'old', sampleRate: 1, late: false }), 'old-layout');
     expect(ids(await blobs().trace(old[0]!.traceId))).toEqual(old.map((s) => s.spanId).sort());
     const both = await blobs().traces([old[0]!.traceId, withBlob.traceId, 'ffffffffffffffffffffffffffffffff']);
     expect(both.map((t) => [t.traceId, t.spans.length])).toEqual([[old[0]!.traceId, 3], [withBlob.traceId, 2]]);

@@ -165,8 +165,9 @@ class DecideTraces implements Processor<string, DecideNow, string, unknown> {
   }
 
   private publishGauges(): void {
-    const { ctx, buffer } = this.ready();
+    const { ctx, buffer, sampler } = this.ready();
     publishBufferGauges(this.metrics, ctx.taskId, buffer);
+    for (const [policy, entries] of Object.entries(sampler.stateSizes())) this.metrics.policyState.set(entries, { task: ctx.taskId, policy });
   }
 
   private ready(): { ctx: ProcessorContext<string, unknown>; buffer: TraceBuffer; sampler: Sampler } {

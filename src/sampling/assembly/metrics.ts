@@ -7,6 +7,7 @@ export interface SamplingMetrics extends DecodeMetrics {
   readonly bytesInFlight: Gauge;
   readonly spansBuffered: Gauge;
   readonly decisionsCached: Gauge;
+  readonly policyState: Gauge;
   readonly decisions: Counter;
   readonly earlyDecisions: Counter;
   readonly lateSpans: Counter;
@@ -20,6 +21,10 @@ export function samplingMetrics(r: MetricsRegistry): SamplingMetrics {
     bytesInFlight: r.gauge('tailstream_sampling_bytes_in_flight', 'Serialized bytes of buffered spans, per task'),
     spansBuffered: r.gauge('tailstream_sampling_spans_buffered', 'Spans buffered in RocksDB awaiting a decision'),
     decisionsCached: r.gauge('tailstream_sampling_decisions_cached', 'Entries in the decision cache, per task'),
+    policyState: r.gauge(
+      'tailstream_sampling_policy_state_entries',
+      'Entries held by a stateful policy (adaptive keys, bounded by max_keys; regex match cache, by cache_max_size), per task and policy',
+    ),
     decisions: r.counter('tailstream_sampling_decisions_total', 'Trace decisions by policy, completion reason and outcome'),
     earlyDecisions: r.counter('tailstream_sampling_early_decisions_total', 'Traces decided early because an in-flight limit or the state disk budget was reached'),
     lateSpans: r.counter('tailstream_sampling_late_spans_total', 'Spans arriving after their trace was decided, by outcome'),

@@ -4,7 +4,7 @@
  * `service_strategies`, `operation_strategies`, type `probabilistic` or `ratelimiting` with
  * `param`); `adaptive` turns on per-operation probabilities computed from span metrics.
  */
-import { ObjectReader, SamplingConfigError } from '../../util/config-reader.ts';
+import { ObjectReader, ConfigError } from '../../util/config-reader.ts';
 
 export type StrategyType = 'probabilistic' | 'ratelimiting';
 
@@ -49,13 +49,13 @@ export const DEFAULT_STRATEGY: Strategy = { type: 'probabilistic', param: 1, ope
 
 function strategy(r: ObjectReader, fallback?: Strategy): Strategy {
   const type = r.string('type', fallback?.type ?? 'probabilistic');
-  if (type !== 'probabilistic' && type !== 'ratelimiting') throw new SamplingConfigError(r.at('type'), `expected probabilistic or ratelimiting, got ${JSON.stringify(type)}`);
+  if (type !== 'probabilistic' && type !== 'ratelimiting') throw new ConfigError(r.at('type'), `expected probabilistic or ratelimiting, got ${JSON.stringify(type)}`);
   const param = type === 'probabilistic' ? r.number('param', { min: 0, max: 1 }, fallback?.param) : r.number('param', { min: 0, integer: true });
   const operations = r.list('operation_strategies', { required: false, nonEmpty: false }).map(({ value, path }) => {
     const o = ObjectReader.of(value, path);
     const operation = o.string('operation');
     const otype = o.string('type', 'probabilistic');
-    if (otype !== 'probabilistic') throw new SamplingConfigError(o.at('type'), `per-operation strategies are probabilistic only (as in Jaeger), got ${JSON.stringify(otype)}`);
+    if (otype !== 'probabilistic') throw new ConfigError(o.at('type'), `per-operation strategies are probabilistic only (as in Jaeger), got ${JSON.stringify(otype)}`);
     const probability = o.number('param', { min: 0, max: 1 });
     o.done();
     return { operation, probability };
@@ -92,7 +92,7 @@ export function parseRemoteSamplingConfig(doc: unknown, path = 'remote_sampling'
   for (const { value, path: p } of r.list('service_strategies', { required: false, nonEmpty: false })) {
     const s = ObjectReader.of(value, p);
     const service = s.string('service');
-    if (services.has(service)) throw new SamplingConfigError(s.at('service'), `service ${JSON.stringify(service)} appears twice`);
+    if (services.has(service)) throw new ConfigError(s.at('service'), `service ${JSON.stringify(service)} appears twice`);
     services.set(service, strategy(s));
     s.done();
   }

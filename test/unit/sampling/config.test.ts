@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_POLICIES,
   SAMPLING_DEFAULTS,
-  SamplingConfigError,
+  ConfigError,
   parseSamplingConfig,
   parseSamplingConfigText,
 } from '../../../src/sampling/config.ts';
@@ -158,7 +158,7 @@ policies:
     } catch (err) {
       caught = err;
     }
-    expect(caught).toBeInstanceOf(SamplingConfigError);
+    expect(caught).toBeInstanceOf(ConfigError);
     expect((caught as Error).message).toMatch(typeof message === 'string' ? new RegExp(`^${escape(message)}$`) : message);
   });
 
@@ -180,7 +180,7 @@ describe('parseDuration', () => {
     expect(parseDuration(input, 'x')).toBe(ms);
   });
   it.each(['', '10', '10 s', '-1s', 's', '1d'])('rejects %j', (input) => {
-    expect(() => parseDuration(input, 'x')).toThrow(SamplingConfigError);
+    expect(() => parseDuration(input, 'x')).toThrow(ConfigError);
   });
 });
 

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ClickHouseSinkError } from '../../../src/clickhouse/errors.ts';
-import { ConfigError } from '../../../src/config/config.ts';
 import { PublishError } from '../../../src/ingest/errors.ts';
 import { FieldError } from '../../../src/model/field-error.ts';
 import { QueryError } from '../../../src/query/errors.ts';
-import { SamplingConfigError } from '../../../src/util/config-reader.ts';
+import { ConfigError } from '../../../src/util/config-reader.ts';
 import { SerdeError } from '../../../src/serde/errors.ts';
 import { UnknownSchemaIdError } from '../../../src/serde/registry.ts';
 import { StoreIoError } from '../../../src/state/store-io-error.ts';
@@ -19,11 +18,10 @@ import { errorMessage, FileError, TailstreamError } from '../../../src/util/erro
 /** One of each class, with the code and retriable flag callers branch on. */
 const FAMILY: ReadonlyArray<readonly [TailstreamError, string, string, boolean]> = [
   [new ClickHouseSinkError('UNREACHABLE', 'x', { retriable: true }), 'ClickHouseSinkError', 'UNREACHABLE', true],
-  [new ConfigError('x'), 'ConfigError', 'CONFIG_INVALID', false],
   [new PublishError('BACKPRESSURE', 'x', 1), 'PublishError', 'BACKPRESSURE', true],
   [new FieldError('span.name', 'x'), 'FieldError', 'INVALID_FIELD', false],
   [new QueryError('NOT_FOUND', 'x'), 'QueryError', 'NOT_FOUND', false],
-  [new SamplingConfigError('policies[0]', 'x'), 'SamplingConfigError', 'SAMPLING_CONFIG_INVALID', false],
+  [new ConfigError('policies[0]', 'x'), 'ConfigError', 'CONFIG_INVALID', false],
   [new SerdeError('SCHEMA_NOT_FOUND', 'x'), 'SerdeError', 'SCHEMA_NOT_FOUND', false],
   [new UnknownSchemaIdError(7), 'UnknownSchemaIdError', 'UNKNOWN_SCHEMA_ID', false],
   [new StoreIoError('x'), 'StoreIoError', 'STORE_IO', false],

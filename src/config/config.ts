@@ -111,7 +111,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 function bufferChangelogOf(raw: string | undefined): BufferChangelog {
   if (raw === undefined || raw === '') return DEFAULT_BUFFER_CHANGELOG;
-  if (raw !== 'source' && raw !== 'store') throw new ConfigError(`SAMPLING_BUFFER_CHANGELOG: expected source or store, got "${raw}"`);
+  if (raw !== 'source' && raw !== 'store') throw new ConfigError('SAMPLING_BUFFER_CHANGELOG', `expected source or store, got "${raw}"`);
   return raw;
 }
 

@@ -155,7 +155,9 @@ async function throughput(serdes: PipelineSerdes, traces: number, compressions: 
 
 async function memory(serdes: PipelineSerdes, target: number): Promise<void> {
   const metrics = samplingMetrics(new MetricsRegistry());
-  const yaml = 'decision_wait: 1h\nmax_trace_age: 1h\nnum_traces: 100000000\nmax_trace_bytes: 1073741824\n';
+  // root_grace too: punctuators fire between records, so a trace would be decided 2 s (the
+  // default grace) after its root arrived and the spans would not stay in flight.
+  const yaml = 'decision_wait: 1h\nroot_grace: 1h\nmax_trace_age: 1h\nnum_traces: 100000000\nmax_trace_bytes: 1073741824\n';
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-sampling-mem-'));
   const broker = new FileBroker({ dir: join(stateDir, 'log'), external: [DEFAULT_TOPICS.rawSpans] });
   const runtime = new LocalRuntime({ broker, stateDir, changelogs: false, logger });
@@ -182,7 +184,7 @@ async function memory(serdes: PipelineSerdes, target: number): Promise<void> {
       pending = 0;
       sample();
       if (!half && spans >= target / 2) half = { spans: metrics.spansBuffered.get(), rss: process.memoryUsage().rss };
-      process.stderr.write(`  memory: ${spans}/${target} spans in flight, rss ${Math.round(process.memoryUsage().rss / 1e6)} MB\r`);
+      process.stderr.write(`  memory: ${spans}/${target} spans in, ${metrics.spansBuffered.get()} in flight, rss ${Math.round(process.memoryUsage().rss / 1e6)} MB\r`);
     }
     if (spans >= target) break;
   }

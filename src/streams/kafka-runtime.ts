@@ -323,10 +323,19 @@ export class KafkaRuntime {
           idempotent: true,
           maxInFlightRequests: 1,
         });
-        await slot.producer.connect();
-        await fencePreviousOwner(slot.producer);
       }
     }
+    // Each producer fences its own transactional.id, so the tasks fence side by side; all
+    // have ended before a failure is thrown (and the caller disconnects them).
+    const fenced = await Promise.allSettled(
+      opened.map(async ({ producer }) => {
+        if (!producer) return;
+        await producer.connect();
+        await fencePreviousOwner(producer);
+      }),
+    );
+    const refused = fenced.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (refused) throw refused.reason;
     // After every new producer fenced its partition's previous owner: that owner's last
     // transaction has completed (markers written), so the committed offsets and the
     // changelogs' last stable offsets agree and nothing can commit past them.
@@ -358,14 +367,12 @@ export class KafkaRuntime {
     if (due.length === 0) return;
     const started = this.clock.now();
     const consumer = this.consumer as Consumer;
-    let done = 0;
+    let committed: readonly TaskSlot[] = [];
     try {
       if (this.guarantee === 'exactly_once') {
-        // One transaction per task: a failure leaves the tasks committed before it committed.
-        for (const slot of due) {
-          await commitExactlyOnce(slot.producer as Producer, this.opts.applicationId, slot.task, await this.offsetsOf(slot), this.compression);
-          done++;
-        }
+        const { ok, error } = await this.commitTransactions(due);
+        committed = ok;
+        if (error !== undefined) throw error;
       } else {
         const each = [];
         for (const s of due) each.push({ task: s.task, offsets: await this.offsetsOf(s) });
@@ -374,13 +381,29 @@ export class KafkaRuntime {
     } catch (err) {
       // Rolled-back tasks still hold positions past their work: whoever called, they are
       // reopened from their last commit before anything else runs (reconcile).
-      for (const s of due.slice(done)) s.task.rollback();
+      for (const s of due) if (!committed.includes(s)) s.task.rollback();
       this.assignmentChanged = true;
       throw err;
     }
     this.logger.debug('committed', { tasks: due.length, ms: this.clock.now() - started });
     this.metrics.commits.inc({ app: this.opts.applicationId }, due.length);
     this.metrics.commitLatencyMs.observe(this.clock.now() - started, { app: this.opts.applicationId });
+  }
+
+  /**
+   * One transaction per task, each on the task's own transactional producer, all side by
+   * side: one after another they cost every task's round trips on each commit. Each
+   * producer fences its own partition's previous owner, so a task's transaction is as safe
+   * alongside the others as alone. Resolves once all have ended: the tasks that committed,
+   * and the first failure if any.
+   */
+  private async commitTransactions(due: readonly TaskSlot[]): Promise<{ ok: readonly TaskSlot[]; error?: unknown }> {
+    const results = await Promise.allSettled(
+      due.map(async (slot) => commitExactlyOnce(slot.producer as Producer, this.opts.applicationId, slot.task, await this.offsetsOf(slot), this.compression)),
+    );
+    const ok = due.filter((_, i) => results[i]?.status === 'fulfilled');
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    return failed ? { ok, error: failed.reason } : { ok };
   }
 
   /** What the task may commit: its processed positions, or less (Topology.withSourcePositions). */

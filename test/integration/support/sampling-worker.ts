@@ -3,6 +3,7 @@
  * can SIGKILL an instance mid-stream. Settings come from env (topics as JSON, the sampling
  * config as YAML); it prints JSON status lines like the event-count worker.
  */
+import { SAMPLING_COMMIT_INTERVAL_MS } from '../../../src/config/config.ts';
 import { MetricsRegistry } from '../../../src/metrics/registry.ts';
 import { samplingMetrics } from '../../../src/sampling/assembly/metrics.ts';
 import { parseSamplingConfigText } from '../../../src/sampling/config.ts';
@@ -31,6 +32,7 @@ const runtime = new KafkaRuntime({
   topicAdmin,
   stateDir: env('STATE_DIR'),
   processingGuarantee: env('GUARANTEE') as ProcessingGuarantee,
+  commitIntervalMs: SAMPLING_COMMIT_INTERVAL_MS, // as the app runs it: the fault tests cover the product setting
   ...WORKER_GROUP_TIMINGS,
   registry,
 });

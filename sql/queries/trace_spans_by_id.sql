@@ -3,8 +3,9 @@
 -- trace_id_ts gives the trace's time bounds first, so the spans scan touches only the
 -- day partitions and primary-key ranges of that trace, then the trace_id bloom filter.
 -- LIMIT 1 BY hides copies a re-batched Kafka replay wrote before the replacing merge
--- collapsed them: only rows identical in every span field (content_hash, migration 007)
--- are one span; two spans that share a span id but differ (a buggy client) both show.
+-- collapsed them: only rows identical in every span field (content_hash, migration 007;
+-- since 013 an ALIAS of the sorting-key expression) are one span; two spans that share a
+-- span id but differ (a buggy client) both show.
 -- Params: trace_id String (32 lowercase hex).
 WITH
     (SELECT min(start) FROM trace_id_ts WHERE trace_id = {trace_id:String}) AS lo,

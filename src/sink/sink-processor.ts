@@ -129,24 +129,29 @@ class ClickHouseSinkProcessor implements Processor<unknown, unknown, never, neve
     if (this.punctuation) this.opts.metrics.bufferedRows.remove({ task: this.ctx.taskId });
   }
 
+  /**
+   * Inserts a batch into its table and its companions (same batch, same intent: a replay
+   * re-inserts them with the same tokens). The companions' inserts start first, so
+   * ClickHouse works on them (chdb on its own threads) while this thread maps the main
+   * rows; every insert must land before the batch counts as written.
+   */
   private async insert(route: SinkRoute, batch: Batch<unknown>): Promise<void> {
     const started = this.ctx.currentSystemTimeMs();
-    await this.writer.insert(this.table(route.table), route.rows(batch.items), batch.token);
-    const m = this.opts.metrics;
-    m.insertLatencyMs.observe(this.ctx.currentSystemTimeMs() - started, { table: route.table });
-    m.rowsInserted.inc({ table: route.table }, batch.rows);
-    m.batches.inc({ table: route.table });
-    if (batch.replay) m.replayedBatches.inc({ table: route.table });
-    await this.opts.afterInsert?.({ table: route.table, token: batch.token, rows: batch.rows });
-    // Same batch, same intent: a replay re-inserts the companions with the same tokens.
-    for (const c of route.companions ?? []) {
+    const companions = (route.companions ?? []).map((c) => {
       const rows = c.rows(batch.items);
       const token = `${batch.token}|${c.table}`;
-      await this.writer.insert(this.table(c.table), rows, token);
-      m.rowsInserted.inc({ table: c.table }, rows.length);
-      m.batches.inc({ table: c.table });
-      if (batch.replay) m.replayedBatches.inc({ table: c.table });
-      await this.opts.afterInsert?.({ table: c.table, token, rows: rows.length });
+      return { table: c.table, token, rows: rows.length, landed: this.writer.insert(this.table(c.table), rows, token) };
+    });
+    const main = (async () => this.writer.insert(this.table(route.table), route.rows(batch.items), batch.token))(); // a mapping error rejects, after the companions settled
+    const failed = (await Promise.allSettled([main, ...companions.map((c) => c.landed)])).find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    const m = this.opts.metrics;
+    m.insertLatencyMs.observe(this.ctx.currentSystemTimeMs() - started, { table: route.table });
+    for (const { table, token, rows } of [{ table: route.table, token: batch.token, rows: batch.rows }, ...companions]) {
+      m.rowsInserted.inc({ table }, rows);
+      m.batches.inc({ table });
+      if (batch.replay) m.replayedBatches.inc({ table });
+      await this.opts.afterInsert?.({ table, token, rows });
     }
   }
 

@@ -54,7 +54,7 @@ describe('migration 011: spans codecs', () => {
     await new ClickHouseWriter({ client: ch.client }).insert('spans', traceRows([written], { policy: 'p', sampleRate: 1, late: false }), 'codecs-1');
 
     const report = await migrate(ch.client, { database: 'old', spansTtlDays: 0, errorTtlDays: 0 });
-    expect(report.applied).toEqual([11]);
+    expect(report.applied).toEqual((await loadMigrations()).map((m) => m.version).filter((v) => v >= 11));
     expect(await codecs('old')).toEqual(CODECS);
     const read = async () => (await ch.rows<SpanRow>(loadQuery('trace_spans_by_id'), { trace_id: traceId })).map((r) => normalizeSpan(rowToSpan(r)));
     expect(await read()).toEqual([normalizeSpan(written)]);

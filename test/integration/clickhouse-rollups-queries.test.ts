@@ -136,4 +136,14 @@ describe('trace queries', () => {
     const byService = await ch.rows<{ trace_id: string }>(loadQuery('traces_by_attribute'), { key: 'service.name', value: 'cache', hours: 24, limit: 10 });
     expect(byService.map((r) => parseInt(r.trace_id, 16))).toEqual([2]);
   });
+
+  it('span and error counts come from spans (traces keeps no span-id sets): a replayed copy counts once', async () => {
+    const setColumns = await ch.rows<{ name: string }>("SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'traces' AND type LIKE 'AggregateFunction(uniqExact%'");
+    expect(setColumns).toEqual([]);
+    await writer.insert('spans', traceRows(trace(2, 'web', 'cache', 900, 20, true), decision), 't2-replayed-in-another-batch');
+    const errors = await ch.rows<{ trace_id: string; span_total: string; error_total: string }>(loadQuery('error_traces'), { limit: 10 });
+    expect(errors.map((r) => [parseInt(r.trace_id, 16), r.span_total, r.error_total])).toEqual([[2, '2', '1']]);
+    const byRoute = await ch.rows<{ span_total: string; error_total: string }>(loadQuery('traces_by_attribute'), { key: 'http.route', value: '/checkout', hours: 24, limit: 10 });
+    expect(byRoute).toMatchObject([{ span_total: '2', error_total: '0' }]);
+  });
 });

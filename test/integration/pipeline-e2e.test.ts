@@ -84,7 +84,7 @@ describe('end to end: OpenTelemetry JS SDK → embedded pipeline (npm start) →
       return r.length > 0 ? r : undefined;
     });
     expect(edges.map((e) => [e.parent, e.child, Number(e.calls), Number(e.errors)])).toEqual([['frontend', 'cart', 1, 1]]);
-    const traces = await sql<{ spans: string }>(`SELECT uniqExactMerge(span_count) AS spans FROM tailstream.traces WHERE trace_id = '${traceId}'`);
+    const traces = await sql<{ spans: string }>(`SELECT uniqExact(span_id) AS spans FROM tailstream.spans WHERE trace_id = '${traceId}'`);
     expect(Number(traces[0]?.spans)).toBe(3);
     await front.provider.shutdown();
     await cart.provider.shutdown();

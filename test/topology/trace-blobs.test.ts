@@ -5,6 +5,7 @@ import { ClickHouseWriter } from '../../src/sink/writer.ts';
 import { normalizeSpan, richSpan } from '../fixtures/clickhouse.ts';
 import { sampled, traceSpans } from '../fixtures/sink.ts';
 import { sinkClickHouse } from '../fixtures/sink-driver.ts';
+import type { SinkClient } from '../../src/sink/sink-processor.ts';
 
 const db = sinkClickHouse('blobs');
 const sink = () => db.driver(db.ch.client);
@@ -26,6 +27,27 @@ describe('trace_blobs: each kept-trace record stored whole beside spans, read by
     const got = await blobs().trace(spans[0]?.traceId ?? '');
     expect(got?.spans.map((s) => normalizeSpan(s.span)).sort((a, b) => a.spanId.localeCompare(b.spanId))).toEqual(spans.map(normalizeSpan).sort((a, b) => a.spanId.localeCompare(b.spanId)));
     expect(got?.spans[0]).toMatchObject({ policy: 'keep-all', sampleRate: 0.5, late: false });
+  });
+
+  it('sends the trace_blobs insert first and the spans insert while it is in flight (the span rows are mapped meanwhile)', async () => {
+    const events: string[] = [];
+    const real = db.ch.client;
+    const client: SinkClient = {
+      query: (p) => real.query(p),
+      insert: async (p) => {
+        const table = p.table.split(' ')[0] ?? '';
+        if (!table.endsWith('spans') && !table.endsWith('trace_blobs')) return real.insert(p);
+        events.push(`start ${table}`);
+        const out = await real.insert(p);
+        events.push(`end ${table}`);
+        return out;
+      },
+    };
+    const h = await db.driver(client);
+    await h.trace(sampled(traceSpans(8, 3)));
+    expect(events.slice(0, 2)).toEqual(['start trace_blobs', 'start spans']);
+    expect(events.slice(2).sort()).toEqual(['end spans', 'end trace_blobs']);
+    expect(await count("SELECT count() AS n FROM trace_blobs WHERE trace_id = '" + (traceSpans(8)[0]?.traceId ?? '') + "'")).toBe(1);
   });
 
   it('returns late spans (a later record of the trace) with it, flagged late, by id and in searches', async () => {

@@ -9,7 +9,11 @@
 -- (every codec of 011 and index of 001), the two tables are exchanged (the views on spans
 -- follow the name), and the old one is dropped. On a large database this copy is the
 -- migration's cost: it rewrites every part of spans once, at startup, before the sink runs.
-CREATE TABLE IF NOT EXISTS {{db}}.spans_013
+-- A run cut off part-way leaves spans_013 behind (a partial copy, or after the exchange the
+-- old table): it is dropped first, so the migration runs again from the start.
+DROP TABLE IF EXISTS {{db}}.spans_013 SYNC
+;
+CREATE TABLE {{db}}.spans_013
 (
     trace_id String CODEC(ZSTD(1)),
     span_id String CODEC(ZSTD(1)),

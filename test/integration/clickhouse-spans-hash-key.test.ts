@@ -1,10 +1,11 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/clickhouse/migrate.ts';
+import { migrate, migrationVars } from '../../src/clickhouse/migrate.ts';
 import { loadQuery } from '../../src/clickhouse/queries.ts';
+import { renderTemplate, splitStatements } from '../../src/clickhouse/template.ts';
 import { rowToSpan, traceRows, type SpanRow } from '../../src/clickhouse/rows.ts';
 import { ClickHouseWriter } from '../../src/sink/writer.ts';
 import { hexId, normalizeSpan, openTestClickHouse, richSpan, type TestClickHouse } from '../fixtures/clickhouse.ts';
@@ -61,5 +62,26 @@ describe('migration 013: spans sorted by the content hash expression, not a stor
     await writer.insert('spans', traceRows([{ ...span, traceId: later }], decision), 'hash-key-later');
     expect(await ch.rows('SELECT trace_id FROM old.traces WHERE trace_id = {t:String} GROUP BY trace_id', { t: later })).toHaveLength(1);
     expect(await ch.rows('SELECT trace_id FROM old.trace_id_ts WHERE trace_id = {t:String} GROUP BY trace_id', { t: later })).toHaveLength(1);
+  });
+
+  it('runs again from the start after being cut off between the exchange and its record, losing and doubling no row', async () => {
+    const db = 'cut';
+    await migrate(ch.client, { database: db, dir: upTo012, spansTtlDays: 0, errorTtlDays: 0 });
+    // The writer inserts into the client's database ('old'); this one is `cut`.
+    const writer = new ClickHouseWriter({ client: { insert: (params) => ch.client.insert({ ...params, table: `${db}.${params.table}` }) } });
+    const spans = [1, 2, 3].map((n) => ({ ...richSpan(BigInt(Date.now() - 60_000) * 1_000_000n), traceId: hexId(0x30 + n, 32) }));
+    await writer.insert('spans', traceRows(spans, decision), 'cut-1');
+    // 013's statements up to the exchange, then a crash: spans is the new table, spans_013 the old one.
+    const text = readFileSync(join(MIGRATIONS, readdirSync(MIGRATIONS).find((n) => n.startsWith('013_')) as string), 'utf8');
+    const statements = splitStatements(renderTemplate(text, migrationVars({ database: db, spansTtlDays: 0, errorTtlDays: 0 })));
+    for (const sql of statements.slice(0, statements.findIndex((q) => q.startsWith('EXCHANGE')) + 1)) await ch.client.command({ query: sql });
+
+    const report = await migrate(ch.client, { database: db, spansTtlDays: 0, errorTtlDays: 0 });
+    expect(report.applied).toEqual([13]);
+    const [count] = await ch.rows<{ n: string }>(`SELECT count() AS n FROM ${db}.spans`);
+    expect(Number(count?.n)).toBe(3);
+    expect(await ch.rows(`SELECT name FROM system.tables WHERE database = '${db}' AND name = 'spans_013'`)).toEqual([]);
+    const [col] = await ch.rows<{ default_kind: string }>(`SELECT default_kind FROM system.columns WHERE database = '${db}' AND table = 'spans' AND name = 'content_hash'`);
+    expect(col?.default_kind).toBe('ALIAS');
   });
 });

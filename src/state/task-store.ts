@@ -128,11 +128,16 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
 
   /** Commit phase 1: moves the dirty changes aside and returns them for the changelog. */
   takeChanges(): ChangelogEntry[] {
+    this.stageChanges();
+    return [...this.committing].map(([k, v]) => ({ key: Buffer.from(k, 'latin1'), value: v }));
+  }
+
+  /** Commit phase 1 for a store without a changelog: its changes go to RocksDB at phase 2. */
+  stageChanges(): void {
     for (const [k, v] of this.dirty) this.committing.set(k, v);
     this.dirty = new Map();
     this.dirtyKeys.clear();
     this.cacheFullSignalled = false;
-    return [...this.committing].map(([k, v]) => ({ key: Buffer.from(k, 'latin1'), value: v }));
   }
 
   /** Commit phase 2 (after the changelog is acknowledged): writes the taken changes to RocksDB. */

@@ -280,9 +280,12 @@ export class StreamTask {
     this.gauges.cache(this.stores);
     const out = this.outputs;
     this.outputs = [];
-    if (this.opts.changelogs === false) return out;
     for (const s of this.stores.values()) {
-      if (!s.changelogged) continue;
+      // Unlogged stores are staged too, so RocksDB, not this process's heap, holds them.
+      if (this.opts.changelogs === false || !s.changelogged) {
+        s.stageChanges();
+        continue;
+      }
       const topic = changelogTopic(this.opts.applicationId, s.name);
       for (const c of s.takeChanges()) {
         out.push({ topic, partition: this.id, key: c.key, value: c.value, timestamp: this.opts.clock.now(), headers: {}, store: s.name });
@@ -297,7 +300,6 @@ export class StreamTask {
    */
   async completeCommit(changelogOffsets: ReadonlyMap<string, bigint>): Promise<void> {
     for (const s of this.stores.values()) {
-      if (this.opts.changelogs === false) s.takeChanges();
       await s.applyChanges();
     }
     for (const [store, off] of changelogOffsets) {

@@ -134,3 +134,19 @@ describe('tail sampling, input topics as the buffer changelog: offsets', () => {
     ]);
   });
 });
+
+describe('tail sampling, input topics as the buffer changelog: the unlogged buffer', () => {
+  it('is written to RocksDB at every commit, not held in the process until a restart', async () => {
+    const h = await harness({ partitions: 1 });
+    for (let t = 1; t <= 20; t++) await h.send([spanOf(t, 0), spanOf(t, 1)]);
+    const task = h.driver.runtime.task(APP, 0);
+    for (const name of ['trace-entries', 'trace-meta', 'trace-deadlines']) {
+      const store = task.store(name);
+      expect(store.changelogged).toBe(false);
+      expect(store.cacheSize()).toBe(0); // the test driver commits after every record
+      let onDisk = 0;
+      for await (const _ of store.all()) onDisk++;
+      expect(onDisk, name).toBeGreaterThanOrEqual(20);
+    }
+  });
+});

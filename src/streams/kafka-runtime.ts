@@ -10,6 +10,7 @@ import { streamsMetrics, type StreamsMetrics } from './metrics.ts';
 import { StreamTask, type RestorePlan } from './task.ts';
 import type { TopicAdmin } from './topic-admin.ts';
 import { copartitionedCount, type Topology } from './topology.ts';
+import { ReadPositions, type FetchedBatch } from './read-positions.ts';
 import { Serial } from './serial.ts';
 import { changelogTopic } from '../state/store.ts';
 
@@ -45,11 +46,11 @@ interface TaskSlot {
   /** Next offset to commit per source topic. */
   readonly positions: Map<string, string>;
   /**
-   * Exactly-once: the committed offset per source topic, read after this task's producer
-   * fenced the previous owner. Records below it were committed by that owner (its last
-   * transaction can land after our consumer fetched its start offset) and are skipped.
+   * Where the task reads each source next; from the committed offsets, read (exactly-once)
+   * after its producer fenced the previous owner: records below them were committed by that
+   * owner (its last transaction can land after our consumer fetched its start offset).
    */
-  readonly committed: Map<string, bigint>;
+  reads: ReadPositions;
 }
 
 /**
@@ -123,6 +124,10 @@ export class KafkaRuntime {
       this.metrics.rebalances.inc();
       this.logger.info('partitions assigned', { partitions: [...mine].sort((a, b) => a - b) });
     });
+    // kafkajs resolves a batch of only control or aborted records itself, without eachBatch.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize === 0) this.slots.get(payload.partition)?.reads.passedOver(payload.topic, payload.firstOffset as string | null, payload.lastOffset);
+    });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       // A retriable error (a broker away, a coordinator moving): kafkajs rejoins by itself,
       // and the join reopens every task from its last commit.
@@ -186,11 +191,13 @@ export class KafkaRuntime {
     this.logger.debug('batch', { topic: batch.topic, partition: batch.partition, records: batch.messages.length });
     const slot = this.slots.get(batch.partition);
     if (!slot) return; // not ours (anymore): kafkajs re-fetches after the rebalance
-    const committed = slot.committed.get(batch.topic);
+    if (!(await this.continuesReading(slot, batch))) return;
+    const last = batch.messages[batch.messages.length - 1];
     for (const m of batch.messages) {
       if (!isRunning() || isStale()) break;
-      if (committed !== undefined && BigInt(m.offset) < committed) {
+      if (slot.reads.passed(batch.topic, m.offset)) {
         resolveOffset(m.offset);
+        slot.reads.read(batch, m.offset, m === last);
         continue;
       }
       // Left unresolved: kafkajs fetches it again once the other sources' replay is over.
@@ -200,6 +207,7 @@ export class KafkaRuntime {
       await slot.task.process(batch.topic, batch.partition, m.offset, { key: m.key, value: m.value, timestamp: Number(m.timestamp), headers });
       slot.positions.set(batch.topic, (BigInt(m.offset) + 1n).toString());
       resolveOffset(m.offset);
+      slot.reads.read(batch, m.offset, m === last);
       if (slot.task.commitUrgent() && !(await this.commitOrRecover())) return;
     }
     if (this.clock.now() - this.lastCommit >= this.commitIntervalMs && !(await this.commitOrRecover())) return;
@@ -210,6 +218,42 @@ export class KafkaRuntime {
       // generation may still commit; kafkajs may go on without a rejoin.
       await this.commitOrRecover();
       throw err;
+    }
+  }
+
+  /**
+   * Whether `batch` continues where the task reads its topic (ReadPositions). One fetched
+   * from further on is read only if every record in between is gone from the log (retention:
+   * kafkajs restarted at the log start); otherwise it was fetched before a seek and skipping
+   * to it would lose records: it is dropped and the consumer sent back to where the task
+   * reads (or to the log start, if that is past it, so the seek cannot go round forever).
+   */
+  private async continuesReading(slot: TaskSlot, batch: FetchedBatch): Promise<boolean> {
+    const next = slot.reads.gapAt(batch);
+    if (next === undefined) return true;
+    const fetched = BigInt(batch.fetchedOffset as string);
+    const logStart = await this.logStart(batch.topic, batch.partition);
+    if (fetched <= logStart) {
+      slot.reads.moveTo(batch.topic, fetched);
+      return true;
+    }
+    const back = next > logStart ? next : logStart;
+    slot.reads.moveTo(batch.topic, back);
+    this.metrics.staleBatches.inc({ app: this.opts.applicationId });
+    this.logger.warn('batch fetched past where the task reads dropped: reading again from there', { topic: batch.topic, partition: batch.partition, fetchedOffset: batch.fetchedOffset, from: back.toString() });
+    this.rewind([{ topic: batch.topic, partition: batch.partition, offset: back.toString() }]);
+    return false;
+  }
+
+  private async logStart(topic: string, partition: number): Promise<bigint> {
+    const admin = this.opts.kafka.admin();
+    await admin.connect();
+    try {
+      const p = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
+      if (!p) throw new Error(`topic ${topic} has no partition ${partition}`);
+      return BigInt(p.low);
+    } finally {
+      await admin.disconnect();
     }
   }
 
@@ -314,7 +358,7 @@ export class KafkaRuntime {
         logger: this.logger,
         checkpointDelta: CHECKPOINT_DELTA,
       });
-      const slot: TaskSlot = { task, positions: new Map(), committed: new Map() };
+      const slot: TaskSlot = { task, positions: new Map(), reads: new ReadPositions([]) };
       opened.push(slot);
       plans.push(...(await task.open()));
       if (this.guarantee === 'exactly_once') {
@@ -341,8 +385,9 @@ export class KafkaRuntime {
     // changelogs' last stable offsets agree and nothing can commit past them.
     const committed = (await this.committedOffsets()).filter((o) => want.has(o.partition));
     this.rewind(committed);
-    if (this.guarantee === 'exactly_once') {
-      for (const o of committed) if (o.offset !== '-1') opened.find((s) => s.task.id === o.partition)?.committed.set(o.topic, BigInt(o.offset));
+    for (const slot of opened) {
+      // No commit yet: from the log start (a batch from further on is checked against it).
+      slot.reads = new ReadPositions(committed.filter((o) => o.partition === slot.task.id).map((o) => [o.topic, o.offset === '-1' ? 0n : BigInt(o.offset)] as const));
     }
     const started = this.clock.now();
     await restoreChangelogs(this.opts.kafka, plans, (plan, entries, last) => this.taskOf(opened, plan.partition).restore(plan.store, entries, last), {

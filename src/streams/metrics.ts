@@ -17,6 +17,8 @@ export interface StreamsMetrics {
   readonly storeCacheEntries: Gauge;
   readonly tasks: Gauge;
   readonly rebalances: Counter;
+  /** Batches dropped because they were fetched from past where their task reads (before a seek). */
+  readonly staleBatches: Counter;
 }
 
 export function streamsMetrics(registry: MetricsRegistry): StreamsMetrics {
@@ -34,5 +36,6 @@ export function streamsMetrics(registry: MetricsRegistry): StreamsMetrics {
     storeCacheEntries: registry.gauge('tailstream_streams_store_cache_entries', 'Uncommitted entries in the store write cache'),
     tasks: registry.gauge('tailstream_streams_tasks', 'Tasks owned by this instance'),
     rebalances: registry.counter('tailstream_streams_rebalances_total', 'Partition assignments received'),
+    staleBatches: registry.counter('tailstream_streams_stale_batches_total', 'Fetched batches dropped because they start past where their task reads (fetched before a seek)'),
   };
 }

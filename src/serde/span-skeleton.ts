@@ -20,6 +20,9 @@ export const SKELETON_SPAN_FIELDS = [
   'status', 'attributes', 'droppedAttributesCount', 'events', 'droppedEventsCount', 'links', 'droppedLinksCount', 'resource', 'scope',
 ] as const;
 
+/** Buffer's own UTF-8 slice, as avsc reads strings: `toString`'s argument checks cost more than the copy. */
+const utf8Slice = (Buffer.prototype as { utf8Slice?: (this: Buffer, start: number, end: number) => string }).utf8Slice;
+
 class Cursor {
   pos = 0;
   constructor(private readonly buf: Buffer) {}
@@ -45,8 +48,16 @@ class Cursor {
       b = this.byte();
       hi += (b & 0x7f) * 2 ** hiShift;
     }
-    const u = (BigInt(hi) << 28n) | BigInt(lo >>> 0);
-    return BigInt.asIntN(64, (u >> 1n) ^ -(u & 1n));
+    if (hi >= 2 ** 36) {
+      // Past 64 bits: what avsc keeps of it, the low 64.
+      const u = (BigInt(hi) << 28n) | BigInt(lo >>> 0);
+      return BigInt.asIntN(64, (u >> 1n) ^ -(u & 1n));
+    }
+    // Zigzag on the two halves, so only the result is a bigint.
+    const magLo = (lo >>> 1) | ((hi % 2) << 27);
+    const magHi = Math.floor(hi / 2);
+    const mag = magHi === 0 ? BigInt(magLo) : (BigInt(magHi) << 28n) + BigInt(magLo);
+    return (lo & 1) === 0 ? mag : -mag - 1n;
   }
 
   /** An int or long as a number (as `Number(long)`): counts, lengths, indexes. */
@@ -87,7 +98,7 @@ class Cursor {
     const len = this.int();
     const end = this.pos + len;
     if (len < 0 || end > this.buf.length) throw new RangeError('truncated Avro string');
-    const s = this.buf.toString('utf8', this.pos, end);
+    const s = utf8Slice ? utf8Slice.call(this.buf, this.pos, end) : this.buf.toString('utf8', this.pos, end);
     this.pos = end;
     return s;
   }
@@ -226,30 +237,30 @@ export function readSpanSkeleton(bytes: Buffer): Span {
   const spanId = c.string();
   const parentSpanId = c.string();
   const traceState = c.string();
-  const flags = Number(c.long());
+  const flags = c.int();
   const name = c.string();
   const kind = c.int() as Span['kind'];
   const startTimeUnixNano = timeIn(c.long());
   const endTimeUnixNano = timeIn(c.long());
   const status = { code: c.int() as Span['status']['code'], message: c.string() };
   const attributes = readAttributes(c, 'attributes');
-  const droppedAttributesCount = Number(c.long());
+  const droppedAttributesCount = c.int();
   c.array((i) => {
     c.skipLong();
     c.skipBytes();
     skipAttributes(c, `events[${i}].attributes`);
     c.skipLong();
   });
-  const droppedEventsCount = Number(c.long());
+  const droppedEventsCount = c.int();
   const links: SpanLink[] = [];
   c.array((i) => {
-    const link = { traceId: c.string(), spanId: c.string(), traceState: c.string(), flags: Number(c.long()) };
+    const link = { traceId: c.string(), spanId: c.string(), traceState: c.string(), flags: c.int() };
     skipAttributes(c, `links[${i}].attributes`);
-    links.push({ ...link, attributes: [], droppedAttributesCount: Number(c.long()) });
+    links.push({ ...link, attributes: [], droppedAttributesCount: c.int() });
   });
-  const droppedLinksCount = Number(c.long());
+  const droppedLinksCount = c.int();
   const resourceAttributes = readServiceName(c);
-  const resource = { attributes: resourceAttributes, droppedAttributesCount: Number(c.long()), schemaUrl: c.string() };
+  const resource = { attributes: resourceAttributes, droppedAttributesCount: c.int(), schemaUrl: c.string() };
   c.skipBytes(); // scope.name
   c.skipBytes(); // scope.version
   skipAttributes(c, 'scope.attributes');

@@ -90,7 +90,7 @@ describe('readSpanSkeleton', () => {
       attributes: attrs,
       droppedAttributesCount: 2 ** 40,
       events: [{ timeUnixNano: 5n, name: 'e', attributes: attrs, droppedAttributesCount: 1 }],
-      droppedEventsCount: 3,
+      droppedEventsCount: 2 ** 60,
       links: [{ traceId: base.traceId, spanId: 'aaaaaaaaaaaaaaaa', traceState: 'x=1', flags: 1, attributes: attrs, droppedAttributesCount: 4 }],
       droppedLinksCount: 9,
       resource: { attributes: [...attrs, { key: 'service.name', value: { type: 'string', value: 'svc' } }, { key: 'service.name', value: { type: 'string', value: 'second' } }], droppedAttributesCount: 1, schemaUrl: 'u' },

@@ -6,6 +6,7 @@ import { StreamRecord } from '../../streams/record.ts';
 import { createSampler, type Sampler } from '../decision.ts';
 import { taskShareOf } from '../cluster-share.ts';
 import { decisionStat } from '../stats/decision-stat.ts';
+import { readsAttributes } from '../policies/reads-attributes.ts';
 import type { DecideNow, Observations } from './commands.ts';
 import { deadLetterTrace } from './dead-letter-trace.ts';
 import type { CachedDecision } from './decision-cache.ts';
@@ -43,6 +44,8 @@ class DecideTraces implements Processor<string, DecideNow, string, unknown> {
   private sampler: Sampler | undefined;
   /** When this task (re)started: restored traces get one decision wait to catch up. */
   private initAt = 0;
+  /** Reads a buffered span for the policies and edges: the skeleton unless a policy reads attributes. */
+  private readonly readSpan: (bytes: Buffer) => Span;
   /** Whether the traces a replay could not rebuild were looked for (once, after it). */
   private replayChecked = false;
 
@@ -53,7 +56,10 @@ class DecideTraces implements Processor<string, DecideNow, string, unknown> {
     private readonly metrics: SamplingMetrics,
     /** Builds the policies with this task's share of the cluster-wide rate budgets. */
     private readonly makeSampler: (tasks: number) => Sampler,
-  ) {}
+  ) {
+    const full = opts.sampling.policies.some(readsAttributes);
+    this.readSpan = !full && codec.decodeSkeleton ? codec.decodeSkeleton : (b) => codec.decode(b);
+  }
 
   async init(ctx: ProcessorContext<string, unknown>): Promise<void> {
     this.ctx = ctx;
@@ -140,8 +146,8 @@ class DecideTraces implements Processor<string, DecideNow, string, unknown> {
   private async decide(traceId: string, meta: TraceMeta, reason: CompletionReason, now: number, indexed: boolean, loaded?: BufferedSpans): Promise<void> {
     const { ctx, buffer } = this.ready();
     const { keys, spans: bytes } = loaded ?? (await buffer.spansOf(traceId, meta));
-    // Every span is read once here: the edges need the whole trace.
-    const spans = bytes.map((b) => this.codec.decode(b));
+    // Every span is read once here (the edges need the whole trace); a kept one leaves as its bytes.
+    const spans = bytes.map(this.readSpan);
     const d = this.ready().sampler.evaluate({ traceId, spans, spanCount: meta.spans, byteSize: meta.bytes, firstArrivalMs: meta.first, lastArrivalMs: meta.last }, now);
     await ctx.forward(new StreamRecord<string, Observations>(traceId, { edges: deriveEdges(spans) }, now), this.opts.children.aggregate);
     const cached: CachedDecision = {

@@ -1,0 +1,275 @@
+/**
+ * A partial read of a span's Avro bytes (`schemas/Span.avsc`) for the sampling decision:
+ * what the policies that read no attributes, the dependency edges and the decision stats
+ * use, without building the parts they never read. Resource attributes other than the
+ * first `service.name`, events, link attributes and the scope are skipped over, not built
+ * (the returned span has them empty); everything else is read exactly as `spanFromAvro`
+ * reads it. The bytes are still checked to the end, so what the full decode refuses (a
+ * truncated span, trailing bytes, an unknown union branch, a value nested too deep) this
+ * refuses too.
+ */
+import { FieldError } from '../model/field-error.ts';
+import { MAX_VALUE_DEPTH, tooDeep } from '../model/invariants.ts';
+import type { AnyValue, KeyValue, Span, SpanLink } from '../model/span.ts';
+
+const SERVICE_NAME = 'service.name';
+
+/** Field names of the Span record in schema order, as this reader walks them. */
+export const SKELETON_SPAN_FIELDS = [
+  'traceId', 'spanId', 'parentSpanId', 'traceState', 'flags', 'name', 'kind', 'startTimeUnixNano', 'endTimeUnixNano',
+  'status', 'attributes', 'droppedAttributesCount', 'events', 'droppedEventsCount', 'links', 'droppedLinksCount', 'resource', 'scope',
+] as const;
+
+/** Buffer's own UTF-8 slice, as avsc reads strings: `toString`'s argument checks cost more than the copy. */
+const utf8Slice = (Buffer.prototype as { utf8Slice?: (this: Buffer, start: number, end: number) => string }).utf8Slice;
+
+class Cursor {
+  pos = 0;
+  constructor(private readonly buf: Buffer) {}
+
+  private byte(): number {
+    const b = this.buf[this.pos++];
+    if (b === undefined) throw new RangeError('truncated Avro span');
+    return b;
+  }
+
+  /** A zigzag varint long as the signed 64-bit bigint avsc's long type gives. */
+  long(): bigint {
+    let lo = 0;
+    let hi = 0;
+    let b = 0x80;
+    let shift = 0;
+    for (; shift < 28 && b & 0x80; shift += 7) {
+      b = this.byte();
+      lo |= (b & 0x7f) << shift;
+    }
+    for (let hiShift = 0; b & 0x80; hiShift += 7) {
+      if (hiShift > 35) throw new RangeError('Avro long longer than 10 bytes');
+      b = this.byte();
+      hi += (b & 0x7f) * 2 ** hiShift;
+    }
+    if (hi >= 2 ** 36) {
+      // Past 64 bits: what avsc keeps of it, the low 64.
+      const u = (BigInt(hi) << 28n) | BigInt(lo >>> 0);
+      return BigInt.asIntN(64, (u >> 1n) ^ -(u & 1n));
+    }
+    // Zigzag on the two halves, so only the result is a bigint.
+    const magLo = (lo >>> 1) | ((hi % 2) << 27);
+    const magHi = Math.floor(hi / 2);
+    const mag = magHi === 0 ? BigInt(magLo) : (BigInt(magHi) << 28n) + BigInt(magLo);
+    return (lo & 1) === 0 ? mag : -mag - 1n;
+  }
+
+  /** An int or long as a number (as `Number(long)`): counts, lengths, indexes. */
+  int(): number {
+    const start = this.pos;
+    let n = 0;
+    let mul = 1;
+    for (let k = 0; k < 7; k++, mul *= 128) {
+      const b = this.byte();
+      n += (b & 0x7f) * mul;
+      if ((b & 0x80) === 0) return n % 2 === 1 ? -(n + 1) / 2 : n / 2;
+    }
+    // Past 49 bits a number is no longer exact: the bigint path, rounded as Number() does.
+    this.pos = start;
+    return Number(this.long());
+  }
+
+  /** True when the next string is `s` (ASCII); the cursor is left after the string. */
+  stringIs(s: string): boolean {
+    const len = this.int();
+    const end = this.pos + len;
+    if (len < 0 || end > this.buf.length) throw new RangeError('truncated Avro string');
+    let same = len === s.length;
+    for (let i = 0; same && i < len; i++) same = this.buf[this.pos + i] === s.charCodeAt(i);
+    this.pos = end;
+    return same;
+  }
+
+  bool(): boolean {
+    return this.byte() !== 0;
+  }
+
+  skipLong(): void {
+    while (this.byte() & 0x80);
+  }
+
+  string(): string {
+    const len = this.int();
+    const end = this.pos + len;
+    if (len < 0 || end > this.buf.length) throw new RangeError('truncated Avro string');
+    const s = utf8Slice ? utf8Slice.call(this.buf, this.pos, end) : this.buf.toString('utf8', this.pos, end);
+    this.pos = end;
+    return s;
+  }
+
+  skipBytes(): void {
+    const len = this.int();
+    this.pos += len;
+    if (len < 0 || this.pos > this.buf.length) throw new RangeError('truncated Avro bytes');
+  }
+
+  bytes(): Uint8Array {
+    const len = this.int();
+    const end = this.pos + len;
+    if (len < 0 || end > this.buf.length) throw new RangeError('truncated Avro bytes');
+    const out = new Uint8Array(this.buf.subarray(this.pos, end));
+    this.pos = end;
+    return out;
+  }
+
+  double(): number {
+    if (this.pos + 8 > this.buf.length) throw new RangeError('truncated Avro double');
+    const d = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return d;
+  }
+
+  /** Calls `item` for each item of an array (blocks with a negative count carry a byte size). */
+  array(item: (i: number) => void): void {
+    let i = 0;
+    for (let n = this.int(); n !== 0; n = this.int()) {
+      if (n < 0) {
+        n = -n;
+        this.skipLong();
+      }
+      for (let k = 0; k < n; k++) item(i++);
+    }
+  }
+
+  get atEnd(): boolean {
+    return this.pos === this.buf.length;
+  }
+}
+
+function fieldPath(field: string, key: string | undefined): string {
+  return key === undefined ? field : `${field}[${JSON.stringify(key)}]`;
+}
+
+/** AnyValue's union: null, string, boolean, long, double, BytesValue, ArrayValue, KeyValueList. */
+function readValue(c: Cursor, depth: number, field: string, key: string | undefined): AnyValue {
+  if (depth > MAX_VALUE_DEPTH) throw tooDeep(fieldPath(field, key));
+  const branch = c.int();
+  switch (branch) {
+    case 0: return { type: 'empty' };
+    case 1: return { type: 'string', value: c.string() };
+    case 2: return { type: 'bool', value: c.bool() };
+    case 3: return { type: 'int', value: c.long() };
+    case 4: return { type: 'double', value: c.double() };
+    case 5: return { type: 'bytes', value: c.bytes() };
+    case 6: {
+      const values: AnyValue[] = [];
+      c.array(() => values.push(readValue(c, depth + 1, field, key)));
+      return { type: 'array', values };
+    }
+    case 7: return { type: 'kvlist', values: readAttributes(c, field, depth + 1, key) };
+  }
+  throw new FieldError(fieldPath(field, key), `unknown Avro AnyValue branch ${branch}`);
+}
+
+/** Walks a value without building it, with the same depth limit as reading it. */
+function skipValue(c: Cursor, depth: number, field: string, key: string | undefined): void {
+  if (depth > MAX_VALUE_DEPTH) throw tooDeep(fieldPath(field, key));
+  const branch = c.int();
+  switch (branch) {
+    case 0: return;
+    case 1: case 5: return c.skipBytes();
+    case 2: c.bool(); return;
+    case 3: return c.skipLong();
+    case 4: c.double(); return;
+    case 6: return c.array(() => skipValue(c, depth + 1, field, key));
+    case 7: return skipAttributes(c, field, depth + 1, key);
+  }
+  throw new FieldError(fieldPath(field, key), `unknown Avro AnyValue branch ${branch}`);
+}
+
+function readAttributes(c: Cursor, field: string, depth = 1, key?: string): KeyValue[] {
+  const out: KeyValue[] = [];
+  c.array(() => {
+    const k = c.string();
+    out.push({ key: k, value: readValue(c, depth, field, depth === 1 ? k : key) });
+  });
+  return out;
+}
+
+function skipAttributes(c: Cursor, field: string, depth = 1, key?: string): void {
+  c.array(() => {
+    if (depth === 1) return skipKeyValue(c, field, c.pos);
+    c.skipBytes();
+    skipValue(c, depth, field, key);
+  });
+}
+
+/**
+ * A top-level attribute whose key was not read yet (from `at`): the key is decoded only
+ * for the error a too deeply nested value gives, which names it.
+ */
+function skipKeyValue(c: Cursor, field: string, at: number): void {
+  c.pos = at;
+  c.skipBytes();
+  try {
+    skipValue(c, 1, field, undefined);
+  } catch (err) {
+    if (!(err instanceof FieldError)) throw err;
+    c.pos = at;
+    const k = c.string();
+    skipValue(c, 1, field, k);
+  }
+}
+
+/** Resource attributes: only the first `service.name` is built (serviceName reads the first). */
+function readServiceName(c: Cursor): KeyValue[] {
+  const out: KeyValue[] = [];
+  c.array(() => {
+    const at = c.pos;
+    if (out.length === 0 && c.stringIs(SERVICE_NAME)) out.push({ key: SERVICE_NAME, value: readValue(c, 1, 'resource.attributes', SERVICE_NAME) });
+    else skipKeyValue(c, 'resource.attributes', at);
+  });
+  return out;
+}
+
+const timeIn = (x: bigint): bigint => BigInt.asUintN(64, x);
+
+/** The span's skeleton (see the file comment); throws where `spanFromAvro(type.fromBuffer)` would. */
+export function readSpanSkeleton(bytes: Buffer): Span {
+  const c = new Cursor(bytes);
+  const traceId = c.string();
+  const spanId = c.string();
+  const parentSpanId = c.string();
+  const traceState = c.string();
+  const flags = c.int();
+  const name = c.string();
+  const kind = c.int() as Span['kind'];
+  const startTimeUnixNano = timeIn(c.long());
+  const endTimeUnixNano = timeIn(c.long());
+  const status = { code: c.int() as Span['status']['code'], message: c.string() };
+  const attributes = readAttributes(c, 'attributes');
+  const droppedAttributesCount = c.int();
+  c.array((i) => {
+    c.skipLong();
+    c.skipBytes();
+    skipAttributes(c, `events[${i}].attributes`);
+    c.skipLong();
+  });
+  const droppedEventsCount = c.int();
+  const links: SpanLink[] = [];
+  c.array((i) => {
+    const link = { traceId: c.string(), spanId: c.string(), traceState: c.string(), flags: c.int() };
+    skipAttributes(c, `links[${i}].attributes`);
+    links.push({ ...link, attributes: [], droppedAttributesCount: c.int() });
+  });
+  const droppedLinksCount = c.int();
+  const resourceAttributes = readServiceName(c);
+  const resource = { attributes: resourceAttributes, droppedAttributesCount: c.int(), schemaUrl: c.string() };
+  c.skipBytes(); // scope.name
+  c.skipBytes(); // scope.version
+  skipAttributes(c, 'scope.attributes');
+  c.skipLong();
+  c.skipBytes(); // scope.schemaUrl
+  if (!c.atEnd) throw new RangeError('trailing bytes after an Avro span');
+  return {
+    traceId, spanId, parentSpanId, traceState, flags, name, kind, startTimeUnixNano, endTimeUnixNano, status,
+    attributes, droppedAttributesCount, events: [], droppedEventsCount, links, droppedLinksCount, resource,
+    scope: { name: '', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' },
+  };
+}

@@ -20,7 +20,7 @@ import { samplingStats } from '../src/sampling/stats/stats-processor.ts';
 import type { Redactor } from '../src/redaction/redactor.ts';
 import type { PipelineTopics } from '../src/model/topics.ts';
 import type { SamplingMetrics } from '../src/sampling/assembly/metrics.ts';
-import { DEFAULT_BUFFER_CHANGELOG, type AssemblyOptions } from '../src/sampling/assembly/options.ts';
+import { bufferChangelogOf, type AssemblyOptions } from '../src/sampling/assembly/options.ts';
 import type { SamplingConfig } from '../src/sampling/config.ts';
 import type { PipelineSerdes } from '../src/serde/pipeline-serdes.ts';
 import { bufferSerde, stringSerde } from '../src/serde/serde.ts';
@@ -68,7 +68,7 @@ export function build(config: TailSamplingConfig): Topology {
   };
   const topology = new Topology();
   // The input topics as the span buffer's changelog: tasks replay them from each trace's first record.
-  if ((assembly.bufferChangelog ?? DEFAULT_BUFFER_CHANGELOG) === 'source') topology.withSourcePositions();
+  if (bufferChangelogOf(assembly) === 'source') topology.withSourcePositions();
   return topology
     .withDeadLetterTopic(topics.deadLetter)
     .addInternalTopic(repartition)

@@ -14,7 +14,7 @@ import type { SpanCodec } from './span-codec.ts';
 import { spanFingerprint } from './span-entries.ts';
 import { SpanFilter } from './span-filter.ts';
 import type { RecordMetadata } from '../../streams/record.ts';
-import { DEFAULT_BUFFER_CHANGELOG } from './options.ts';
+import { bufferChangelogOf } from './options.ts';
 import { TaskStateBudget } from './state-budget.ts';
 import { bufferStores } from './stores.ts';
 import { TraceBuffer } from './trace-buffer.ts';
@@ -27,7 +27,7 @@ import { TraceBuffer } from './trace-buffer.ts';
  */
 export function bufferTraces(opts: AssemblyOptions, codec: SpanCodec, writer: SampledTraceWriter, metrics: SamplingMetrics): ProcessorSupplier<string, Span[], string, unknown> {
   return {
-    stores: bufferStores(opts.bufferChangelog ?? DEFAULT_BUFFER_CHANGELOG),
+    stores: bufferStores(bufferChangelogOf(opts)),
     get: () => new BufferTraces(opts, codec, writer, metrics),
   };
 }
@@ -40,7 +40,7 @@ export function bufferTraces(opts: AssemblyOptions, codec: SpanCodec, writer: Sa
 export function replayUnneeded(opts: AssemblyOptions): (ctx: ProcessorContext<unknown, unknown>, key: string | null, source: RecordMetadata) => Promise<boolean> {
   return async (ctx, key, source) => {
     if (key === null) return true;
-    const buffer = await TraceBuffer.of(ctx, opts.sampling.decisionCache.maxEntries, opts.bufferChangelog ?? DEFAULT_BUFFER_CHANGELOG);
+    const buffer = await TraceBuffer.of(ctx, opts);
     const first = buffer.sources?.get(key)?.from[source.topic];
     return first === undefined || Number(source.offset) < first;
   };
@@ -60,7 +60,7 @@ class BufferTraces implements Processor<string, Span[], string, unknown> {
 
   async init(ctx: ProcessorContext<string, unknown>): Promise<void> {
     this.ctx = ctx;
-    this.buffer = await TraceBuffer.of(ctx, this.opts.sampling.decisionCache.maxEntries, this.opts.bufferChangelog ?? DEFAULT_BUFFER_CHANGELOG);
+    this.buffer = await TraceBuffer.of(ctx, this.opts);
     const source = this.opts.stateBudget;
     if (source) {
       this.budget = TaskStateBudget.of(ctx, source);

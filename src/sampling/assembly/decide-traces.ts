@@ -17,7 +17,7 @@ import type { SampledTraceWriter } from '../../serde/sampled-trace-writer.ts';
 import { forwardKept } from './sampled-output.ts';
 import type { SpanCodec } from './span-codec.ts';
 import { bufferStores } from './stores.ts';
-import { DEFAULT_BUFFER_CHANGELOG } from './options.ts';
+import { bufferChangelogOf } from './options.ts';
 import { TraceBuffer, type BufferedSpans } from './trace-buffer.ts';
 
 /** Traces decided and decisions expired per punctuation at most. */
@@ -33,7 +33,7 @@ const READ_AHEAD = 64;
  */
 export function decideTraces(opts: AssemblyOptions, codec: SpanCodec, writer: SampledTraceWriter, metrics: SamplingMetrics): ProcessorSupplier<string, DecideNow, string, unknown> {
   return {
-    stores: bufferStores(opts.bufferChangelog ?? DEFAULT_BUFFER_CHANGELOG),
+    stores: bufferStores(bufferChangelogOf(opts)),
     get: () => new DecideTraces(opts, codec, writer, metrics, (tasks) => createSampler({ policies: taskShareOf(opts.sampling.policies, tasks) })),
   };
 }
@@ -65,7 +65,7 @@ class DecideTraces implements Processor<string, DecideNow, string, unknown> {
     this.ctx = ctx;
     this.sampler = this.makeSampler(ctx.taskCount);
     this.initAt = ctx.currentSystemTimeMs();
-    this.buffer = await TraceBuffer.of(ctx, this.opts.sampling.decisionCache.maxEntries, this.opts.bufferChangelog ?? DEFAULT_BUFFER_CHANGELOG);
+    this.buffer = await TraceBuffer.of(ctx, this.opts);
     ctx.schedule(this.opts.tickMs, 'wall-clock', (now) => this.tick(now));
   }
 

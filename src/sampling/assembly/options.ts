@@ -28,3 +28,8 @@ export interface AssemblyOptions {
   /** Child node names to forward to. */
   readonly children: AssemblyChildren;
 }
+
+/** What makes the span buffer durable under these options (`source` unless they say). */
+export function bufferChangelogOf(opts: Pick<AssemblyOptions, 'bufferChangelog'>): BufferChangelog {
+  return opts.bufferChangelog ?? DEFAULT_BUFFER_CHANGELOG;
+}

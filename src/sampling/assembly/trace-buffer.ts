@@ -5,7 +5,7 @@ import { DecisionCache } from './decision-cache.ts';
 import { entryKey, entryPrefix } from './keys.ts';
 import type { TraceMeta } from './meta.ts';
 import { encodeEntry, entrySpans } from './span-entries.ts';
-import type { BufferChangelog } from './options.ts';
+import { bufferChangelogOf, type AssemblyOptions } from './options.ts';
 import { openStore, STORE_SPECS } from './stores.ts';
 import { TraceSources } from './trace-sources.ts';
 
@@ -41,7 +41,7 @@ export class TraceBuffer {
   ) {}
 
   /** The task's buffer: made and loaded by the first processor asking, shared after. */
-  static of(ctx: ProcessorContext<unknown, unknown>, maxDecisions: number, changelog: BufferChangelog): Promise<TraceBuffer> {
+  static of(ctx: ProcessorContext<unknown, unknown>, opts: Pick<AssemblyOptions, 'sampling' | 'bufferChangelog'>): Promise<TraceBuffer> {
     const metas = openStore(ctx, STORE_SPECS.meta);
     let buffer = perTask.get(metas);
     if (!buffer) {
@@ -49,8 +49,8 @@ export class TraceBuffer {
         openStore(ctx, STORE_SPECS.entries),
         metas,
         new DeadlineIndex(openStore(ctx, STORE_SPECS.deadlines)),
-        new DecisionCache(openStore(ctx, STORE_SPECS.decisions), openStore(ctx, STORE_SPECS.expiry), maxDecisions),
-        changelog === 'source' ? new TraceSources(openStore(ctx, STORE_SPECS.sources)) : undefined,
+        new DecisionCache(openStore(ctx, STORE_SPECS.decisions), openStore(ctx, STORE_SPECS.expiry), opts.sampling.decisionCache.maxEntries),
+        bufferChangelogOf(opts) === 'source' ? new TraceSources(openStore(ctx, STORE_SPECS.sources)) : undefined,
       );
       buffer = b.load().then(() => b);
       perTask.set(metas, buffer);

@@ -13,9 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaJSConnectionError, type Consumer, type ConsumerRunConfig, type Kafka, type Producer, type Transaction } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { COUNTS_STORE } from '../../topologies/event-count.ts';
 import { produceKeyed } from '../fixtures/kafka.ts';
-import { eventCountTopics, finalCounts, frozenExactlyOnceRuntime } from '../fixtures/event-count-app.ts';
+import { countedInTask0, eventCountTopics, finalCounts, frozenExactlyOnceRuntime } from '../fixtures/event-count-app.ts';
 import { until } from '../fixtures/poll.ts';
 
 const dirs: string[] = [];
@@ -90,16 +89,7 @@ describe('KafkaRuntime exactly-once: a failed commit on the heartbeat path', () 
     // A clock that never moves: no interval commit, so the first commit is the heartbeat path's.
     const rt = frozenExactlyOnceRuntime({ kafka, clients: faultyKafka(kafka, appId, faults), appId, input, output, stateDir });
     await rt.start();
-    const counted = async (): Promise<bigint> => {
-      let sum = 0n;
-      try {
-        const store = rt.task(0)?.store(COUNTS_STORE);
-        for (let i = 0; i < 10; i++) sum += ((await store?.get(`k${i}`)) as bigint | undefined) ?? 0n;
-      } catch {
-        return -1n; // the task is being reopened
-      }
-      return sum;
-    };
+    const counted = () => countedInTask0(rt);
     try {
       await until('the heartbeat and commit faults to fire', async () => (!faults.heartbeat && !faults.commit ? true : undefined));
       await produceKeyed(kafka, input, 100, 100, 10);

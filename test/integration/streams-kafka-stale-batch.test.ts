@@ -20,9 +20,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MockClock } from '../../src/streams/clock.ts';
 import { KafkaRuntime } from '../../src/streams/kafka-runtime.ts';
 import { KafkaTopicAdmin } from '../../src/streams/topic-admin.ts';
-import { build, COUNTS_STORE } from '../../topologies/event-count.ts';
+import { build } from '../../topologies/event-count.ts';
 import { startKafkaCluster, type KafkaCluster } from '../broker/kafka-broker.ts';
-import { eventCountTopics, finalCounts, frozenExactlyOnceRuntime } from '../fixtures/event-count-app.ts';
+import { countedInTask0, eventCountTopics, finalCounts, frozenExactlyOnceRuntime } from '../fixtures/event-count-app.ts';
 import { produceKeyed, uniqueName } from '../fixtures/kafka.ts';
 import { until } from '../fixtures/poll.ts';
 
@@ -105,16 +105,7 @@ describe('KafkaRuntime: a batch fetched before a rollback seek, handed over afte
       sessionTimeoutMs: 6000,
       heartbeatIntervalMs: 500,
     });
-    const counted = async (): Promise<bigint> => {
-      let sum = 0n;
-      try {
-        const store = rt.task(0)?.store(COUNTS_STORE);
-        for (let i = 0; i < 10; i++) sum += ((await store?.get(`k${i}`)) as bigint | undefined) ?? 0n;
-      } catch {
-        return -1n; // the task is being reopened
-      }
-      return sum;
-    };
+    const counted = () => countedInTask0(rt);
     await rt.start();
     const zombie = kafka.producer({ transactionalId: `${appId}-0`, idempotent: true, maxInFlightRequests: 1 });
     try {

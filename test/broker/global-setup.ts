@@ -1,3 +1,5 @@
+// First: kafkajs must load with our read_committed filter (see the module).
+import '../../src/streams/kafkajs-read-committed.ts';
 import { startKafkaCluster, type KafkaCluster } from './kafka-broker.ts';
 
 let cluster: KafkaCluster | undefined;

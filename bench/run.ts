@@ -2,8 +2,8 @@
  * `npm run bench -- <name> [args]`: runs bench/<name>.ts, whose default export does the
  * measuring and prints one figure per line as `name value unit`.
  */
-// First: kafkajs must load with our read_committed filter (see the module).
-import '../src/streams/kafkajs-read-committed.ts';
+// First: kafkajs must load with our fixes to it (see the module).
+import '../src/streams/kafkajs-fixes.ts';
 import { readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -2,8 +2,8 @@
  * tailstream CLI: `tailstream start` (the pipeline, as `npm start`), `tailstream migrate`
  * (apply the ClickHouse DDL in sql/migrations and exit), `tailstream demo`.
  */
-// First: kafkajs must load with our read_committed filter (see the module).
-import './streams/kafkajs-read-committed.ts';
+// First: kafkajs must load with our fixes to it (see the module).
+import './streams/kafkajs-fixes.ts';
 import { openConfiguredClickHouse } from './app/pipeline.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { migrate } from './clickhouse/migrate.ts';

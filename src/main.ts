@@ -4,8 +4,8 @@
  * CLICKHOUSE_URL move it onto a cluster with the same code, and TAILSTREAM_ROLES (ingest,
  * query, workers; default all) splits it across processes of the same image.
  */
-// First: kafkajs must load with our read_committed filter (see the module).
-import './streams/kafkajs-read-committed.ts';
+// First: kafkajs must load with our fixes to it (see the module).
+import './streams/kafkajs-fixes.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { startPipeline, type Pipeline } from './app/pipeline.ts';
 import { createLogger } from './util/log.ts';

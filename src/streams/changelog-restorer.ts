@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../util/log.ts';
 import type { ChangelogEntry } from '../state/task-store.ts';
 import type { StreamsMetrics } from './metrics.ts';
@@ -8,11 +8,13 @@ import type { RestorePlan } from './task.ts';
 export type ApplyRestored = (plan: RestorePlan, entries: ChangelogEntry[], lastOffset: bigint) => Promise<void>;
 
 const APPLY_BATCH = 2000;
+/** A restore this long without a record or batch is reported (what is left, what is paused). */
+const STALL_REPORT_MS = 10_000;
 
 /** One changelog partition being restored: `next` only moves forward, so a re-read applies nothing twice. */
 interface Progress {
   readonly plan: RestorePlan;
-  /** Read-committed end (last stable offset) when the restore started. */
+  /** The partition's end (high watermark, after every writer was fenced) when the restore started. */
   readonly end: bigint;
   next: bigint;
 }
@@ -21,8 +23,8 @@ interface Progress {
  * Reads changelog partitions from a checkpoint to their end and hands the records to the
  * stores. kafkajs has no manual partition assignment, so a throwaway consumer group
  * subscribes to the changelog topics, seeks the planned partitions and pauses the rest.
- * The end is the last stable offset read before starting: every writer of the partition
- * was fenced before, so nothing after it can commit. A partition is done once a fetch
+ * The end is the high watermark read before starting: every writer of the partition was
+ * fenced before, so no transaction is open and nothing after it can commit. A partition is done once a fetch
  * reaches the end; control records and aborted records count (kafkajs reports those through
  * END_BATCH_PROCESS only), so a changelog ending in a transaction marker finishes too.
  * Records are applied inside eachBatch only, one batch at a time; a rejoin of the restore
@@ -69,12 +71,14 @@ export async function restoreChangelogs(
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
     const id = `${payload.topic}/${payload.partition}`;
     const p = pending.get(id);
+    watch.progressed();
     if (!p) return;
     // Batches that reached eachBatch moved the position there (and applied what they held).
     if (payload.batchSize === 0) advance(p, BigInt(payload.lastOffset));
     if (p.next >= p.end) finish(id, payload.topic, payload.partition);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => rejectDone(payload.error));
+  const watch = stallWatch(consumer, pending, opts.logger);
   // The caller's group is rebalancing: give up so the caller can rejoin (its group waits
   // for it). Thrown inside eachBatch, the error would only make the restore group rejoin
   // and the restore would go round forever while the caller's group waits.
@@ -95,6 +99,7 @@ export async function restoreChangelogs(
       eachBatch: async ({ batch, heartbeat }) => {
         const id = `${batch.topic}/${batch.partition}`;
         const p = pending.get(id);
+        watch.progressed();
         if (!p || abandoned) return;
         let entries: ChangelogEntry[] = [];
         const flush = async (last: bigint): Promise<void> => {
@@ -120,6 +125,7 @@ export async function restoreChangelogs(
     });
     await done;
   } finally {
+    watch.stop();
     await consumer.disconnect();
   }
   opts.metrics.restoreRemaining.set(0);
@@ -141,7 +147,9 @@ async function planEnds(kafka: Kafka, plans: readonly RestorePlan[]): Promise<Ma
     for (const plan of plans) {
       let offsets = byTopic.get(plan.topic);
       if (!offsets) byTopic.set(plan.topic, (offsets = await admin.fetchTopicOffsets(plan.topic)));
-      // kafkajs lists offsets read_committed: `high` is the last stable offset.
+      // kafkajs' admin lists offsets read_uncommitted: `high` is the high watermark. Every
+      // writer of the partition was fenced, so no transaction is open and it is also the
+      // last stable offset; were one open, reading up to it waits (rather than missing data).
       const end = BigInt(offsets.find((o) => o.partition === plan.partition)?.high ?? '0');
       if (end > plan.fromOffset) pending.set(`${plan.topic}/${plan.partition}`, { plan, end, next: plan.fromOffset });
     }
@@ -149,4 +157,34 @@ async function planEnds(kafka: Kafka, plans: readonly RestorePlan[]): Promise<Ma
     await admin.disconnect();
   }
   return pending;
+}
+
+/**
+ * Logs when the restore goes STALL_REPORT_MS without a batch: which partitions are left
+ * (next / end), which of them the consumer has paused, and how many fetches came back empty.
+ */
+function stallWatch(consumer: Consumer, pending: ReadonlyMap<string, Progress>, logger: Logger): { progressed(): void; stop(): void } {
+  let last = Date.now();
+  let fetches = 0;
+  const off = consumer.on(consumer.events.FETCH, () => void fetches++);
+  const timer = setInterval(() => {
+    if (Date.now() - last < STALL_REPORT_MS) return;
+    const paused = new Set(consumer.paused().flatMap(({ topic, partitions }) => partitions.map((p) => `${topic}/${p}`)));
+    logger.warn('changelog restore making no progress', {
+      sinceMs: Date.now() - last,
+      emptyFetches: fetches,
+      pending: [...pending].map(([id, p]) => `${id} ${p.next}/${p.end}${paused.has(id) ? ' paused' : ''}`),
+    });
+  }, STALL_REPORT_MS / 2);
+  timer.unref();
+  return {
+    progressed: () => {
+      last = Date.now();
+      fetches = 0;
+    },
+    stop: () => {
+      clearInterval(timer);
+      off();
+    },
+  };
 }

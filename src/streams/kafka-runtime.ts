@@ -2,7 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { MetricsRegistry } from '../metrics/registry.ts';
 import { createLogger, type Logger } from '../util/log.ts';
 import { restoreChangelogs } from './changelog-restorer.ts';
-import { assertReadCommittedFilter } from './kafkajs-read-committed.ts';
+import { assertKafkajsFixed } from './kafkajs-fixes.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { compressionType, registerCompressionCodecs } from './compression.ts';
 import type { KafkaCompression } from './compression-names.ts';
@@ -98,7 +98,7 @@ export class KafkaRuntime {
   /** Creates changelog topics, joins the group and starts processing. */
   async start(): Promise<void> {
     // Exactly-once holds only if no consumer of ours reads an aborted record.
-    assertReadCommittedFilter();
+    assertKafkajsFixed();
     const { kafka, topology, applicationId } = this.opts;
     const internal = new Set(topology.internalTopics());
     const partitions = await this.sourcePartitions(topology.sourceTopics().filter((t) => !internal.has(t)));

@@ -1,5 +1,5 @@
-// First: kafkajs must load with our read_committed filter (see the module).
-import '../../src/streams/kafkajs-read-committed.ts';
+// First: kafkajs must load with our fixes to it (see the module).
+import '../../src/streams/kafkajs-fixes.ts';
 import { startKafkaCluster, type KafkaCluster } from './kafka-broker.ts';
 
 let cluster: KafkaCluster | undefined;

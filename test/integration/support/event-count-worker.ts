@@ -2,8 +2,8 @@
  * A separate process running the event-count topology on KafkaRuntime, so integration tests
  * can SIGKILL an instance mid-stream. Settings come from env; it prints JSON status lines.
  */
-// First: kafkajs must load with our read_committed filter (see the module).
-import '../../../src/streams/kafkajs-read-committed.ts';
+// First: kafkajs must load with our fixes to it (see the module).
+import '../../../src/streams/kafkajs-fixes.ts';
 import { build } from '../../../topologies/event-count.ts';
 import { KafkaRuntime, type ProcessingGuarantee } from '../../../src/streams/kafka-runtime.ts';
 import { requireEnv, runWorker, WORKER_GROUP_TIMINGS, workerKafka } from '../../fixtures/worker-main.ts';

@@ -3,8 +3,8 @@
  * can SIGKILL an instance mid-stream. Settings come from env (topics as JSON, the sampling
  * config as YAML); it prints JSON status lines like the event-count worker.
  */
-// First: kafkajs must load with our read_committed filter (see the module).
-import '../../../src/streams/kafkajs-read-committed.ts';
+// First: kafkajs must load with our fixes to it (see the module).
+import '../../../src/streams/kafkajs-fixes.ts';
 import { SAMPLING_COMMIT_INTERVAL_MS } from '../../../src/config/config.ts';
 import { MetricsRegistry } from '../../../src/metrics/registry.ts';
 import { samplingMetrics } from '../../../src/sampling/assembly/metrics.ts';

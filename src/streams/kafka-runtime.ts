@@ -10,7 +10,8 @@ import { commitAtLeastOnce, commitExactlyOnce, fencePreviousOwner, type OffsetsT
 import { streamsMetrics, type StreamsMetrics } from './metrics.ts';
 import { StreamTask, type RestorePlan } from './task.ts';
 import type { TopicAdmin } from './topic-admin.ts';
-import { copartitionedCount, type Topology } from './topology.ts';
+import type { Topology } from './topology.ts';
+import { committedOffsets, logStartOffset, sourcePartitionCount } from './group-admin.ts';
 import { ReadPositions, type FetchedBatch } from './read-positions.ts';
 import { Serial } from './serial.ts';
 import { changelogTopic } from '../state/store.ts';
@@ -101,7 +102,7 @@ export class KafkaRuntime {
     assertKafkajsFixed();
     const { kafka, topology, applicationId } = this.opts;
     const internal = new Set(topology.internalTopics());
-    const partitions = await this.sourcePartitions(topology.sourceTopics().filter((t) => !internal.has(t)));
+    const partitions = await sourcePartitionCount(kafka, applicationId, topology.sourceTopics().filter((t) => !internal.has(t)));
     this.taskCount = partitions;
     await this.opts.topicAdmin.ensureTopics([
       ...topology.stores().filter((s) => s.changelog !== false).map((s) => ({ topic: changelogTopic(applicationId, s.name), partitions, compacted: true })),
@@ -235,7 +236,7 @@ export class KafkaRuntime {
     const next = slot.reads.gapAt(batch);
     if (next === undefined) return true;
     const fetched = BigInt(batch.fetchedOffset as string);
-    const logStart = await this.logStart(batch.topic, batch.partition);
+    const logStart = await logStartOffset(this.opts.kafka, batch.topic, batch.partition);
     if (fetched <= logStart) {
       slot.reads.moveTo(batch.topic, fetched);
       return true;
@@ -246,18 +247,6 @@ export class KafkaRuntime {
     this.logger.warn('batch fetched past where the task reads dropped: reading again from there', { topic: batch.topic, partition: batch.partition, fetchedOffset: batch.fetchedOffset, from: back.toString() });
     this.rewind([{ topic: batch.topic, partition: batch.partition, offset: back.toString() }]);
     return false;
-  }
-
-  private async logStart(topic: string, partition: number): Promise<bigint> {
-    const admin = this.opts.kafka.admin();
-    await admin.connect();
-    try {
-      const p = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
-      if (!p) throw new Error(`topic ${topic} has no partition ${partition}`);
-      return BigInt(p.low);
-    } finally {
-      await admin.disconnect();
-    }
   }
 
   private async onTick(): Promise<void> {
@@ -296,20 +285,6 @@ export class KafkaRuntime {
     } catch (err) {
       // The consumer is rejoining (kafkajs restarts it): it starts from the committed offsets anyway.
       this.logger.warn('cannot seek while the consumer restarts', {}, err);
-    }
-  }
-
-  /** The group's committed offset of every source partition ('-1' where none). */
-  private async committedOffsets(): Promise<OffsetsToCommit> {
-    const admin = this.opts.kafka.admin();
-    await admin.connect();
-    try {
-      const topics = this.opts.topology.sourceTopics();
-      return (await admin.fetchOffsets({ groupId: this.opts.applicationId, topics })).flatMap(({ topic, partitions }) =>
-        partitions.map(({ partition, offset }) => ({ topic, partition, offset })),
-      );
-    } finally {
-      await admin.disconnect();
     }
   }
 
@@ -386,7 +361,7 @@ export class KafkaRuntime {
     // After every new producer fenced its partition's previous owner: that owner's last
     // transaction has completed (markers written), so the committed offsets and the
     // changelogs' last stable offsets agree and nothing can commit past them.
-    const committed = (await this.committedOffsets()).filter((o) => want.has(o.partition));
+    const committed = (await committedOffsets(this.opts.kafka, this.opts.applicationId, this.opts.topology.sourceTopics())).filter((o) => want.has(o.partition));
     this.rewind(committed);
     for (const slot of opened) {
       // No commit yet: from the log start (a batch from further on is checked against it).
@@ -468,19 +443,6 @@ export class KafkaRuntime {
     slot.task.rollback();
     await slot.task.close();
     await slot.producer?.disconnect();
-  }
-
-  /** Partition count shared by the external source topics (tasks = partitions). */
-  private async sourcePartitions(topics: readonly string[]): Promise<number> {
-    const admin = this.opts.kafka.admin();
-    await admin.connect();
-    try {
-      const counts = new Map<string, number>();
-      for (const topic of topics) counts.set(topic, (await admin.fetchTopicOffsets(topic)).length);
-      return copartitionedCount(this.opts.applicationId, counts);
-    } finally {
-      await admin.disconnect();
-    }
   }
 
   private fail(err: unknown): void {

@@ -1,0 +1,263 @@
+/**
+ * The `trace_blobs` record format (migration 014): one kept-trace record with what its spans
+ * share written once. The trace id and the decision head it; each distinct resource and
+ * scope is written once and referred to by index; every string goes through a per-record
+ * table (an attribute key or operation name repeated across spans costs an index); span ids
+ * are raw bytes; a parent in the same record is its index; times are offsets from the
+ * record's earliest start. Every OTLP field round-trips. `T` and a version byte frame it,
+ * which tells it from the Confluent-framed Avro value (magic byte 0) rows before 014 hold.
+ */
+import type { SampledTrace } from '../model/sampled-trace.ts';
+import type { AnyValue, Attributes, InstrumentationScope, KeyValue, Resource, Span, SpanEvent, SpanLink } from '../model/span.ts';
+import { MAX_VALUE_DEPTH } from '../model/invariants.ts';
+import { RecordReader, RecordWriter } from './record-buffer.ts';
+import { SerdeError } from './errors.ts';
+
+const MAGIC = 0x54;
+const VERSION = 1;
+
+/** True when `bytes` is a record in this format (older rows hold the sampled-spans value). */
+export function isTraceRecord(bytes: Buffer): boolean {
+  return bytes.length >= 2 && bytes[0] === MAGIC;
+}
+
+/** A kept-trace record in the `trace_blobs` format. */
+export function encodeTraceRecord(trace: SampledTrace): Buffer {
+  const w = new RecordWriter();
+  w.byte(MAGIC);
+  w.byte(VERSION);
+  w.str(trace.traceId);
+  const d = trace.decision;
+  w.str(d.policy);
+  w.double(d.sampleRate);
+  w.str(d.reason);
+  w.byte(d.late ? 1 : 0);
+  w.long(BigInt(d.decidedAtMs));
+  let base = trace.spans[0]?.startTimeUnixNano ?? 0n;
+  for (const s of trace.spans) if (s.startTimeUnixNano < base) base = s.startTimeUnixNano;
+  w.long(base);
+  const resources = new Index<Resource>();
+  const scopes = new Index<InstrumentationScope>();
+  const position = new Map<string, number>();
+  trace.spans.forEach((s, i) => position.set(s.spanId, i + 1));
+  const refs = trace.spans.map((s) => [resources.of(s.resource, resourceKey(s.resource)), scopes.of(s.scope, scopeKey(s.scope))] as const);
+  w.uint(resources.list.length);
+  for (const r of resources.list) {
+    attrs(w, r.attributes);
+    w.uint(r.droppedAttributesCount);
+    w.str(r.schemaUrl);
+  }
+  w.uint(scopes.list.length);
+  for (const s of scopes.list) {
+    w.str(s.name);
+    w.str(s.version);
+    attrs(w, s.attributes);
+    w.uint(s.droppedAttributesCount);
+    w.str(s.schemaUrl);
+  }
+  // Per-span fields that differ in every trace first, each in a run of its own, so what
+  // repeats across traces (names, kinds, attributes) follows as runs zstd finds again.
+  w.uint(trace.spans.length);
+  for (const s of trace.spans) {
+    w.str(s.traceId === trace.traceId ? '' : s.traceId);
+    id(w, s.spanId);
+  }
+  for (const s of trace.spans) {
+    const parent = s.parentSpanId === '' ? 0 : (position.get(s.parentSpanId) ?? 0);
+    w.uint(parent);
+    if (parent === 0) id(w, s.parentSpanId);
+  }
+  for (const s of trace.spans) w.long(s.startTimeUnixNano - base);
+  for (const s of trace.spans) w.long(s.endTimeUnixNano - s.startTimeUnixNano);
+  trace.spans.forEach((s, i) => {
+    w.str(s.traceState);
+    w.uint(s.flags);
+    w.str(s.name);
+    w.uint(s.kind);
+    w.uint(s.status.code);
+    w.str(s.status.message);
+    attrs(w, s.attributes);
+    w.uint(s.droppedAttributesCount);
+    w.uint(s.events.length);
+    for (const e of s.events) {
+      w.long(e.timeUnixNano - s.startTimeUnixNano);
+      w.str(e.name);
+      attrs(w, e.attributes);
+      w.uint(e.droppedAttributesCount);
+    }
+    w.uint(s.droppedEventsCount);
+    w.uint(s.links.length);
+    for (const l of s.links) {
+      w.str(l.traceId);
+      id(w, l.spanId);
+      w.str(l.traceState);
+      w.uint(l.flags);
+      attrs(w, l.attributes);
+      w.uint(l.droppedAttributesCount);
+    }
+    w.uint(s.droppedLinksCount);
+    const [resource, scope] = refs[i] as readonly [number, number];
+    w.uint(resource);
+    w.uint(scope);
+  });
+  return Buffer.from(w.bytes());
+}
+
+/** The inverse of encodeTraceRecord. */
+export function decodeTraceRecord(bytes: Buffer): SampledTrace {
+  if (!isTraceRecord(bytes) || bytes[1] !== VERSION) throw new SerdeError('RECORD_FORMAT', `trace_blobs record: unknown format ${bytes[0]}/${bytes[1]} (expected ${MAGIC}/${VERSION})`);
+  const r = new RecordReader(bytes, 2);
+  const traceId = r.str();
+  const decision = { policy: r.str(), sampleRate: r.double(), reason: r.str(), late: r.byte() === 1, decidedAtMs: Number(r.long()) };
+  const base = r.long();
+  const resources: Resource[] = Array.from({ length: r.uint() }, () => ({ attributes: readAttrs(r, 1), droppedAttributesCount: r.uint(), schemaUrl: r.str() }));
+  const scopes: InstrumentationScope[] = Array.from({ length: r.uint() }, () => ({ name: r.str(), version: r.str(), attributes: readAttrs(r, 1), droppedAttributesCount: r.uint(), schemaUrl: r.str() }));
+  const n = r.uint();
+  const ids = Array.from({ length: n }, () => [r.str(), readId(r)] as const);
+  const parents = Array.from({ length: n }, () => {
+    const p = r.uint();
+    return p === 0 ? readId(r) : p;
+  });
+  const starts = Array.from({ length: n }, () => base + r.long());
+  const ends = starts.map((start) => start + r.long());
+  const spans: Mutable<Span>[] = [];
+  for (let i = 0; i < n; i++) {
+    const [ownTrace, spanId] = ids[i] as readonly [string, string];
+    const parent = parents[i] as string | number;
+    const start = starts[i] as bigint;
+    const end = ends[i] as bigint;
+    const traceState = r.str();
+    const flags = r.uint();
+    const name = r.str();
+    const kind = r.uint() as Span['kind'];
+    const status = { code: r.uint() as Span['status']['code'], message: r.str() };
+    const attributes = readAttrs(r, 1);
+    const droppedAttributesCount = r.uint();
+    const events: SpanEvent[] = Array.from({ length: r.uint() }, () => ({ timeUnixNano: start + r.long(), name: r.str(), attributes: readAttrs(r, 1), droppedAttributesCount: r.uint() }));
+    const droppedEventsCount = r.uint();
+    const links: SpanLink[] = Array.from({ length: r.uint() }, () => ({ traceId: r.str(), spanId: readId(r), traceState: r.str(), flags: r.uint(), attributes: readAttrs(r, 1), droppedAttributesCount: r.uint() }));
+    const droppedLinksCount = r.uint();
+    const resource = resources[r.uint()];
+    const scope = scopes[r.uint()];
+    if (resource === undefined || scope === undefined) throw new SerdeError('RECORD_FORMAT', `trace_blobs record of ${traceId}: span ${i} names a resource or scope it lacks`);
+    spans.push({
+      traceId: ownTrace === '' ? traceId : ownTrace, spanId, parentSpanId: typeof parent === 'string' ? parent : '', traceState, flags, name, kind, startTimeUnixNano: start, endTimeUnixNano: end, status,
+      attributes, droppedAttributesCount, events, droppedEventsCount, links, droppedLinksCount, resource, scope,
+    });
+  }
+  if (!r.done()) throw new SerdeError('RECORD_FORMAT', `trace_blobs record of ${traceId}: bytes left after ${n} spans`);
+  parents.forEach((p, i) => {
+    if (typeof p === 'string') return;
+    const parent = spans[p - 1];
+    if (parent === undefined) throw new SerdeError('RECORD_FORMAT', `trace_blobs record of ${traceId}: span ${i} names parent ${p - 1} of ${n}`);
+    (spans[i] as Mutable<Span>).parentSpanId = parent.spanId;
+  });
+  return { traceId, spans, decision };
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Distinct values in first-seen order, by a key that identifies equal ones. */
+class Index<T> {
+  readonly list: T[] = [];
+  readonly #byKey = new Map<string, number>();
+  of(value: T, key: string): number {
+    let i = this.#byKey.get(key);
+    if (i === undefined) {
+      i = this.list.length;
+      this.list.push(value);
+      this.#byKey.set(key, i);
+    }
+    return i;
+  }
+}
+
+const HEX16 = /^[0-9a-f]{16}$/;
+const HEX32 = /^[0-9a-f]{32}$/;
+
+/** Canonical 8- or 16-byte ids as bytes, anything else ('' included) as a string. */
+function id(w: RecordWriter, s: string): void {
+  const n = s.length === 16 && HEX16.test(s) ? 8 : s.length === 32 && HEX32.test(s) ? 16 : 0;
+  w.byte(n);
+  if (n === 0) w.str(s);
+  else w.hex(s);
+}
+
+function readId(r: RecordReader): string {
+  const n = r.byte();
+  return n === 0 ? r.str() : r.hex(n);
+}
+
+const VALUE = { empty: 0, string: 1, false: 2, true: 3, int: 4, double: 5, bytes: 6, array: 7, kvlist: 8 } as const;
+
+function attrs(w: RecordWriter, list: Attributes): void {
+  w.uint(list.length);
+  for (const kv of list) {
+    w.str(kv.key);
+    value(w, kv.value);
+  }
+}
+
+function value(w: RecordWriter, v: AnyValue): void {
+  switch (v.type) {
+    case 'string': w.byte(VALUE.string); return w.str(v.value);
+    case 'bool': return w.byte(v.value ? VALUE.true : VALUE.false);
+    case 'int': w.byte(VALUE.int); return w.long(v.value);
+    case 'double': w.byte(VALUE.double); return w.double(v.value);
+    case 'bytes': w.byte(VALUE.bytes); return w.raw(v.value);
+    case 'array': w.byte(VALUE.array); w.uint(v.values.length); for (const x of v.values) value(w, x); return;
+    case 'kvlist': w.byte(VALUE.kvlist); return attrs(w, v.values);
+    case 'empty': return w.byte(VALUE.empty);
+  }
+}
+
+function readAttrs(r: RecordReader, depth: number): KeyValue[] {
+  return Array.from({ length: r.uint() }, () => ({ key: r.str(), value: readValue(r, depth) }));
+}
+
+function readValue(r: RecordReader, depth: number): AnyValue {
+  if (depth > MAX_VALUE_DEPTH) throw new SerdeError('RECORD_FORMAT', `trace_blobs record: value nested deeper than ${MAX_VALUE_DEPTH}`);
+  const tag = r.byte();
+  switch (tag) {
+    case VALUE.empty: return { type: 'empty' };
+    case VALUE.string: return { type: 'string', value: r.str() };
+    case VALUE.false: return { type: 'bool', value: false };
+    case VALUE.true: return { type: 'bool', value: true };
+    case VALUE.int: return { type: 'int', value: r.long() };
+    case VALUE.double: return { type: 'double', value: r.double() };
+    case VALUE.bytes: return { type: 'bytes', value: r.raw() };
+    case VALUE.array: return { type: 'array', values: Array.from({ length: r.uint() }, () => readValue(r, depth + 1)) };
+    case VALUE.kvlist: return { type: 'kvlist', values: readAttrs(r, depth + 1) };
+  }
+  throw new SerdeError('RECORD_FORMAT', `trace_blobs record: unknown value tag ${tag}`);
+}
+
+function resourceKey(r: Resource): string {
+  return `${r.droppedAttributesCount}|${part(r.schemaUrl)}${attrsKey(r.attributes)}`;
+}
+
+function scopeKey(s: InstrumentationScope): string {
+  return `${s.droppedAttributesCount}|${part(s.name)}${part(s.version)}${part(s.schemaUrl)}${attrsKey(s.attributes)}`;
+}
+
+/** Length-prefixed, so no two different values give the same key. */
+const part = (s: string): string => `${s.length}:${s}`;
+
+function attrsKey(list: Attributes): string {
+  let k = `${list.length}[`;
+  for (const kv of list) k += part(kv.key) + valueKey(kv.value);
+  return k;
+}
+
+function valueKey(v: AnyValue): string {
+  switch (v.type) {
+    case 'string': return `s${part(v.value)}`;
+    case 'bool': return v.value ? 't' : 'f';
+    case 'int': return `i${v.value};`;
+    case 'double': return `d${Object.is(v.value, -0) ? '-0' : String(v.value)};`;
+    case 'bytes': return `b${part(Buffer.from(v.value.buffer, v.value.byteOffset, v.value.byteLength).toString('hex'))}`;
+    case 'array': return `a${v.values.length}[${v.values.map(valueKey).join('')}`;
+    case 'kvlist': return `k${attrsKey(v.values)}`;
+    case 'empty': return 'e';
+  }
+}

@@ -66,6 +66,25 @@ export class RecordWriter {
 
   /** Length and UTF-8 bytes. */
   str(s: string): void {
+    if (s.length < 128) {
+      // Short ASCII (most keys and values) byte by byte: cheaper than a call into Buffer.write.
+      this.#room(1 + s.length);
+      const buf = this.#buf;
+      let p = this.#pos + 1;
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) {
+          p = -1;
+          break;
+        }
+        buf[p++] = c;
+      }
+      if (p >= 0) {
+        buf[this.#pos] = s.length;
+        this.#pos = p;
+        return;
+      }
+    }
     if (s.length < 43) {
       // At most 3 bytes a UTF-16 unit: the length fits one byte.
       this.#room(1 + s.length * 3);

@@ -100,7 +100,7 @@ export function encodeTraceRecord(trace: SampledTrace): Buffer {
     w.uint(resource);
     w.uint(scope);
   });
-  return Buffer.from(w.bytes());
+  return w.bytes();
 }
 
 /** The inverse of encodeTraceRecord. */

@@ -32,7 +32,7 @@ export function encodeTraceRecord(trace: SampledTrace): Buffer {
   w.double(d.sampleRate);
   w.str(d.reason);
   w.byte(d.late ? 1 : 0);
-  w.long(BigInt(d.decidedAtMs));
+  w.double(d.decidedAtMs);
   let base = trace.spans[0]?.startTimeUnixNano ?? 0n;
   for (const s of trace.spans) if (s.startTimeUnixNano < base) base = s.startTimeUnixNano;
   w.long(base);
@@ -108,7 +108,7 @@ export function decodeTraceRecord(bytes: Buffer): SampledTrace {
   if (!isTraceRecord(bytes) || bytes[1] !== VERSION) throw new SerdeError('RECORD_FORMAT', `trace_blobs record: unknown format ${bytes[0]}/${bytes[1]} (expected ${MAGIC}/${VERSION})`);
   const r = new RecordReader(bytes, 2);
   const traceId = r.str();
-  const decision = { policy: r.str(), sampleRate: r.double(), reason: r.str(), late: r.byte() === 1, decidedAtMs: Number(r.long()) };
+  const decision = { policy: r.str(), sampleRate: r.double(), reason: r.str(), late: r.byte() === 1, decidedAtMs: r.double() };
   const base = r.long();
   const resources: Resource[] = Array.from({ length: r.uint() }, () => ({ attributes: readAttrs(r, 1), droppedAttributesCount: r.uint(), schemaUrl: r.str() }));
   const scopes: InstrumentationScope[] = Array.from({ length: r.uint() }, () => ({ name: r.str(), version: r.str(), attributes: readAttrs(r, 1), droppedAttributesCount: r.uint(), schemaUrl: r.str() }));

@@ -55,8 +55,8 @@ describe('trace_blobs record format', () => {
     expect(Object.is((back.spans[1]?.attributes.find((a) => a.key === 'double.negzero')?.value as { value: number }).value, -0)).toBe(true);
   });
 
-  it('keeps a trace without spans and a late record', () => {
-    const late = { ...trace([]), decision: { ...decision, late: true } };
+  it('keeps a trace without spans and a late record, whatever number its decision time is', () => {
+    const late = { ...trace([]), decision: { ...decision, late: true, decidedAtMs: 1.5 } };
     expect(decodeTraceRecord(encodeTraceRecord(late))).toEqual(late);
   });
 

@@ -36,11 +36,11 @@ export function encodeTraceRecord(trace: SampledTrace): Buffer {
   let base = trace.spans[0]?.startTimeUnixNano ?? 0n;
   for (const s of trace.spans) if (s.startTimeUnixNano < base) base = s.startTimeUnixNano;
   w.long(base);
-  const resources = new Index<Resource>();
-  const scopes = new Index<InstrumentationScope>();
+  const resources = new Index<Resource>(sameResource);
+  const scopes = new Index<InstrumentationScope>(sameScope);
   const position = new Map<string, number>();
   trace.spans.forEach((s, i) => position.set(s.spanId, i + 1));
-  const refs = trace.spans.map((s) => [resources.of(s.resource, resourceKey(s.resource)), scopes.of(s.scope, scopeKey(s.scope))] as const);
+  const refs = trace.spans.map((s) => [resources.of(s.resource), scopes.of(s.scope)] as const);
   w.uint(resources.list.length);
   for (const r of resources.list) {
     attrs(w, r.attributes);
@@ -157,18 +157,20 @@ export function decodeTraceRecord(bytes: Buffer): SampledTrace {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** Distinct values in first-seen order, by a key that identifies equal ones. */
+/**
+ * Distinct values in first-seen order. A record holds a few resources and scopes, so a
+ * linear search with a comparison that allocates nothing beats building a key per span.
+ */
 class Index<T> {
   readonly list: T[] = [];
-  readonly #byKey = new Map<string, number>();
-  of(value: T, key: string): number {
-    let i = this.#byKey.get(key);
-    if (i === undefined) {
-      i = this.list.length;
-      this.list.push(value);
-      this.#byKey.set(key, i);
+  constructor(private readonly same: (a: T, b: T) => boolean) {}
+  of(value: T): number {
+    for (let i = 0; i < this.list.length; i++) {
+      const v = this.list[i] as T;
+      if (v === value || this.same(v, value)) return i;
     }
-    return i;
+    this.list.push(value);
+    return this.list.length - 1;
   }
 }
 
@@ -232,32 +234,31 @@ function readValue(r: RecordReader, depth: number): AnyValue {
   throw new SerdeError('RECORD_FORMAT', `trace_blobs record: unknown value tag ${tag}`);
 }
 
-function resourceKey(r: Resource): string {
-  return `${r.droppedAttributesCount}|${part(r.schemaUrl)}${attrsKey(r.attributes)}`;
+function sameResource(a: Resource, b: Resource): boolean {
+  return a.droppedAttributesCount === b.droppedAttributesCount && a.schemaUrl === b.schemaUrl && sameAttrs(a.attributes, b.attributes);
 }
 
-function scopeKey(s: InstrumentationScope): string {
-  return `${s.droppedAttributesCount}|${part(s.name)}${part(s.version)}${part(s.schemaUrl)}${attrsKey(s.attributes)}`;
+function sameScope(a: InstrumentationScope, b: InstrumentationScope): boolean {
+  return a.name === b.name && a.version === b.version && a.droppedAttributesCount === b.droppedAttributesCount && a.schemaUrl === b.schemaUrl && sameAttrs(a.attributes, b.attributes);
 }
 
-/** Length-prefixed, so no two different values give the same key. */
-const part = (s: string): string => `${s.length}:${s}`;
-
-function attrsKey(list: Attributes): string {
-  let k = `${list.length}[`;
-  for (const kv of list) k += part(kv.key) + valueKey(kv.value);
-  return k;
+function sameAttrs(a: Attributes, b: Attributes): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as KeyValue;
+    const y = b[i] as KeyValue;
+    if (x.key !== y.key || !sameValue(x.value, y.value)) return false;
+  }
+  return true;
 }
 
-function valueKey(v: AnyValue): string {
-  switch (v.type) {
-    case 'string': return `s${part(v.value)}`;
-    case 'bool': return v.value ? 't' : 'f';
-    case 'int': return `i${v.value};`;
-    case 'double': return `d${Object.is(v.value, -0) ? '-0' : String(v.value)};`;
-    case 'bytes': return `b${part(Buffer.from(v.value.buffer, v.value.byteOffset, v.value.byteLength).toString('hex'))}`;
-    case 'array': return `a${v.values.length}[${v.values.map(valueKey).join('')}`;
-    case 'kvlist': return `k${attrsKey(v.values)}`;
-    case 'empty': return 'e';
+/** Equal as written: -0 and 0 differ, NaN equals NaN (Object.is), bytes compare by content. */
+function sameValue(a: AnyValue, b: AnyValue): boolean {
+  switch (a.type) {
+    case 'string': case 'bool': case 'int': case 'double': return a.type === b.type && Object.is(a.value, b.value);
+    case 'bytes': return b.type === 'bytes' && Buffer.compare(a.value, b.value) === 0;
+    case 'array': return b.type === 'array' && a.values.length === b.values.length && a.values.every((v, i) => sameValue(v, b.values[i] as AnyValue));
+    case 'kvlist': return b.type === 'kvlist' && sameAttrs(a.values, b.values);
+    case 'empty': return b.type === 'empty';
   }
 }

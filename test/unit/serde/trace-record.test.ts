@@ -68,6 +68,16 @@ describe('trace_blobs record format', () => {
     expect(twenty.length).toBeLessThan(one.length * 20);
   });
 
+  it('tells resources apart by every value as written (-0 from 0, bytes by content) and keeps each span its own', () => {
+    const res = (x: number, bytes: number[]) => ({ attributes: [{ key: 'x', value: { type: 'double' as const, value: x } }, { key: 'b', value: { type: 'bytes' as const, value: new Uint8Array(bytes) } }], droppedAttributesCount: 0, schemaUrl: '' });
+    const spans = [res(0, [1]), res(-0, [1]), res(0, [1]), res(0, [2]), res(Number.NaN, [1]), res(Number.NaN, [1])].map((resource, i) => ({ ...makeSpan({ spanId: hexId(i + 1, 16) }), resource }));
+    const record = encodeTraceRecord(trace(spans));
+    const back = decodeTraceRecord(record);
+    expect(back).toEqual(trace(spans));
+    expect(back.spans.map((s) => Object.is((s.resource.attributes[0]?.value as { value: number }).value, -0))).toEqual([false, true, false, false, false, false]);
+    expect(new Set(back.spans.map((s) => s.resource)).size).toBe(4);
+  });
+
   it('refuses bytes it cannot read with a RECORD_FORMAT error', () => {
     const record = encodeTraceRecord(trace([richSpan(1_700_000_000_000_000_000n)]));
     const bad = (b: Buffer) => {

@@ -26,8 +26,6 @@ import { loadQuery, QUERY_NAMES } from '../src/clickhouse/queries.ts';
 import { edgeToRow, metricsToRow } from '../src/clickhouse/rows.ts';
 import { spanRows } from '../src/sink/sink-routes.ts';
 import { traceBlobRows } from '../src/sink/trace-blobs.ts';
-import { sampledTraceSerde } from '../src/serde/avro-serde.ts';
-import { InProcessRegistry } from '../src/serde/registry.ts';
 import { ClickHouseWriter, columnList, positional } from '../src/sink/writer.ts';
 import { generateWorkload } from '../src/workload/generator.ts';
 import { OTEL_DDL, OTEL_QUERIES, otelRow } from './_otel-traces.ts';
@@ -123,7 +121,6 @@ export default async function clickhouse(args: string[]): Promise<void> {
     await client.command({ query: 'CREATE TABLE spans_raw AS spans' });
     for (const ddl of OTEL_DDL) await client.command({ query: ddl });
     const writer = new ClickHouseWriter({ client });
-    const recordSerde = await sampledTraceSerde(InProcessRegistry.fromDir());
     const startMs = Date.now() - 3_600_000; // inside the queries' "last hour(s)" windows
     const edges = new Map<string, DependencyEdge>();
     const metrics = new Map<string, SpanMetrics>();
@@ -136,12 +133,10 @@ export default async function clickhouse(args: string[]): Promise<void> {
     let sample: Span | undefined;
     const flush = async () => {
       const sinkBefore = time.sink;
-      // The record bytes the sink stores in trace_blobs arrive from sampled-spans as they are: not timed.
-      const records = batch.map((trace) => ({ trace, bytes: recordSerde.serialize(trace) }));
       let t = performance.now();
       const rows = spanRows(batch);
       await writer.insert('spans', rows, `bench:${done}`);
-      await writer.insert('trace_blobs', traceBlobRows(records), `bench:${done}|trace_blobs`);
+      await writer.insert('trace_blobs', traceBlobRows(batch), `bench:${done}|trace_blobs`);
       time.sink += performance.now() - t;
       t = performance.now();
       if (flushes++ % RAW_EVERY === 0) {

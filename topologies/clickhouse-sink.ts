@@ -11,7 +11,6 @@
 import type { MetricsRegistry } from '../src/metrics/registry.ts';
 import { sinkMetrics } from '../src/sink/sink-metrics.ts';
 import { DEFAULT_TOPICS, type SinkTopics } from '../src/model/topics.ts';
-import { keepRecordBytes } from '../src/sink/trace-blobs.ts';
 import { clickHouseSink, type ClickHouseSinkOptions } from '../src/sink/sink-processor.ts';
 import type { PipelineSerdes } from '../src/serde/pipeline-serdes.ts';
 import { stringSerde } from '../src/serde/serde.ts';
@@ -44,7 +43,7 @@ export function build(config: ClickHouseSinkConfig): Topology {
   const logger = sink.logger ?? createLogger(applicationId === undefined ? 'sink' : `sink.${applicationId}`);
   const options: ClickHouseSinkOptions = { ...sink, logger, metrics: sinkMetrics(registry), topics: pick(topics) };
   const topology = new Topology()
-    .addSource(SAMPLED_SOURCE, topics.sampledSpans, stringSerde, keepRecordBytes(serdes.sampledTrace), dlq)
+    .addSource(SAMPLED_SOURCE, topics.sampledSpans, stringSerde, serdes.sampledTrace, dlq)
     .addSource(EDGES_SOURCE, topics.dependencyEdges, stringSerde, serdes.dependencyEdge, dlq)
     .addSource(METRICS_SOURCE, topics.spanMetrics, stringSerde, serdes.spanMetrics, dlq);
   const sources = [SAMPLED_SOURCE, EDGES_SOURCE, METRICS_SOURCE];

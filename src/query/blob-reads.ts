@@ -3,9 +3,10 @@ import type { Span } from '../model/span.ts';
 import { InProcessRegistry } from '../serde/registry.ts';
 import { sampledTraceSerde } from '../serde/avro-serde.ts';
 import { loadQuery } from '../clickhouse/queries.ts';
+import { decodeTraceRecord, isTraceRecord } from '../serde/trace-record.ts';
 import type { QueryClient, StoredSpan } from './reader.ts';
 
-/** Decodes a `sampled-spans` record value (Confluent-framed Avro SampledTrace). */
+/** Decodes a `sampled-spans` record value (Confluent-framed Avro SampledTrace): rows written before migration 014. */
 export type RecordDecoder = (bytes: Buffer) => Promise<SampledTrace>;
 
 /** The in-process registry's decoder: schema ids are derived from the schemas in `schemas/`. */
@@ -28,7 +29,8 @@ interface BlobRow {
 /**
  * Trace reads from `trace_blobs` (migration 009): one primary-key lookup returns each
  * trace's records (the spans at its decision, then each batch of late spans), decoded
- * and merged here. Traces it does not hold (written before the table existed, or by a
+ * and merged here: the record format of src/serde/trace-record.ts (014), or for older
+ * rows the sampled-spans value, through `decode`. Traces it does not hold (written before the table existed, or by a
  * writer that kept no record bytes) are left to the caller's `spans` read.
  */
 export class TraceBlobReader {
@@ -45,7 +47,8 @@ export class TraceBlobReader {
     const records = new Map<string, SampledTrace[]>();
     for (const row of await rs.json<BlobRow>()) {
       const list = records.get(row.trace_id) ?? [];
-      list.push(await this.decode(Buffer.from(row.record, 'base64')));
+      const bytes = Buffer.from(row.record, 'base64');
+      list.push(isTraceRecord(bytes) ? decodeTraceRecord(bytes) : await this.decode(bytes));
       records.set(row.trace_id, list);
     }
     const out = new Map<string, StoredSpan[]>();

@@ -5,7 +5,7 @@ export class SerdeError extends TailstreamError {
   readonly retriable = false;
 
   constructor(
-    readonly code: 'SCHEMA_NOT_FOUND' | 'SCHEMA_INVALID' | 'NOT_CONFLUENT_FRAMED',
+    readonly code: 'SCHEMA_NOT_FOUND' | 'SCHEMA_INVALID' | 'NOT_CONFLUENT_FRAMED' | 'RECORD_FORMAT',
     message: string,
   ) {
     super(message);

@@ -4,7 +4,7 @@ import type { SampledTrace } from '../model/sampled-trace.ts';
 import { StatusCode } from '../model/span.ts';
 import type { SinkTopics } from '../model/topics.ts';
 import { edgeToRow, metricsToRow, samplingStatsToRow, spanToRow, type SpanRow } from '../clickhouse/rows.ts';
-import { isRawSampledTrace, TRACE_BLOBS_TABLE, traceBlobRows, type RawSampledTrace } from './trace-blobs.ts';
+import { TRACE_BLOBS_TABLE, traceBlobRows } from './trace-blobs.ts';
 
 /** The sink's input topics (co-partitioned: one task per partition reads all three). */
 export type { SinkTopics } from '../model/topics.ts';
@@ -26,16 +26,16 @@ export interface SinkRoute {
 /**
  * The routes. `traces` and `trace_id_ts` are materialized views over `spans`, and
  * the edge / metrics rollups over their minute tables; `trace_blobs` is written from the
- * spans batch (records read with their bytes, see keepRecordBytes).
+ * spans batch, one row per record.
  */
 export function sinkRoutes(topics: SinkTopics): SinkRoute[] {
   return [
     {
       table: 'spans',
       topic: topics.sampledSpans,
-      accept: (v) => ({ items: [v], rows: traceOf(v).spans.length }),
-      rows: (items) => spanRows(items.map(traceOf)),
-      companions: [{ table: TRACE_BLOBS_TABLE, rows: (items) => traceBlobRows(items.filter(isRawSampledTrace)) }],
+      accept: (v) => ({ items: [v], rows: (v as SampledTrace).spans.length }),
+      rows: (items) => spanRows(items as SampledTrace[]),
+      companions: [{ table: TRACE_BLOBS_TABLE, rows: (items) => traceBlobRows(items as SampledTrace[]) }],
     },
     {
       table: 'dependency_edges',
@@ -61,13 +61,6 @@ export function sinkRoutes(topics: SinkTopics): SinkRoute[] {
         ]),
   ];
 }
-
-/** A sampled-spans value: read with its bytes by the sink topology, or a bare trace (tests, benches). */
-function traceOf(v: unknown): SampledTrace {
-  return isRawSampledTrace(v) ? v.trace : (v as SampledTrace);
-}
-
-export type { RawSampledTrace };
 
 /**
  * Span rows of a batch of kept-trace records. `trace_error` (which selects the 30-day

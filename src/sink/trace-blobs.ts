@@ -1,33 +1,10 @@
 import type { SampledTrace } from '../model/sampled-trace.ts';
 import { StatusCode } from '../model/span.ts';
-import type { Serde } from '../serde/serde.ts';
+import { encodeTraceRecord } from '../serde/trace-record.ts';
 import { nsToDateTime64 } from '../clickhouse/time.ts';
 
-/** The per-trace table (migration 009): each kept-trace record's bytes, ordered by trace id. */
+/** The per-trace table (migrations 009, 014): each kept-trace record, ordered by trace id. */
 export const TRACE_BLOBS_TABLE = 'trace_blobs';
-
-/** A `sampled-spans` record as the sink reads it: the decoded trace and the bytes it came in. */
-export interface RawSampledTrace {
-  readonly trace: SampledTrace;
-  /** The record value as produced (Confluent-framed Avro SampledTrace). */
-  readonly bytes: Buffer;
-}
-
-export function isRawSampledTrace(v: unknown): v is RawSampledTrace {
-  return typeof v === 'object' && v !== null && 'trace' in v && 'bytes' in v && Buffer.isBuffer((v as RawSampledTrace).bytes);
-}
-
-/**
- * The sink's source serde for sampled-spans: decodes as `inner` and keeps a copy of the
- * bytes, so `trace_blobs` stores the record as produced without encoding it again (the
- * copy, because a broker may reuse the buffer it read into).
- */
-export function keepRecordBytes(inner: Serde<SampledTrace>): Serde<RawSampledTrace> {
-  return {
-    serialize: (r) => r.bytes,
-    deserialize: (b) => ({ trace: inner.deserialize(b), bytes: Buffer.from(b) }),
-  };
-}
 
 export interface TraceBlobRow {
   trace_id: string;
@@ -40,14 +17,16 @@ export interface TraceBlobRow {
 }
 
 /**
- * One `trace_blobs` row per record. `trace_error` (the retention class) as in spanRows:
- * true when the trace has an ERROR span anywhere in this batch.
+ * One `trace_blobs` row per record, in the record format of src/serde/trace-record.ts
+ * (migration 014; rows before it hold the sampled-spans value as produced). `trace_error`
+ * (the retention class) as in spanRows: true when the trace has an ERROR span anywhere in
+ * this batch.
  */
-export function traceBlobRows(records: readonly RawSampledTrace[]): TraceBlobRow[] {
+export function traceBlobRows(records: readonly SampledTrace[]): TraceBlobRow[] {
   const errorTraces = new Set<string>();
-  for (const { trace } of records) if (trace.spans.some((s) => s.status.code === StatusCode.ERROR)) errorTraces.add(trace.traceId);
+  for (const trace of records) if (trace.spans.some((s) => s.status.code === StatusCode.ERROR)) errorTraces.add(trace.traceId);
   const out: TraceBlobRow[] = [];
-  for (const { trace, bytes } of records) {
+  for (const trace of records) {
     if (trace.spans.length === 0) continue;
     let start = trace.spans[0]?.startTimeUnixNano ?? 0n;
     let end = trace.spans[0]?.endTimeUnixNano ?? 0n;
@@ -57,7 +36,7 @@ export function traceBlobRows(records: readonly RawSampledTrace[]): TraceBlobRow
     }
     out.push({
       trace_id: trace.traceId, start_time: nsToDateTime64(start), end_time: nsToDateTime64(end), span_count: trace.spans.length,
-      late: trace.decision.late, trace_error: errorTraces.has(trace.traceId), record_base64: bytes.toString('base64'),
+      late: trace.decision.late, trace_error: errorTraces.has(trace.traceId), record_base64: encodeTraceRecord(trace).toString('base64'),
     });
   }
   return out;

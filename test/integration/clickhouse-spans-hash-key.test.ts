@@ -77,7 +77,7 @@ describe('migration 013: spans sorted by the content hash expression, not a stor
     for (const sql of statements.slice(0, statements.findIndex((q) => q.startsWith('EXCHANGE')) + 1)) await ch.client.command({ query: sql });
 
     const report = await migrate(ch.client, { database: db, spansTtlDays: 0, errorTtlDays: 0 });
-    expect(report.applied).toEqual([13]);
+    expect(report.applied.filter((v) => v <= 13)).toEqual([13]); // later migrations follow it
     const [count] = await ch.rows<{ n: string }>(`SELECT count() AS n FROM ${db}.spans`);
     expect(Number(count?.n)).toBe(3);
     expect(await ch.rows(`SELECT name FROM system.tables WHERE database = '${db}' AND name = 'spans_013'`)).toEqual([]);

@@ -10,6 +10,7 @@ import type { Type } from 'avsc';
 import { avroReader, spanBatchObjectsMapping, wireSchemaId, type AvroReader } from '../serde/avro-serde.ts';
 import { spanFromAvro } from '../serde/avro-span.ts';
 import { readArrivalSpan } from '../serde/span-arrival.ts';
+import { skeletonsFit } from '../serde/span-codec.ts';
 import type { Cursor } from '../serde/avro-cursor.ts';
 import { fullSpan, isSkeleton, readArrayItems, rememberEncoding } from '../serde/span-encodings.ts';
 import { InProcessRegistry, type AvroRegistry } from '../serde/registry.ts';
@@ -80,7 +81,7 @@ export class RawSpansDecoder {
     this.batchType = this.registry.readerType('SpanBatch');
     this.spanType = this.registry.readerType('Span');
     const limits = this.limits;
-    this.skeleton = opts.arrivalSkeletons ? (c) => readArrivalSpan(c, limits) : undefined;
+    this.skeleton = opts.arrivalSkeletons && skeletonsFit(this.spanType) ? (c) => readArrivalSpan(c, limits) : undefined;
   }
 
   /** A span this decoder gave, with all its fields (an arrival skeleton is decoded from its bytes). */

@@ -5,6 +5,7 @@
  */
 /** Buffer's own UTF-8 slice, as avsc reads strings: `toString`'s argument checks cost more than the copy. */
 const utf8Slice = (Buffer.prototype as { utf8Slice?: (this: Buffer, start: number, end: number) => string }).utf8Slice;
+const latin1Slice = (Buffer.prototype as { latin1Slice?: (this: Buffer, start: number, end: number) => string }).latin1Slice;
 
 export class Cursor {
   constructor(
@@ -77,6 +78,35 @@ export class Cursor {
 
   skipLong(): void {
     while (this.byte() & 0x80);
+  }
+
+  /** Skips a varint; returns its length in bytes. */
+  skipVarint(): number {
+    const at = this.pos;
+    while (this.byte() & 0x80);
+    return this.pos - at;
+  }
+
+  /** The byte at `at` (inside what was read). */
+  byteAt(at: number): number {
+    return this.buf[at] as number;
+  }
+
+  /** Whether bytes [start, end) are lowercase hex digits, not all '0' (a valid OTLP id). */
+  isHexId(start: number, end: number): boolean {
+    let nonZero = false;
+    for (let i = start; i < end; i++) {
+      const b = this.buf[i] as number;
+      if (b === 0x30) continue;
+      if (!((b > 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66))) return false;
+      nonZero = true;
+    }
+    return nonZero;
+  }
+
+  /** Bytes [start, end), known to be ASCII, as a string. */
+  ascii(start: number, end: number): string {
+    return latin1Slice ? latin1Slice.call(this.buf, start, end) : this.buf.toString('latin1', start, end);
   }
 
   string(): string {

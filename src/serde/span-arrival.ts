@@ -10,7 +10,7 @@
  */
 import { MAX_SPAN_KIND, MAX_STATUS_CODE, MAX_VALUE_DEPTH, TIME_NANOS_LIMIT } from '../model/invariants.ts';
 import type { KeyValue, Span } from '../model/span.ts';
-import { checkId, type SpanLimits } from '../model/validate.ts';
+import type { SpanLimits } from '../model/validate.ts';
 import type { Cursor } from './avro-cursor.ts';
 
 /** Thrown inside the walk when the span may be refused; never leaves this module. */
@@ -40,10 +40,24 @@ function time(c: Cursor): bigint {
   return t;
 }
 
+/** An event's time: only its range matters, so no bigint unless its varint is 10 bytes long. */
+function skipTime(c: Cursor): void {
+  const at = c.pos;
+  if (c.skipVarint() < 10) {
+    // Up to 63 bits of zigzag: no truncation to 64 bits, and the low bit is the sign.
+    sure((c.byteAt(at) & 1) === 0);
+    return;
+  }
+  c.pos = at;
+  time(c);
+}
+
+/** An id as checkId accepts it (lowercase hex of `bytes` bytes, not all zero), checked on the bytes. */
 function id(c: Cursor, bytes: number, optional = false): string {
-  const s = c.string();
-  sure((optional && s === '') || checkId(s, bytes, '') === undefined);
-  return s;
+  const len = c.skipBytes();
+  if (optional && len === 0) return '';
+  sure(len === 2 * bytes && c.isHexId(c.pos - len, c.pos));
+  return c.ascii(c.pos - len, c.pos);
 }
 
 /** A string or bytes value no longer than the limit (UTF-16 units never outnumber UTF-8 bytes). */
@@ -122,7 +136,7 @@ export function readArrivalSpan(c: Cursor, limits: SpanLimits): Span | undefined
     const droppedAttributesCount = uint32(c.int());
     c.array((i) => {
       sure(i < limits.maxEvents);
-      time(c);
+      skipTime(c);
       c.skipBytes(); // name
       walkAttributes(c, limits);
       c.skipLong();

@@ -44,7 +44,9 @@ const event = { timeUnixNano: 5n, name: 'e', attributes: [], droppedAttributesCo
 /** Spans the full decode refuses, or that sit at a limit, each to be judged the same on both paths. */
 const CASES: Array<[string, Span]> = [
   ['traceId not hex', { ...base, traceId: 'zz'.repeat(16) }],
+  ['traceId in upper case', { ...base, traceId: base.traceId.toUpperCase() }],
   ['spanId all zero', { ...base, spanId: '0'.repeat(16) }],
+  ['parentSpanId all zero', { ...base, parentSpanId: '0'.repeat(16) }],
   ['parentSpanId too short', { ...base, parentSpanId: 'abcd' }],
   ['flags past uint32', { ...base, flags: 2 ** 33 }],
   ['kind out of range', { ...base, kind: 9 as Span['kind'] }],
@@ -62,6 +64,8 @@ const CASES: Array<[string, Span]> = [
   ['nested at the limit', { ...base, attributes: [{ key: 'deep', value: nested(32) }] }],
   ['too many events', { ...base, events: [event, event] }],
   ['event time past 2^63', { ...base, events: [{ ...event, timeUnixNano: 2n ** 63n }] }],
+  ['event time just below 2^64 (a short varint, negative)', { ...base, events: [{ ...event, timeUnixNano: 2n ** 64n - 5n }] }],
+  ['event time just below 2^63', { ...base, events: [{ ...event, timeUnixNano: 2n ** 63n - 1n }] }],
   ['event attribute too long', { ...base, events: [{ ...event, attributes: [{ key: 'k', value: { type: 'string', value: 'thirteen-char' } }] }] }],
   ['too many links', { ...base, links: [link, link] }],
   ['link spanId bad', { ...base, links: [{ ...link, spanId: 'xyz' }] }],
@@ -82,7 +86,7 @@ const CASES: Array<[string, Span]> = [
  * limit, is left to the full decode even when valid.)
  */
 const READ_AS_SKELETON = new Set([
-  'attributes at the limit', 'nested at the limit', 'one link, one event', 'a second service.name', 'span under the size limit',
+  'attributes at the limit', 'nested at the limit', 'event time just below 2^63', 'one link, one event', 'a second service.name', 'span under the size limit',
 ]);
 
 describe('readArrivalSpan', () => {

@@ -53,6 +53,8 @@ export interface TailSamplingConfig {
   readonly metrics: SamplingMetrics;
   /** The `redaction:` config: spans are redacted as they are decoded, before any store or topic. */
   readonly redaction?: Redactor;
+  /** Avro spans arrive as skeletons (default); false decodes each in full, as tests compare. */
+  readonly arrivalSkeletons?: boolean;
 }
 
 export const repartitionTopic = (applicationId: string): string => `${applicationId}-spans-repartition`;
@@ -60,7 +62,9 @@ export const repartitionTopic = (applicationId: string): string => `${applicatio
 export function build(config: TailSamplingConfig): Topology {
   const { topics, serdes, metrics } = config;
   const repartition = repartitionTopic(config.applicationId);
-  const decoder = new RawSpansDecoder({ registry: serdes.registry, ...(config.redaction ? { redaction: config.redaction } : {}) });
+  // Spans arrive as skeletons (serde/span-arrival.ts): the buffer stores their bytes and reads a few fields.
+  const arrivalSkeletons = config.arrivalSkeletons ?? true;
+  const decoder = new RawSpansDecoder({ registry: serdes.registry, arrivalSkeletons, ...(config.redaction ? { redaction: config.redaction } : {}) });
   const assembly: AssemblyOptions = {
     ...config.assembly,
     sampling: config.sampling,

@@ -89,3 +89,46 @@ export function mergeMetrics(a: SpanMetrics, b: SpanMetrics): SpanMetrics {
     ...sumCounts(a, b),
   };
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** One more call added to a row this module built (its buckets are its own). */
+function addCall(row: Mutable<Counts>, durationNanos: bigint, error: boolean): void {
+  row.calls += 1;
+  if (error) row.errors += 1;
+  row.durationSumNanos += durationNanos;
+  const buckets = row.durationBuckets as number[];
+  const i = bucketIndex(durationNanos);
+  buckets[i] = (buckets[i] ?? 0) + 1;
+}
+
+/**
+ * Observations as one row per key — what merging their one-call rows gives — summed in
+ * place: one row and one bucket array per key, not per observation.
+ */
+export function foldEdges(observations: readonly EdgeObservation[], windowMs: number = DEFAULT_WINDOW_MS): Map<string, DependencyEdge> {
+  const rows = new Map<string, Mutable<DependencyEdge>>();
+  for (const o of observations) {
+    const k = edgeKey({ windowStartMs: windowStart(o.timestampMs, windowMs), parent: o.parent, child: o.child, connectionType: o.connectionType });
+    const row = rows.get(k);
+    if (!row) {
+      rows.set(k, edgeFromObservation(o, windowMs));
+      continue;
+    }
+    row.virtualChild = row.virtualChild && o.virtualChild;
+    addCall(row, o.durationNanos, o.error);
+  }
+  return rows;
+}
+
+/** As foldEdges, for span metrics. */
+export function foldMetrics(observations: readonly SpanObservation[], windowMs: number = DEFAULT_WINDOW_MS): Map<string, SpanMetrics> {
+  const rows = new Map<string, Mutable<SpanMetrics>>();
+  for (const o of observations) {
+    const k = metricKey({ windowStartMs: windowStart(o.timestampMs, windowMs), service: o.service, operation: o.operation, kind: o.kind, statusCode: o.statusCode });
+    const row = rows.get(k);
+    if (row) addCall(row, o.durationNanos, o.error);
+    else rows.set(k, metricFromObservation(o, windowMs));
+  }
+  return rows;
+}

@@ -9,7 +9,10 @@ import type { RawRecord } from '../streams/record.ts';
 import type { Type } from 'avsc';
 import { avroReader, spanBatchObjectsMapping, wireSchemaId, type AvroReader } from '../serde/avro-serde.ts';
 import { spanFromAvro } from '../serde/avro-span.ts';
-import { readArrayItems, rememberEncoding } from '../serde/span-encodings.ts';
+import { readArrivalSpan } from '../serde/span-arrival.ts';
+import { skeletonsFit } from '../serde/span-codec.ts';
+import type { Cursor } from '../serde/avro-cursor.ts';
+import { fullSpan, isSkeleton, readArrayItems, rememberEncoding } from '../serde/span-encodings.ts';
 import { InProcessRegistry, type AvroRegistry } from '../serde/registry.ts';
 import { REDACTED_HEADER, type Redactor } from '../redaction/redactor.ts';
 import { decodeOtlpJson } from './otlp-json.ts';
@@ -51,6 +54,11 @@ export interface RawSpansDecoderOptions {
   readonly registry?: AvroRegistry;
   /** The `redaction:` config, applied to every accepted span (see SpanCollector). */
   readonly redaction?: Redactor;
+  /**
+   * Spans of a SpanBatch in the local schema come as arrival skeletons (serde/span-arrival.ts)
+   * when not redacted: what the trace buffer reads, the rest left in their bytes (`fullSpan`).
+   */
+  readonly arrivalSkeletons?: boolean;
 }
 
 /** A decoder bound to limits and an Avro registry; see `decodeRawSpans`. */
@@ -63,6 +71,7 @@ export class RawSpansDecoder {
   private readonly spanType: Type;
   /** Per writer schema id: was it written with the local SpanBatch schema? */
   private readonly ownSchema = new Map<number, boolean>();
+  private readonly skeleton: ((c: Cursor) => Span | undefined) | undefined;
 
   constructor(opts: RawSpansDecoderOptions = {}) {
     this.limits = opts.limits ?? defaultSpanLimits;
@@ -71,6 +80,13 @@ export class RawSpansDecoder {
     this.avro = avroReader('SpanBatch', this.registry, spanBatchObjectsMapping);
     this.batchType = this.registry.readerType('SpanBatch');
     this.spanType = this.registry.readerType('Span');
+    const limits = this.limits;
+    this.skeleton = opts.arrivalSkeletons && skeletonsFit(this.spanType) ? (c) => readArrivalSpan(c, limits) : undefined;
+  }
+
+  /** A span this decoder gave, with all its fields (an arrival skeleton is decoded from its bytes). */
+  fullSpan(span: Span): Span {
+    return fullSpan(span, (bytes) => spanFromAvro(this.spanType.fromBuffer(bytes)));
   }
 
   decode(raw: RawRecord): DecodeResult {
@@ -92,7 +108,7 @@ export class RawSpansDecoder {
     const format = detectFormat(raw.value, headerText(raw, 'content-type'));
     const redact = this.redacts(raw);
     if (format !== 'avro') return this.decodeBytes(raw.value, headerText(raw, 'content-type'), format, redact);
-    const own = await this.readOwnBatch(raw.value);
+    const own = await this.readOwnBatch(raw.value, redact);
     // A span the redactor changes is a new object, so its arrival bytes are never stored.
     if (own) return this.collect(format, (c) => acceptAvroSpans(own.items, c, own.raw), redact);
     let objs: unknown[];
@@ -109,7 +125,7 @@ export class RawSpansDecoder {
    * bytes it came as (the trace buffer stores them as they are); undefined for any other
    * writer schema or anything unexpected, which the general path then reads or reports.
    */
-  private async readOwnBatch(value: Buffer): Promise<{ items: unknown[]; raw: Buffer[] } | undefined> {
+  private async readOwnBatch(value: Buffer, redact: boolean): Promise<{ items: unknown[]; raw: Buffer[] } | undefined> {
     const id = wireSchemaId(value);
     if (id === undefined) return undefined;
     try {
@@ -120,7 +136,7 @@ export class RawSpansDecoder {
         this.ownSchema.set(id, own);
       }
       if (!own) return undefined;
-      const read = readArrayItems(value, 5, this.spanType);
+      const read = readArrayItems(value, 5, this.spanType, redact ? undefined : this.skeleton);
       return read.end === value.length ? read : undefined;
     } catch {
       return undefined;
@@ -152,6 +168,10 @@ export class RawSpansDecoder {
 /** Converts and validates Avro spans one at a time: a span that cannot be converted is rejected alone. */
 function acceptAvroSpans(objs: readonly unknown[], c: SpanCollector, raw?: readonly Buffer[]): void {
   for (const [i, o] of objs.entries()) {
+    if (isSkeleton(o)) {
+      c.acceptChecked(o);
+      continue;
+    }
     let span: Span;
     try {
       span = spanFromAvro(o);

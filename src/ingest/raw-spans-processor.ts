@@ -73,7 +73,9 @@ export function rawSpansDecoder(routing: RawSpansRouting, decoder: RawSpansDecod
           if (replay && !direct) return;
           for (const [traceId, spans] of groups) {
             if (!direct) metrics.repartitioned.inc();
-            await ctx.forward(new StreamRecord<string, Span[]>(traceId, spans, record.timestamp), direct ? routing.assemble : routing.repartition);
+            // The repartition topic carries whole spans: an arrival skeleton is decoded in full first.
+            const value = direct ? spans : spans.map((s) => decoder.fullSpan(s));
+            await ctx.forward(new StreamRecord<string, Span[]>(traceId, value, record.timestamp), direct ? routing.assemble : routing.repartition);
           }
         },
       };

@@ -26,6 +26,16 @@ export class SpanCollector {
     else this.rejected.push(withIds({ index, reason }, span.traceId, span.spanId));
   }
 
+  /**
+   * A span its reader already checked as validateSpan would (serde/span-arrival.ts); only
+   * unredacted spans come this way, since redaction needs every field.
+   */
+  acceptChecked(span: Span): void {
+    if (this.redactor) throw new Error('SpanCollector: a checked skeleton cannot be redacted');
+    this.next++;
+    this.spans.push(span);
+  }
+
   /** A span a decoder could not convert: the error names the field. */
   rejectField(e: FieldError, traceId?: string, spanId?: string): void {
     this.reject(`${e.field}: ${e.detail}`, traceId, spanId);

@@ -17,12 +17,17 @@ export interface SpanCodec {
   readonly decodeSkeleton?: (bytes: Buffer) => Span;
 }
 
-/** Fingerprint of the `schemas/Span.avsc` whose layout readSpanSkeleton walks. */
+/** Fingerprint of the `schemas/Span.avsc` whose layout readSpanSkeleton and readArrivalSpan walk. */
 const SKELETON_SCHEMA = '414e0a105ec28068eb42072243c0f1af669c4f2e0e091b98482f87c8f30799de';
+
+/** Whether the skeleton readers can walk spans written with `spanType`. */
+export function skeletonsFit(spanType: Type): boolean {
+  return schemaFingerprint(spanType.schema()).toString('hex') === SKELETON_SCHEMA;
+}
 
 export function spanCodec(registry: AvroRegistry): SpanCodec {
   const type: Type = registry.readerType('Span');
-  const skeleton = schemaFingerprint(type.schema()).toString('hex') === SKELETON_SCHEMA;
+  const skeleton = skeletonsFit(type);
   return {
     ...(skeleton ? { decodeSkeleton: readSpanSkeleton } : {}),
     // A span read from a SpanBatch in this schema is stored as the bytes it came as.

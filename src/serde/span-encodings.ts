@@ -1,13 +1,31 @@
 /**
  * The Avro bytes a span arrived as, when it arrived as an item of a SpanBatch written with
  * the local Span schema: the trace buffer stores those bytes instead of encoding the span
- * again. Weak: an entry lives only as long as its span object.
+ * again. Such a span may be an arrival skeleton (span-arrival.ts): only what the buffer
+ * reads, the rest still in its bytes (`fullSpan`). Weak: an entry lives only as long as its
+ * span object.
  */
 import avro from 'avsc';
 import type { Type } from 'avsc';
 import type { Span } from '../model/span.ts';
+import { Cursor } from './avro-cursor.ts';
 
 const encodings = new WeakMap<Span, Buffer>();
+const skeletons = new WeakSet<object>();
+
+/** Whether an item `readArrayItems` gave is an arrival skeleton (a checked Span), not avsc's object. */
+export function isSkeleton(item: unknown): item is Span {
+  return typeof item === 'object' && item !== null && skeletons.has(item);
+}
+
+/** The span with all its fields: decoded from its bytes if it is an arrival skeleton. */
+export function fullSpan(span: Span, decode: (bytes: Buffer) => Span): Span {
+  const bytes = skeletons.has(span) ? encodings.get(span) : undefined;
+  if (!bytes) return span;
+  const full = decode(bytes);
+  encodings.set(full, bytes);
+  return full;
+}
 
 export function rememberEncoding(span: Span, bytes: Buffer): void {
   encodings.set(span, bytes);
@@ -21,9 +39,17 @@ const count = avro.Type.forSchema('long');
 
 /**
  * The items of an Avro array body starting at `pos`, each with the bytes it was read from.
- * `itemType` must be the type the bytes were written with.
+ * `itemType` must be the type the bytes were written with. With `skeleton`, an item is
+ * read by it first (an `isSkeleton` Span with its bytes remembered), by avsc where it gives
+ * undefined.
  */
-export function readArrayItems(bytes: Buffer, pos: number, itemType: Type): { items: unknown[]; raw: Buffer[]; end: number } {
+export function readArrayItems(
+  bytes: Buffer,
+  pos: number,
+  itemType: Type,
+  skeleton?: (c: Cursor) => Span | undefined,
+): { items: unknown[]; raw: Buffer[]; end: number } {
+  const cursor = skeleton ? new Cursor(bytes) : undefined;
   const items: unknown[] = [];
   const raw: Buffer[] = [];
   for (;;) {
@@ -36,6 +62,19 @@ export function readArrayItems(bytes: Buffer, pos: number, itemType: Type): { it
       pos = (count.decode(bytes, pos) as { offset: number }).offset; // block size in bytes
     }
     for (let i = 0; i < n; i++) {
+      if (cursor && skeleton) {
+        cursor.pos = pos;
+        const span = skeleton(cursor);
+        if (span) {
+          const read = bytes.subarray(pos, cursor.pos);
+          encodings.set(span, read);
+          skeletons.add(span);
+          items.push(span);
+          raw.push(read);
+          pos = cursor.pos;
+          continue;
+        }
+      }
       const r = itemType.decode(bytes, pos) as { value: unknown; offset: number };
       if (r.offset < 0) throw new RangeError('truncated Avro array item');
       items.push(r.value);

@@ -11,6 +11,7 @@
 import { FieldError } from '../model/field-error.ts';
 import { MAX_VALUE_DEPTH, tooDeep } from '../model/invariants.ts';
 import type { AnyValue, KeyValue, Span, SpanLink } from '../model/span.ts';
+import { Cursor } from './avro-cursor.ts';
 
 const SERVICE_NAME = 'service.name';
 
@@ -19,128 +20,6 @@ export const SKELETON_SPAN_FIELDS = [
   'traceId', 'spanId', 'parentSpanId', 'traceState', 'flags', 'name', 'kind', 'startTimeUnixNano', 'endTimeUnixNano',
   'status', 'attributes', 'droppedAttributesCount', 'events', 'droppedEventsCount', 'links', 'droppedLinksCount', 'resource', 'scope',
 ] as const;
-
-/** Buffer's own UTF-8 slice, as avsc reads strings: `toString`'s argument checks cost more than the copy. */
-const utf8Slice = (Buffer.prototype as { utf8Slice?: (this: Buffer, start: number, end: number) => string }).utf8Slice;
-
-class Cursor {
-  pos = 0;
-  constructor(private readonly buf: Buffer) {}
-
-  private byte(): number {
-    const b = this.buf[this.pos++];
-    if (b === undefined) throw new RangeError('truncated Avro span');
-    return b;
-  }
-
-  /** A zigzag varint long as the signed 64-bit bigint avsc's long type gives. */
-  long(): bigint {
-    let lo = 0;
-    let hi = 0;
-    let b = 0x80;
-    let shift = 0;
-    for (; shift < 28 && b & 0x80; shift += 7) {
-      b = this.byte();
-      lo |= (b & 0x7f) << shift;
-    }
-    for (let hiShift = 0; b & 0x80; hiShift += 7) {
-      if (hiShift > 35) throw new RangeError('Avro long longer than 10 bytes');
-      b = this.byte();
-      hi += (b & 0x7f) * 2 ** hiShift;
-    }
-    if (hi >= 2 ** 36) {
-      // Past 64 bits: what avsc keeps of it, the low 64.
-      const u = (BigInt(hi) << 28n) | BigInt(lo >>> 0);
-      return BigInt.asIntN(64, (u >> 1n) ^ -(u & 1n));
-    }
-    // Zigzag on the two halves, so only the result is a bigint.
-    const magLo = (lo >>> 1) | ((hi % 2) << 27);
-    const magHi = Math.floor(hi / 2);
-    const mag = magHi === 0 ? BigInt(magLo) : (BigInt(magHi) << 28n) + BigInt(magLo);
-    return (lo & 1) === 0 ? mag : -mag - 1n;
-  }
-
-  /** An int or long as a number (as `Number(long)`): counts, lengths, indexes. */
-  int(): number {
-    const start = this.pos;
-    let n = 0;
-    let mul = 1;
-    for (let k = 0; k < 7; k++, mul *= 128) {
-      const b = this.byte();
-      n += (b & 0x7f) * mul;
-      if ((b & 0x80) === 0) return n % 2 === 1 ? -(n + 1) / 2 : n / 2;
-    }
-    // Past 49 bits a number is no longer exact: the bigint path, rounded as Number() does.
-    this.pos = start;
-    return Number(this.long());
-  }
-
-  /** True when the next string is `s` (ASCII); the cursor is left after the string. */
-  stringIs(s: string): boolean {
-    const len = this.int();
-    const end = this.pos + len;
-    if (len < 0 || end > this.buf.length) throw new RangeError('truncated Avro string');
-    let same = len === s.length;
-    for (let i = 0; same && i < len; i++) same = this.buf[this.pos + i] === s.charCodeAt(i);
-    this.pos = end;
-    return same;
-  }
-
-  bool(): boolean {
-    return this.byte() !== 0;
-  }
-
-  skipLong(): void {
-    while (this.byte() & 0x80);
-  }
-
-  string(): string {
-    const len = this.int();
-    const end = this.pos + len;
-    if (len < 0 || end > this.buf.length) throw new RangeError('truncated Avro string');
-    const s = utf8Slice ? utf8Slice.call(this.buf, this.pos, end) : this.buf.toString('utf8', this.pos, end);
-    this.pos = end;
-    return s;
-  }
-
-  skipBytes(): void {
-    const len = this.int();
-    this.pos += len;
-    if (len < 0 || this.pos > this.buf.length) throw new RangeError('truncated Avro bytes');
-  }
-
-  bytes(): Uint8Array {
-    const len = this.int();
-    const end = this.pos + len;
-    if (len < 0 || end > this.buf.length) throw new RangeError('truncated Avro bytes');
-    const out = new Uint8Array(this.buf.subarray(this.pos, end));
-    this.pos = end;
-    return out;
-  }
-
-  double(): number {
-    if (this.pos + 8 > this.buf.length) throw new RangeError('truncated Avro double');
-    const d = this.buf.readDoubleLE(this.pos);
-    this.pos += 8;
-    return d;
-  }
-
-  /** Calls `item` for each item of an array (blocks with a negative count carry a byte size). */
-  array(item: (i: number) => void): void {
-    let i = 0;
-    for (let n = this.int(); n !== 0; n = this.int()) {
-      if (n < 0) {
-        n = -n;
-        this.skipLong();
-      }
-      for (let k = 0; k < n; k++) item(i++);
-    }
-  }
-
-  get atEnd(): boolean {
-    return this.pos === this.buf.length;
-  }
-}
 
 function fieldPath(field: string, key: string | undefined): string {
   return key === undefined ? field : `${field}[${JSON.stringify(key)}]`;
@@ -173,7 +52,7 @@ function skipValue(c: Cursor, depth: number, field: string, key: string | undefi
   const branch = c.int();
   switch (branch) {
     case 0: return;
-    case 1: case 5: return c.skipBytes();
+    case 1: case 5: c.skipBytes(); return;
     case 2: c.bool(); return;
     case 3: return c.skipLong();
     case 4: c.double(); return;

@@ -11,6 +11,7 @@ import type { AssemblyOptions } from './options.ts';
 import type { SampledTraceWriter } from '../../serde/sampled-trace-writer.ts';
 import { forwardKept } from './sampled-output.ts';
 import type { SpanCodec } from './span-codec.ts';
+import { fullSpan } from '../../serde/span-encodings.ts';
 import { spanFingerprint } from './span-entries.ts';
 import { SpanFilter } from './span-filter.ts';
 import type { RecordMetadata } from '../../streams/record.ts';
@@ -97,7 +98,7 @@ class BufferTraces implements Processor<string, Span[], string, unknown> {
         const d = await buffer.decisions.get(traceId);
         const left = record.value.slice(rest);
         if (d) await this.follow(traceId, left, d, now);
-        else deadLetterTrace(ctx, traceId, left, 'spans past the size limit of a trace that could not be decided', new Error('no decision'), now);
+        else deadLetterTrace(ctx, traceId, left.map((x) => fullSpan(x, this.codec.decode)), 'spans past the size limit of a trace that could not be decided', new Error('no decision'), now);
       }
     }
     this.publishGauges();

@@ -1,4 +1,4 @@
-import { edgeFromObservation, edgeKey, edgeKeysBefore, mergeEdges, mergeMetrics, metricFromObservation, metricKey, metricKeysBefore, windowStart } from '../../edges/index.ts';
+import { edgeKeysBefore, foldEdges, foldMetrics, mergeEdges, mergeMetrics, metricKeysBefore, windowStart } from '../../edges/index.ts';
 import type { DependencyEdge, EdgeObservation, SpanMetrics, SpanObservation } from '../../edges/types.ts';
 import type { Serde } from '../../serde/serde.ts';
 import type { KeyValueStore } from '../../state/store.ts';
@@ -39,14 +39,8 @@ export class WindowStore {
   }
 
   async addEdges(observations: readonly EdgeObservation[]): Promise<void> {
-    const rows = new Map<string, DependencyEdge>();
-    for (const o of observations) {
-      const row = edgeFromObservation(o, this.windowMs);
-      this.scanFromMs = Math.min(this.scanFromMs, row.windowStartMs);
-      const k = edgeKey(row);
-      const seen = rows.get(k);
-      rows.set(k, seen ? mergeEdges(seen, row) : row);
-    }
+    const rows = foldEdges(observations, this.windowMs);
+    for (const row of rows.values()) this.scanFromMs = Math.min(this.scanFromMs, row.windowStartMs);
     const entries = [...rows];
     const stored = await this.store.getMany(entries.map(([k]) => k));
     for (const [i, [k, row]] of entries.entries()) {
@@ -56,14 +50,8 @@ export class WindowStore {
   }
 
   async addSpanMetrics(observations: readonly SpanObservation[]): Promise<void> {
-    const rows = new Map<string, SpanMetrics>();
-    for (const o of observations) {
-      const row = metricFromObservation(o, this.windowMs);
-      this.scanFromMs = Math.min(this.scanFromMs, row.windowStartMs);
-      const k = metricKey(row);
-      const seen = rows.get(k);
-      rows.set(k, seen ? mergeMetrics(seen, row) : row);
-    }
+    const rows = foldMetrics(observations, this.windowMs);
+    for (const row of rows.values()) this.scanFromMs = Math.min(this.scanFromMs, row.windowStartMs);
     const entries = [...rows];
     const stored = await this.store.getMany(entries.map(([k]) => k));
     for (const [i, [k, row]] of entries.entries()) {

@@ -1,0 +1,161 @@
+/**
+ * A reader over Avro binary that checks every length against the buffer, for walking span
+ * bytes without avsc (span-skeleton.ts, span-arrival.ts): values are read where needed and
+ * skipped otherwise. It throws a RangeError where avsc would find the bytes truncated.
+ */
+/** Buffer's own UTF-8 slice, as avsc reads strings: `toString`'s argument checks cost more than the copy. */
+const utf8Slice = (Buffer.prototype as { utf8Slice?: (this: Buffer, start: number, end: number) => string }).utf8Slice;
+const latin1Slice = (Buffer.prototype as { latin1Slice?: (this: Buffer, start: number, end: number) => string }).latin1Slice;
+
+export class Cursor {
+  constructor(
+    private readonly buf: Buffer,
+    public pos = 0,
+  ) {}
+
+  private byte(): number {
+    const b = this.buf[this.pos++];
+    if (b === undefined) throw new RangeError('truncated Avro span');
+    return b;
+  }
+
+  /** A zigzag varint long as the signed 64-bit bigint avsc's long type gives. */
+  long(): bigint {
+    let lo = 0;
+    let hi = 0;
+    let b = 0x80;
+    let shift = 0;
+    for (; shift < 28 && b & 0x80; shift += 7) {
+      b = this.byte();
+      lo |= (b & 0x7f) << shift;
+    }
+    for (let hiShift = 0; b & 0x80; hiShift += 7) {
+      if (hiShift > 35) throw new RangeError('Avro long longer than 10 bytes');
+      b = this.byte();
+      hi += (b & 0x7f) * 2 ** hiShift;
+    }
+    if (hi >= 2 ** 36) {
+      // Past 64 bits: what avsc keeps of it, the low 64.
+      const u = (BigInt(hi) << 28n) | BigInt(lo >>> 0);
+      return BigInt.asIntN(64, (u >> 1n) ^ -(u & 1n));
+    }
+    // Zigzag on the two halves, so only the result is a bigint.
+    const magLo = (lo >>> 1) | ((hi % 2) << 27);
+    const magHi = Math.floor(hi / 2);
+    const mag = magHi === 0 ? BigInt(magLo) : (BigInt(magHi) << 28n) + BigInt(magLo);
+    return (lo & 1) === 0 ? mag : -mag - 1n;
+  }
+
+  /** An int or long as a number (as `Number(long)`): counts, lengths, indexes. */
+  int(): number {
+    const start = this.pos;
+    let n = 0;
+    let mul = 1;
+    for (let k = 0; k < 7; k++, mul *= 128) {
+      const b = this.byte();
+      n += (b & 0x7f) * mul;
+      if ((b & 0x80) === 0) return n % 2 === 1 ? -(n + 1) / 2 : n / 2;
+    }
+    // Past 49 bits a number is no longer exact: the bigint path, rounded as Number() does.
+    this.pos = start;
+    return Number(this.long());
+  }
+
+  /** True when the next string is `s` (ASCII); the cursor is left after the string. */
+  stringIs(s: string): boolean {
+    const len = this.int();
+    const end = this.pos + len;
+    if (len < 0 || end > this.buf.length) throw new RangeError('truncated Avro string');
+    let same = len === s.length;
+    for (let i = 0; same && i < len; i++) same = this.buf[this.pos + i] === s.charCodeAt(i);
+    this.pos = end;
+    return same;
+  }
+
+  bool(): boolean {
+    return this.byte() !== 0;
+  }
+
+  skipLong(): void {
+    while (this.byte() & 0x80);
+  }
+
+  /** Skips a varint; returns its length in bytes. */
+  skipVarint(): number {
+    const at = this.pos;
+    while (this.byte() & 0x80);
+    return this.pos - at;
+  }
+
+  /** The byte at `at` (inside what was read). */
+  byteAt(at: number): number {
+    return this.buf[at] as number;
+  }
+
+  /** Whether bytes [start, end) are lowercase hex digits, not all '0' (a valid OTLP id). */
+  isHexId(start: number, end: number): boolean {
+    let nonZero = false;
+    for (let i = start; i < end; i++) {
+      const b = this.buf[i] as number;
+      if (b === 0x30) continue;
+      if (!((b > 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66))) return false;
+      nonZero = true;
+    }
+    return nonZero;
+  }
+
+  /** Bytes [start, end), known to be ASCII, as a string. */
+  ascii(start: number, end: number): string {
+    return latin1Slice ? latin1Slice.call(this.buf, start, end) : this.buf.toString('latin1', start, end);
+  }
+
+  string(): string {
+    const len = this.int();
+    const end = this.pos + len;
+    if (len < 0 || end > this.buf.length) throw new RangeError('truncated Avro string');
+    const s = utf8Slice ? utf8Slice.call(this.buf, this.pos, end) : this.buf.toString('utf8', this.pos, end);
+    this.pos = end;
+    return s;
+  }
+
+  /** Skips a string or bytes value; returns its length in bytes. */
+  skipBytes(): number {
+    const len = this.int();
+    this.pos += len;
+    if (len < 0 || this.pos > this.buf.length) throw new RangeError('truncated Avro bytes');
+    return len;
+  }
+
+  bytes(): Uint8Array {
+    const len = this.int();
+    const end = this.pos + len;
+    if (len < 0 || end > this.buf.length) throw new RangeError('truncated Avro bytes');
+    const out = new Uint8Array(this.buf.subarray(this.pos, end));
+    this.pos = end;
+    return out;
+  }
+
+  double(): number {
+    if (this.pos + 8 > this.buf.length) throw new RangeError('truncated Avro double');
+    const d = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return d;
+  }
+
+  /** Calls `item` for each item of an array (blocks with a negative count carry a byte size). */
+  array(item: (i: number) => void): void {
+    let i = 0;
+    for (let n = this.int(); n !== 0; n = this.int()) {
+      if (n < 0) {
+        n = -n;
+        this.skipLong();
+      }
+      for (let k = 0; k < n; k++) item(i++);
+    }
+  }
+
+  get atEnd(): boolean {
+    return this.pos === this.buf.length;
+  }
+}
+

@@ -4,6 +4,7 @@ import type { Logger } from '../util/log.ts';
 import type { ChangelogEntry } from '../state/task-store.ts';
 import type { StreamsMetrics } from './metrics.ts';
 import type { RestorePlan } from './task.ts';
+import { withAdmin } from './group-admin.ts';
 
 export type ApplyRestored = (plan: RestorePlan, entries: ChangelogEntry[], lastOffset: bigint) => Promise<void>;
 
@@ -139,10 +140,8 @@ function advance(p: Progress, last: bigint): void {
 
 /** Where each plan's restore ends; plans already at their end are left out. */
 async function planEnds(kafka: Kafka, plans: readonly RestorePlan[]): Promise<Map<string, Progress>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const pending = new Map<string, Progress>();
-  try {
+  return withAdmin(kafka, async (admin) => {
+    const pending = new Map<string, Progress>();
     const byTopic = new Map<string, Awaited<ReturnType<typeof admin.fetchTopicOffsets>>>();
     for (const plan of plans) {
       let offsets = byTopic.get(plan.topic);
@@ -153,10 +152,8 @@ async function planEnds(kafka: Kafka, plans: readonly RestorePlan[]): Promise<Ma
       const end = BigInt(offsets.find((o) => o.partition === plan.partition)?.high ?? '0');
       if (end > plan.fromOffset) pending.set(`${plan.topic}/${plan.partition}`, { plan, end, next: plan.fromOffset });
     }
-  } finally {
-    await admin.disconnect();
-  }
-  return pending;
+    return pending;
+  });
 }
 
 /**

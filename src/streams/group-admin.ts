@@ -2,8 +2,8 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { OffsetsToCommit } from './kafka-commit.ts';
 import { copartitionedCount } from './topology.ts';
 
-/** The broker queries a runtime makes beside its consumer, each on a short-lived admin client. */
-async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
+/** Runs `fn` on a short-lived admin client (the broker queries a runtime makes beside its consumer). */
+export async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = kafka.admin();
   await admin.connect();
   try {

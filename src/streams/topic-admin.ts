@@ -1,6 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { errorMessage } from '../util/errors.ts';
 import { TopicError } from './topic-error.ts';
+import { withAdmin } from './group-admin.ts';
 
 export interface TopicSpec {
   readonly topic: string;
@@ -58,9 +59,7 @@ export class KafkaTopicAdmin implements TopicAdmin {
   ) {}
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
+    await withAdmin(this.kafka, async (admin) => {
       const missing = await missingTopics(admin, specs);
       if (missing.length > 0) {
         await admin.createTopics({
@@ -76,8 +75,6 @@ export class KafkaTopicAdmin implements TopicAdmin {
       // Also topics another instance created a moment ago.
       const deadline = Date.now() + this.leaderTimeoutMs;
       for (const s of specs) await untilServed(admin, s.topic, deadline);
-    } finally {
-      await admin.disconnect();
-    }
+    });
   }
 }

@@ -16,18 +16,24 @@ export interface TypedAttributeMaps {
 }
 
 export function splitAttributes(attrs: Attributes): TypedAttributeMaps {
-  const out = { string: {}, int: {}, double: {}, bool: {}, json: {} } as {
-    string: Record<string, string>; int: Record<string, string>; double: Record<string, number>; bool: Record<string, boolean>; json: Record<string, string>;
-  };
+  // A map is made only for a type that occurs: most attribute sets hold two or three of the
+  // five, and the sink splits two sets a span. The shared empty map is never written to.
+  let string: Record<string, string> | undefined;
+  let int: Record<string, string> | undefined;
+  let double: Record<string, number> | undefined;
+  let bool: Record<string, boolean> | undefined;
+  let json: Record<string, string> | undefined;
   for (const { key, value: v } of attrs) {
-    if (v.type === 'string') out.string[key] = v.value;
-    else if (v.type === 'int') out.int[key] = v.value.toString();
-    else if (v.type === 'bool') out.bool[key] = v.value;
-    else if (v.type === 'double' && Number.isFinite(v.value) && !Object.is(v.value, -0)) out.double[key] = v.value;
-    else out.json[key] = JSON.stringify(encodeAnyValue(v));
+    if (v.type === 'string') (string ??= {})[key] = v.value;
+    else if (v.type === 'int') (int ??= {})[key] = v.value.toString();
+    else if (v.type === 'bool') (bool ??= {})[key] = v.value;
+    else if (v.type === 'double' && Number.isFinite(v.value) && !Object.is(v.value, -0)) (double ??= {})[key] = v.value;
+    else (json ??= {})[key] = JSON.stringify(encodeAnyValue(v));
   }
-  return out;
+  return { string: string ?? EMPTY, int: int ?? EMPTY, double: double ?? EMPTY, bool: bool ?? EMPTY, json: json ?? EMPTY };
 }
+
+const EMPTY: Record<string, never> = Object.freeze({});
 
 /** Inverse of splitAttributes. Order across types is not kept: OTLP keys are unique, order carries no meaning. */
 export function joinAttributes(maps: TypedAttributeMaps): KeyValue[] {

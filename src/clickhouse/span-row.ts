@@ -51,6 +51,9 @@ export function spanToRow(span: Span, decision: SinkDecision): SpanRow {
   const r = splitAttributes(span.resource.attributes);
   const d = durationNanos(span);
   const hasError = span.status.code === Status.ERROR;
+  const scopeAttrs = span.scope.attributes;
+  const ev = span.events.length === 0 ? undefined : eventColumns(span);
+  const ln = span.links.length === 0 ? undefined : linkColumns(span);
   return {
     trace_id: span.traceId, span_id: span.spanId, parent_span_id: span.parentSpanId, trace_state: span.traceState,
     flags: span.flags, name: span.name, kind: KIND_NAMES[span.kind],
@@ -62,22 +65,41 @@ export function spanToRow(span: Span, decision: SinkDecision): SpanRow {
     resource_attributes_string: r.string, resource_attributes_int: r.int, resource_attributes_double: r.double,
     resource_attributes_bool: r.bool, resource_attributes_json: r.json,
     resource_dropped_attributes_count: span.resource.droppedAttributesCount, resource_schema_url: span.resource.schemaUrl,
-    scope_name: span.scope.name, scope_version: span.scope.version, scope_attributes: attributesToJson(span.scope.attributes),
+    scope_name: span.scope.name, scope_version: span.scope.version, scope_attributes: scopeAttrs.length === 0 ? '[]' : attributesToJson(scopeAttrs),
     scope_dropped_attributes_count: span.scope.droppedAttributesCount, scope_schema_url: span.scope.schemaUrl,
-    'events.time': span.events.map((e) => nsToDateTime64(e.timeUnixNano)),
-    'events.name': span.events.map((e) => e.name),
-    'events.attributes': span.events.map((e) => attributesToJson(e.attributes)),
-    'events.dropped_attributes_count': span.events.map((e) => e.droppedAttributesCount),
+    'events.time': ev === undefined ? NONE : ev.time, 'events.name': ev === undefined ? NONE : ev.name,
+    'events.attributes': ev === undefined ? NONE : ev.attributes, 'events.dropped_attributes_count': ev === undefined ? NONE : ev.dropped,
     dropped_events_count: span.droppedEventsCount,
-    'links.trace_id': span.links.map((l) => l.traceId),
-    'links.span_id': span.links.map((l) => l.spanId),
-    'links.trace_state': span.links.map((l) => l.traceState),
-    'links.flags': span.links.map((l) => l.flags),
-    'links.attributes': span.links.map((l) => attributesToJson(l.attributes)),
-    'links.dropped_attributes_count': span.links.map((l) => l.droppedAttributesCount),
+    'links.trace_id': ln === undefined ? NONE : ln.traceId, 'links.span_id': ln === undefined ? NONE : ln.spanId,
+    'links.trace_state': ln === undefined ? NONE : ln.traceState, 'links.flags': ln === undefined ? NONE : ln.flags,
+    'links.attributes': ln === undefined ? NONE : ln.attributes, 'links.dropped_attributes_count': ln === undefined ? NONE : ln.dropped,
     dropped_links_count: span.droppedLinksCount,
     policy: decision.policy, sample_rate: decision.sampleRate, late: decision.late,
     has_error: hasError, trace_error: decision.traceError ?? hasError,
+  };
+}
+
+// Most spans have no events or links: one shared empty array spares ten arrays a span
+// (rows are only serialized, never mutated).
+const NONE: never[] = [];
+
+function eventColumns(span: Span) {
+  return {
+    time: span.events.map((e) => nsToDateTime64(e.timeUnixNano)),
+    name: span.events.map((e) => e.name),
+    attributes: span.events.map((e) => attributesToJson(e.attributes)),
+    dropped: span.events.map((e) => e.droppedAttributesCount),
+  };
+}
+
+function linkColumns(span: Span) {
+  return {
+    traceId: span.links.map((l) => l.traceId),
+    spanId: span.links.map((l) => l.spanId),
+    traceState: span.links.map((l) => l.traceState),
+    flags: span.links.map((l) => l.flags),
+    attributes: span.links.map((l) => attributesToJson(l.attributes)),
+    dropped: span.links.map((l) => l.droppedAttributesCount),
   };
 }
 

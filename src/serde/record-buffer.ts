@@ -99,8 +99,14 @@ export class RecordWriter {
     }
   }
 
+  /** The bytes written since the last reset: a view of the writer's buffer, not a copy. */
   bytes(): Buffer {
     return this.#buf.subarray(0, this.#pos);
+  }
+
+  /** Starts over, keeping the buffer: one writer serves a batch of records. */
+  reset(): void {
+    this.#pos = 0;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { SampledTrace } from '../model/sampled-trace.ts';
 import { StatusCode } from '../model/span.ts';
 import { encodeTraceRecord } from '../serde/trace-record.ts';
+import { RecordWriter } from '../serde/record-buffer.ts';
 import { nsToDateTime64 } from '../clickhouse/time.ts';
 
 /** The per-trace table (migrations 009, 014): each kept-trace record, ordered by trace id. */
@@ -26,6 +27,7 @@ export function traceBlobRows(records: readonly SampledTrace[]): TraceBlobRow[] 
   const errorTraces = new Set<string>();
   for (const trace of records) if (trace.spans.some((s) => s.status.code === StatusCode.ERROR)) errorTraces.add(trace.traceId);
   const out: TraceBlobRow[] = [];
+  const writer = new RecordWriter(); // its bytes are copied into base64 before the next record
   for (const trace of records) {
     if (trace.spans.length === 0) continue;
     let start = trace.spans[0]?.startTimeUnixNano ?? 0n;
@@ -36,7 +38,7 @@ export function traceBlobRows(records: readonly SampledTrace[]): TraceBlobRow[] 
     }
     out.push({
       trace_id: trace.traceId, start_time: nsToDateTime64(start), end_time: nsToDateTime64(end), span_count: trace.spans.length,
-      late: trace.decision.late, trace_error: errorTraces.has(trace.traceId), record_base64: encodeTraceRecord(trace).toString('base64'),
+      late: trace.decision.late, trace_error: errorTraces.has(trace.traceId), record_base64: encodeTraceRecord(trace, writer).toString('base64'),
     });
   }
   return out;

@@ -52,8 +52,8 @@ export function spanToRow(span: Span, decision: SinkDecision): SpanRow {
   const d = durationNanos(span);
   const hasError = span.status.code === Status.ERROR;
   const scopeAttrs = span.scope.attributes;
-  const ev = span.events.length === 0 ? undefined : eventColumns(span);
-  const ln = span.links.length === 0 ? undefined : linkColumns(span);
+  const ev = span.events.length === 0 ? NO_EVENTS : eventColumns(span);
+  const ln = span.links.length === 0 ? NO_LINKS : linkColumns(span);
   return {
     trace_id: span.traceId, span_id: span.spanId, parent_span_id: span.parentSpanId, trace_state: span.traceState,
     flags: span.flags, name: span.name, kind: KIND_NAMES[span.kind],
@@ -67,21 +67,21 @@ export function spanToRow(span: Span, decision: SinkDecision): SpanRow {
     resource_dropped_attributes_count: span.resource.droppedAttributesCount, resource_schema_url: span.resource.schemaUrl,
     scope_name: span.scope.name, scope_version: span.scope.version, scope_attributes: scopeAttrs.length === 0 ? '[]' : attributesToJson(scopeAttrs),
     scope_dropped_attributes_count: span.scope.droppedAttributesCount, scope_schema_url: span.scope.schemaUrl,
-    'events.time': ev === undefined ? NONE : ev.time, 'events.name': ev === undefined ? NONE : ev.name,
-    'events.attributes': ev === undefined ? NONE : ev.attributes, 'events.dropped_attributes_count': ev === undefined ? NONE : ev.dropped,
+    'events.time': ev.time, 'events.name': ev.name, 'events.attributes': ev.attributes, 'events.dropped_attributes_count': ev.dropped,
     dropped_events_count: span.droppedEventsCount,
-    'links.trace_id': ln === undefined ? NONE : ln.traceId, 'links.span_id': ln === undefined ? NONE : ln.spanId,
-    'links.trace_state': ln === undefined ? NONE : ln.traceState, 'links.flags': ln === undefined ? NONE : ln.flags,
-    'links.attributes': ln === undefined ? NONE : ln.attributes, 'links.dropped_attributes_count': ln === undefined ? NONE : ln.dropped,
+    'links.trace_id': ln.traceId, 'links.span_id': ln.spanId, 'links.trace_state': ln.traceState,
+    'links.flags': ln.flags, 'links.attributes': ln.attributes, 'links.dropped_attributes_count': ln.dropped,
     dropped_links_count: span.droppedLinksCount,
     policy: decision.policy, sample_rate: decision.sampleRate, late: decision.late,
     has_error: hasError, trace_error: decision.traceError ?? hasError,
   };
 }
 
-// Most spans have no events or links: one shared empty array spares ten arrays a span
-// (rows are only serialized, never mutated).
+// Most spans have no events or links: one shared set of empty columns spares ten arrays a
+// span (rows are only serialized, never mutated).
 const NONE: never[] = [];
+const NO_EVENTS = { time: NONE, name: NONE, attributes: NONE, dropped: NONE };
+const NO_LINKS = { traceId: NONE, spanId: NONE, traceState: NONE, flags: NONE, attributes: NONE, dropped: NONE };
 
 function eventColumns(span: Span) {
   return {

@@ -30,6 +30,11 @@ export interface KeyValueStore<K, V> extends StateStore {
   /** Values of `keys` in their order; the misses are read from disk in one batch. */
   getMany(keys: readonly K[]): Promise<Array<V | undefined>>;
   put(key: K, value: V): Promise<void>;
+  /**
+   * Puts a key the caller knows no committed state holds (its own index says so). Deleted
+   * again before the next commit, neither change reaches the changelog or RocksDB.
+   */
+  insert(key: K, value: V): Promise<void>;
   delete(key: K): Promise<void>;
   /** Puts and deletes (value undefined) applied together. */
   writeBatch(entries: Iterable<{ key: K; value: V | undefined }>): Promise<void>;

@@ -37,6 +37,8 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
   private dirty = new Map<string, Buffer | null>();
   /** The dirty keys in order, so scans cost what they return rather than the cache size. */
   private readonly dirtyKeys = new SortedKeys();
+  /** Keys `insert`ed since the last commit: a delete of one of them leaves nothing to commit. */
+  private inserted = new Set<string>();
   /** Changes taken for the commit in progress; still visible to reads until applied. */
   private committing = new Map<string, Buffer | null>();
   private cacheFullSignalled = false;
@@ -91,6 +93,12 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
     this.record(this.keySerde.serialize(key).toString('latin1'), this.valueSerde.serialize(value));
   }
 
+  async insert(key: K, value: V): Promise<void> {
+    const k = this.keySerde.serialize(key).toString('latin1');
+    this.record(k, this.valueSerde.serialize(value));
+    this.inserted.add(k);
+  }
+
   async delete(key: K): Promise<void> {
     this.record(this.keySerde.serialize(key).toString('latin1'), null);
   }
@@ -134,8 +142,9 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
 
   /** Commit phase 1 for a store without a changelog: its changes go to RocksDB at phase 2. */
   stageChanges(): void {
-    for (const [k, v] of this.dirty) this.committing.set(k, v);
+    for (const [k, v] of this.dirty) if (v !== null || !this.inserted.has(k)) this.committing.set(k, v);
     this.dirty = new Map();
+    this.inserted = new Set();
     this.dirtyKeys.clear();
     this.cacheFullSignalled = false;
   }
@@ -170,6 +179,7 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
   /** Drops uncommitted changes: the store is back at its last commit. */
   rollback(): void {
     this.dirty = new Map();
+    this.inserted = new Set();
     this.dirtyKeys.clear();
     this.committing = new Map();
     this.cacheFullSignalled = false;

@@ -64,7 +64,9 @@ export class TraceSources {
     let q = this.queues.get(topic);
     if (!q) this.queues.set(topic, (q = { marks: [], head: 0 }));
     q.marks.push({ offset, traceId });
-    await this.store.put(traceId, src);
+    // Not listed before, so not in the store: a trace decided before the next commit logs nothing.
+    if (seen) await this.store.put(traceId, src);
+    else await this.store.insert(traceId, src);
   }
 
   /** The trace was decided (or dead-lettered): its records need not be read again. */

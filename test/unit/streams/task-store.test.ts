@@ -105,6 +105,20 @@ describe('TaskStore changelog and bounds', () => {
     expect(store.takeChanges()).toEqual([]);
   });
 
+  it('logs nothing for a key inserted and deleted between two commits, a tombstone once its insert was committed', async () => {
+    await store.insert('fresh', '1');
+    await store.put('fresh', '2');
+    await store.delete('fresh');
+    await store.insert('kept', '1');
+    expect(await store.get('fresh')).toBeUndefined();
+    expect(store.takeChanges().map((c) => [c.key.toString(), c.value?.toString() ?? null])).toEqual([['kept', '1']]);
+    await store.applyChanges();
+    await store.delete('kept');
+    expect(store.takeChanges().map((c) => [c.key.toString(), c.value?.toString() ?? null])).toEqual([['kept', null]]);
+    await store.applyChanges();
+    expect(await store.get('kept')).toBeUndefined();
+  });
+
   it('asks for a commit when the write cache reaches its bound', async () => {
     for (let i = 0; i < 4; i++) await store.put(`k${i}`, 'v');
     expect(cacheFull).toBe(0);

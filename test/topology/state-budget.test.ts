@@ -134,7 +134,7 @@ describe('RocksDB state disk budget', () => {
     await budget.settled();
     // The cap holds between checks: each new trace pushes the one before out.
     for (let n = 11; n <= 13; n++) await sendTrace(h, n);
-    const stores = ['trace-entries', 'trace-meta', 'trace-deadlines', 'trace-decisions', 'decision-expiry', 'edge-metric-windows'];
+    const stores = ['trace-entries', 'trace-meta', 'trace-deadlines', 'trace-decisions', 'edge-metric-windows'];
     const contents = async (x: SamplingHarness) => {
       const out: Record<string, string[]> = {};
       for (const name of stores) {

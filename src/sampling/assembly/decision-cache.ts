@@ -1,5 +1,5 @@
 import type { KeyValueStore } from '../../state/store.ts';
-import { dueBefore, expiryKey, IndexScanMark, traceIdOfIndexKey } from './keys.ts';
+import { ExpiryOrder } from './expiry-order.ts';
 
 /** A cached decision: late spans follow it until it expires. */
 export interface CachedDecision {
@@ -12,22 +12,28 @@ export interface CachedDecision {
 }
 
 /**
- * Trace id → decision in RocksDB, with an expiry index for the TTL and a bound on entries
- * (the oldest go first). The ids are also held in memory — bounded by the same limit and
- * rebuilt from the store on start — so a trace never decided costs no RocksDB read.
+ * Trace id → decision in RocksDB, with a bound on entries (the oldest go first) and a TTL.
+ * The ids and their expiry order are held in memory — bounded by the same limit and rebuilt
+ * from the stored decisions on start — so a trace never decided costs no RocksDB read and
+ * the TTL costs no index store or changelog record of its own.
  */
 export class DecisionCache {
   private readonly ids = new Set<string>();
-  private readonly mark = new IndexScanMark();
+  private readonly order = new ExpiryOrder();
 
   constructor(
     private readonly decisions: KeyValueStore<string, CachedDecision>,
-    private readonly expiry: KeyValueStore<string, string>,
     private readonly maxEntries: number,
   ) {}
 
   async load(): Promise<void> {
-    for await (const { key } of this.expiry.all()) this.ids.add(traceIdOfIndexKey(key));
+    const all: Array<[number, string]> = [];
+    for await (const { key, value } of this.decisions.all()) all.push([value.expiresAtMs, key]);
+    all.sort(([a], [b]) => a - b);
+    for (const [at, traceId] of all) {
+      this.ids.add(traceId);
+      this.order.add(at, traceId);
+    }
   }
 
   get size(): number {
@@ -41,29 +47,16 @@ export class DecisionCache {
   async put(traceId: string, d: CachedDecision): Promise<void> {
     if (this.ids.size >= this.maxEntries) await this.expire(Infinity, this.ids.size - this.maxEntries + 1);
     await this.decisions.put(traceId, d);
-    const key = expiryKey(d.expiresAtMs, traceId);
-    await this.expiry.put(key, '');
-    this.mark.put(key);
+    this.order.add(d.expiresAtMs, traceId);
     this.ids.add(traceId);
-  }
-
-  /** After a rollback: expired entries may be back in the index. */
-  rescanAll(): void {
-    this.mark.reset();
   }
 
   /** Drops decisions past their TTL at `now`, at most `max` of them (the oldest first). */
   async expire(now: number, max = Infinity): Promise<void> {
-    if (this.ids.size === 0) return;
-    const upTo = Number.isFinite(now) ? dueBefore(now) : '9';
-    const expired: string[] = [];
-    for await (const { key } of this.expiry.range(this.mark.from, upTo, { limit: max })) expired.push(key);
-    if (expired.length < max) this.mark.advance(upTo);
-    for (const key of expired) {
-      const traceId = traceIdOfIndexKey(key);
-      await this.expiry.delete(key);
+    for (const traceId of this.order.takeDue(now, max)) {
+      // A trace decided twice is listed twice: its decision goes with the first listing.
+      if (!this.ids.delete(traceId)) continue;
       await this.decisions.delete(traceId);
-      this.ids.delete(traceId);
     }
   }
 }

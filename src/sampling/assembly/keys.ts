@@ -10,8 +10,6 @@ export const entryPrefix = (traceId: string): string => `${traceId}|`;
 
 /** Deadline index entry: `<deadline ms>|traceId`. */
 export const deadlineKey = (ms: number, traceId: string): string => `${pad(ms)}|${traceId}`;
-/** Decision-cache expiry index entry: `<expiry ms>|traceId`. */
-export const expiryKey = deadlineKey;
 /** Upper bound (exclusive) of index keys due at or before `ms`. */
 export const dueBefore = (ms: number): string => `${pad(ms + 1)}|`;
 export const INDEX_START = `${pad(0)}|`;
@@ -21,7 +19,7 @@ export function traceIdOfIndexKey(key: string): string {
 }
 
 /**
- * Where a time-ordered index (deadlines, decision expiries) is live: every entry below
+ * Where a time-ordered index (the deadlines) is live: every entry below
  * `from` was taken, so scans start here instead of stepping over the tombstones those
  * takes left (RocksDB keeps them until compaction, and a scan from the start paid for all
  * of them on every tick). A key put below it lowers it; a rollback resets it.

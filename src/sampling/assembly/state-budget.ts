@@ -36,11 +36,11 @@ export interface StateBudgetSource {
 
 const TIER_STORES: Readonly<Record<EvictionKind, readonly StoreSpec[]>> = {
   traces: [STORE_SPECS.entries, STORE_SPECS.meta, STORE_SPECS.deadlines],
-  decisions: [STORE_SPECS.decisions, STORE_SPECS.expiry],
+  decisions: [STORE_SPECS.decisions],
   windows: [STORE_SPECS.windows],
 };
 
-/** Rough bytes per entry beside the span bytes: a trace's summary and index entry, a cached decision and its expiry entry, a window row. */
+/** Rough bytes per entry beside the span bytes: a trace's summary and index entry, a cached decision, a window row. */
 const ENTRY_BYTES = { trace: 400, decision: 250, window: 400 } as const;
 
 const VERBS: Readonly<Record<EvictionKind, string>> = {

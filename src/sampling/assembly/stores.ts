@@ -14,7 +14,6 @@ export const STORE_SPECS = {
   meta: storeSpec('trace-meta', stringSerde, plainJsonSerde<TraceMeta>()),
   deadlines: storeSpec('trace-deadlines', stringSerde, stringSerde),
   decisions: storeSpec('trace-decisions', stringSerde, plainJsonSerde<CachedDecision>()),
-  expiry: storeSpec('decision-expiry', stringSerde, stringSerde),
   windows: storeSpec('edge-metric-windows', stringSerde, windowRowSerde),
   /** Source as changelog: the in-flight traces' first input offsets (trace-sources.ts). */
   sources: storeSpec('trace-sources', stringSerde, plainJsonSerde<TraceSource>()),
@@ -28,8 +27,8 @@ const REPLAYED_SPECS = {
 } as const;
 
 const BUFFER_STORES: Record<BufferChangelog, readonly StoreSpec[]> = {
-  store: [STORE_SPECS.entries, STORE_SPECS.meta, STORE_SPECS.deadlines, STORE_SPECS.decisions, STORE_SPECS.expiry],
-  source: [REPLAYED_SPECS.entries, REPLAYED_SPECS.meta, REPLAYED_SPECS.deadlines, STORE_SPECS.decisions, STORE_SPECS.expiry, STORE_SPECS.sources],
+  store: [STORE_SPECS.entries, STORE_SPECS.meta, STORE_SPECS.deadlines, STORE_SPECS.decisions],
+  source: [REPLAYED_SPECS.entries, REPLAYED_SPECS.meta, REPLAYED_SPECS.deadlines, STORE_SPECS.decisions, STORE_SPECS.sources],
 };
 
 /** The stores the processors sharing a task's TraceBuffer declare (the same spec objects for each). */
@@ -42,7 +41,6 @@ export const STORES = {
   meta: STORE_SPECS.meta.name,
   deadlines: STORE_SPECS.deadlines.name,
   decisions: STORE_SPECS.decisions.name,
-  expiry: STORE_SPECS.expiry.name,
   windows: STORE_SPECS.windows.name,
   sources: STORE_SPECS.sources.name,
 } as const;

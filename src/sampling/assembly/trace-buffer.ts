@@ -49,7 +49,7 @@ export class TraceBuffer {
         openStore(ctx, STORE_SPECS.entries),
         metas,
         new DeadlineIndex(openStore(ctx, STORE_SPECS.deadlines)),
-        new DecisionCache(openStore(ctx, STORE_SPECS.decisions), openStore(ctx, STORE_SPECS.expiry), opts.sampling.decisionCache.maxEntries),
+        new DecisionCache(openStore(ctx, STORE_SPECS.decisions), opts.sampling.decisionCache.maxEntries),
         bufferChangelogOf(opts) === 'source' ? new TraceSources(openStore(ctx, STORE_SPECS.sources)) : undefined,
       );
       buffer = b.load().then(() => b);

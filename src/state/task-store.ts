@@ -36,11 +36,15 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
   /** Uncommitted changes: key (latin1) → value bytes, or null for a delete. */
   private dirty = new Map<string, Buffer | null>();
   /** The dirty keys in order, so scans cost what they return rather than the cache size. */
-  private readonly dirtyKeys = new SortedKeys();
+  private dirtyKeys = new SortedKeys();
   /** Keys `insert`ed since the last commit: a delete of one of them leaves nothing to commit. */
   private inserted = new Set<string>();
-  /** Changes taken for the commit in progress; still visible to reads until applied. */
+  /**
+   * Changes taken for the commit in progress; still visible to reads until applied. The
+   * runtime may go on processing while that commit is sent, so they are scanned by range too.
+   */
   private committing = new Map<string, Buffer | null>();
+  private committingKeys = new SortedKeys();
   private cacheFullSignalled = false;
   /** Callers of compactAfterCommit waiting for the next commit. */
   private compactionWaiters: Array<() => void> = [];
@@ -142,10 +146,17 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
 
   /** Commit phase 1 for a store without a changelog: its changes go to RocksDB at phase 2. */
   stageChanges(): void {
+    if (this.committing.size === 0) {
+      // The usual case: the dirty keys, already in order, become the committing ones.
+      this.committingKeys = this.dirtyKeys;
+      this.dirtyKeys = new SortedKeys();
+    } else {
+      for (const k of this.dirty.keys()) this.committingKeys.add(k);
+      this.dirtyKeys.clear();
+    }
     for (const [k, v] of this.dirty) if (v !== null || !this.inserted.has(k)) this.committing.set(k, v);
     this.dirty = new Map();
     this.inserted = new Set();
-    this.dirtyKeys.clear();
     this.cacheFullSignalled = false;
   }
 
@@ -154,6 +165,7 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
     if (this.committing.size > 0) {
       await this.inner.write([...this.committing].map(([k, v]) => [Buffer.from(k, 'latin1'), v] as const));
       this.committing = new Map();
+      this.committingKeys = new SortedKeys();
     }
     if (this.compactionWaiters.length > 0) this.startCompaction();
   }
@@ -182,6 +194,7 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
     this.inserted = new Set();
     this.dirtyKeys.clear();
     this.committing = new Map();
+    this.committingKeys = new SortedKeys();
     this.cacheFullSignalled = false;
   }
 
@@ -220,10 +233,13 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
     const lo = from.toString('latin1');
     const hi = to?.toString('latin1');
     const cached = new Map<string, Buffer | null>();
-    // Changes being committed are rare to see here (processing pauses during a commit).
-    for (const [k, v] of this.committing) if (k >= lo && (hi === undefined || k < hi)) cached.set(k, v);
+    for (const k of this.committingKeys.range(lo, hi)) {
+      const v = this.committing.get(k);
+      if (v !== undefined) cached.set(k, v);
+    }
+    const fromCommitting = cached.size > 0;
     for (const k of this.dirtyKeys.range(lo, hi)) cached.set(k, this.dirty.get(k) as Buffer | null);
-    const cacheKeys = this.committing.size === 0 ? [...cached.keys()] : [...cached.keys()].sort();
+    const cacheKeys = fromCommitting ? [...cached.keys()].sort() : [...cached.keys()];
     if (reverse) cacheKeys.reverse();
     const before = (a: string, b: string): boolean => (reverse ? a > b : a < b);
     let ci = 0;

@@ -90,11 +90,11 @@ export async function fencePreviousOwner(producer: Producer): Promise<void> {
 }
 
 /**
- * Exactly-once commit of one task: outputs, changelog and input offsets in one Kafka
- * transaction on the task's transactional producer; aborted on any failure.
+ * Exactly-once commit of one task, sent: what its `prepareCommit` took (outputs, changelog)
+ * and its input offsets in one Kafka transaction on the task's transactional producer;
+ * aborted on any failure. Returns the last changelog offset per store, for `completeCommit`.
  */
-export async function commitExactlyOnce(producer: Producer, groupId: string, task: StreamTask, offsets: OffsetsToCommit, compression = 0): Promise<void> {
-  const records = await task.prepareCommit();
+export async function sendTransaction(producer: Producer, groupId: string, task: StreamTask, records: readonly OutgoingRecord[], offsets: OffsetsToCommit, compression = 0): Promise<Map<string, bigint>> {
   const txn = await producer.transaction();
   let changelog: Map<string, bigint>;
   let step = 'produce';
@@ -114,7 +114,7 @@ export async function commitExactlyOnce(producer: Producer, groupId: string, tas
     await txn.abort().catch(() => undefined);
     throw new TransactionError(`task ${task.id}: ${step} failed: ${errorMessage(err)}`, { cause: err });
   }
-  await task.completeCommit(changelog);
+  return changelog;
 }
 
 /** A task's transaction failed at a named step (and was aborted where the producer still could). */

@@ -6,7 +6,8 @@ import { assertKafkajsFixed } from './kafkajs-fixes.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { compressionType, registerCompressionCodecs } from './compression.ts';
 import type { KafkaCompression } from './compression-names.ts';
-import { commitAtLeastOnce, commitExactlyOnce, fencePreviousOwner, type OffsetsToCommit } from './kafka-commit.ts';
+import { commitAtLeastOnce, fencePreviousOwner, type OffsetsToCommit } from './kafka-commit.ts';
+import { TransactionsInFlight, type TakenCommit } from './transactions-in-flight.ts';
 import { streamsMetrics, type StreamsMetrics } from './metrics.ts';
 import { StreamTask, type RestorePlan } from './task.ts';
 import type { TopicAdmin } from './topic-admin.ts';
@@ -58,8 +59,9 @@ interface TaskSlot {
 /**
  * Runs a topology on a Kafka consumer group (group id = application id): one task per
  * input partition, each with its own RocksDB stores and changelog partition. Processing,
- * punctuation and commits are serialised per instance; a commit produces outputs and
- * changelog, waits for acks, then commits offsets (or does all three in one transaction).
+ * punctuation and taking a commit are serialised per instance; a commit produces outputs
+ * and changelog, waits for acks, then commits offsets. Exactly-once, all three go in one
+ * transaction per task, sent while processing goes on (TransactionsInFlight).
  */
 export class KafkaRuntime {
   readonly registry: MetricsRegistry;
@@ -84,6 +86,7 @@ export class KafkaRuntime {
   /** Consecutive retriable failures to start the assigned tasks, and when to try again. */
   private taskStartFailures = 0;
   private retryTasksAt = 0;
+  private readonly inFlight: TransactionsInFlight;
 
   constructor(private readonly opts: KafkaRuntimeOptions) {
     registerCompressionCodecs(); // input batches may be compressed with any codec Kafka has
@@ -94,6 +97,7 @@ export class KafkaRuntime {
     this.guarantee = opts.processingGuarantee ?? 'at_least_once';
     this.commitIntervalMs = opts.commitIntervalMs ?? (this.guarantee === 'exactly_once' ? 100 : 1000);
     this.compression = compressionType(opts.compression ?? 'none');
+    this.inFlight = new TransactionsInFlight(opts.applicationId, this.compression);
   }
 
   /** Creates changelog topics, joins the group and starts processing. */
@@ -162,7 +166,10 @@ export class KafkaRuntime {
     this.stopped = true;
     if (this.ticker) clearInterval(this.ticker);
     await this.exclusive(async () => {
+      // After a failed commit the tasks hold positions past their committed work: no more commits.
+      if (!(await this.settleCommit())) return;
       await this.commitAll().catch((err: unknown) => this.logger.warn('final commit failed', {}, err));
+      await this.settleCommit();
     });
     await this.consumer?.disconnect();
     await this.exclusive(async () => {
@@ -191,6 +198,7 @@ export class KafkaRuntime {
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (this.inFlight.hasEnded) await this.settleCommit();
     await this.reconcile(heartbeat);
     this.logger.debug('batch', { topic: batch.topic, partition: batch.partition, records: batch.messages.length });
     const slot = this.slots.get(batch.partition);
@@ -220,7 +228,7 @@ export class KafkaRuntime {
     } catch (err) {
       // The group is rebalancing (or its coordinator is away): commit now, while this
       // generation may still commit; kafkajs may go on without a rejoin.
-      await this.commitOrRecover();
+      await this.commitOrRecover(true);
       throw err;
     }
   }
@@ -251,6 +259,7 @@ export class KafkaRuntime {
 
   private async onTick(): Promise<void> {
     if (this.stopped || this.failure) return;
+    if (this.inFlight.hasEnded) await this.settleCommit();
     await this.reconcile();
     const now = this.clock.now();
     for (const { task } of this.slots.values()) await task.punctuateWallClock(now);
@@ -260,17 +269,43 @@ export class KafkaRuntime {
   /**
    * Commits; on failure every task goes back to its last commit: the tasks are reopened
    * (reconcile), which also rewinds the consumer to the committed offsets, so the dropped
-   * work is processed again (nothing lost).
+   * work is read again. Exactly-once, the commit is sent while processing goes on; `wait`
+   * waits for it. False when this commit or the one sent before it failed.
    */
-  private async commitOrRecover(): Promise<boolean> {
+  private async commitOrRecover(wait = false): Promise<boolean> {
+    if (!(await this.settleCommit())) return false;
     try {
       await this.commitAll();
-      return true;
     } catch (err) {
-      this.metrics.commitFailures.inc({ app: this.opts.applicationId });
-      this.logger.warn('commit failed: rolling back to the last commit and reprocessing', {}, err);
+      this.commitFailed(err);
       return false;
     }
+    return wait ? this.settleCommit() : true;
+  }
+
+  private commitFailed(err: unknown): void {
+    this.metrics.commitFailures.inc({ app: this.opts.applicationId });
+    this.logger.warn('commit failed: rolling back to the last commit and reprocessing', {}, err);
+  }
+
+  /**
+   * Waits for the exactly-once commit being sent, if any. False when it failed: the tasks
+   * whose transactions did not commit are rolled back, and every task is reopened from its
+   * last commit (reconcile) before anything else is processed.
+   */
+  private async settleCommit(): Promise<boolean> {
+    const sent = await this.inFlight.settle();
+    if (!sent) return true;
+    if (sent.error !== undefined) {
+      for (const task of sent.tasks) if (!sent.committed.includes(task)) task.rollback();
+      this.assignmentChanged = true;
+      this.commitFailed(sent.error);
+      return false;
+    }
+    this.logger.debug('committed', { tasks: sent.tasks.length, ms: this.clock.now() - sent.startedMs });
+    this.metrics.commits.inc({ app: this.opts.applicationId }, sent.tasks.length);
+    this.metrics.commitLatencyMs.observe(this.clock.now() - sent.startedMs, { app: this.opts.applicationId });
+    return true;
   }
 
   /**
@@ -298,6 +333,7 @@ export class KafkaRuntime {
    */
   private async reconcile(heartbeat?: () => Promise<void>): Promise<void> {
     if (!this.assignmentChanged || !this.assigned || this.clock.now() < this.retryTasksAt) return;
+    await this.settleCommit(); // the tasks are closed below: nothing of theirs may still be sent
     this.assignmentChanged = false;
     for (const n of [...this.slots.keys()]) await this.closeTask(n);
     const opened: TaskSlot[] = [];
@@ -384,49 +420,33 @@ export class KafkaRuntime {
     return s.task;
   }
 
+  /** Takes a commit of every task with work to commit; exactly-once, starts sending it. */
   private async commitAll(): Promise<void> {
     this.lastCommit = this.clock.now();
     const due = [...this.slots.values()].filter((s) => s.task.needsCommit());
     if (due.length === 0) return;
     const started = this.clock.now();
-    const consumer = this.consumer as Consumer;
-    let committed: readonly TaskSlot[] = [];
     try {
       if (this.guarantee === 'exactly_once') {
-        const { ok, error } = await this.commitTransactions(due);
-        committed = ok;
-        if (error !== undefined) throw error;
-      } else {
-        const each = [];
-        for (const s of due) each.push({ task: s.task, offsets: await this.offsetsOf(s) });
-        await commitAtLeastOnce(this.producer as Producer, consumer, each, this.compression);
+        // Taken in one go, nothing processed in between: offsets and state agree.
+        const taken: TakenCommit[] = [];
+        for (const slot of due) taken.push({ task: slot.task, producer: slot.producer as Producer, offsets: await this.offsetsOf(slot), records: await slot.task.prepareCommit() });
+        this.inFlight.start(taken, started);
+        return;
       }
+      const each = [];
+      for (const s of due) each.push({ task: s.task, offsets: await this.offsetsOf(s) });
+      await commitAtLeastOnce(this.producer as Producer, this.consumer as Consumer, each, this.compression);
     } catch (err) {
       // Rolled-back tasks still hold positions past their work: whoever called, they are
       // reopened from their last commit before anything else runs (reconcile).
-      for (const s of due) if (!committed.includes(s)) s.task.rollback();
+      for (const s of due) s.task.rollback();
       this.assignmentChanged = true;
       throw err;
     }
     this.logger.debug('committed', { tasks: due.length, ms: this.clock.now() - started });
     this.metrics.commits.inc({ app: this.opts.applicationId }, due.length);
     this.metrics.commitLatencyMs.observe(this.clock.now() - started, { app: this.opts.applicationId });
-  }
-
-  /**
-   * One transaction per task, each on the task's own transactional producer, all side by
-   * side: one after another they cost every task's round trips on each commit. Each
-   * producer fences its own partition's previous owner, so a task's transaction is as safe
-   * alongside the others as alone. Resolves once all have ended: the tasks that committed,
-   * and the first failure if any.
-   */
-  private async commitTransactions(due: readonly TaskSlot[]): Promise<{ ok: readonly TaskSlot[]; error?: unknown }> {
-    const results = await Promise.allSettled(
-      due.map(async (slot) => commitExactlyOnce(slot.producer as Producer, this.opts.applicationId, slot.task, await this.offsetsOf(slot), this.compression)),
-    );
-    const ok = due.filter((_, i) => results[i]?.status === 'fulfilled');
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    return failed ? { ok, error: failed.reason } : { ok };
   }
 
   /** What the task may commit: its processed positions, or less (Topology.withSourcePositions). */

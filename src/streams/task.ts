@@ -276,6 +276,9 @@ export class StreamTask {
 
   /** Commit phase 1: processors' commit hooks, then everything to produce (outputs, then changelog changes). */
   async prepareCommit(): Promise<OutgoingRecord[]> {
+    // Reset here, not on completion: the runtime may process on while this commit is sent.
+    this.commitNeeded = false;
+    this.commitRequested = false;
     for (const p of this.processors.values()) await p.commit?.();
     this.gauges.cache(this.stores);
     const out = this.outputs;
@@ -309,8 +312,6 @@ export class StreamTask {
     // A stale checkpoint is safe on Kafka (restore replays committed changes from further
     // back); rewriting it after every commit cost a rename per task every 100 ms.
     if (this.uncheckpointed > BigInt(this.opts.checkpointDelta ?? 0)) this.writeCheckpoint();
-    this.commitNeeded = false;
-    this.commitRequested = false;
     await this.gauges.entries(this.stores);
   }
 

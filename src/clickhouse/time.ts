@@ -7,10 +7,21 @@ const NS_PER_SECOND = 1_000_000_000n;
 
 export function nsToDateTime64(ns: bigint): string {
   if (ns < 0n) throw new RangeError(`DateTime64 before 1970 is not supported: ${ns}`);
-  const seconds = ns / NS_PER_SECOND;
-  const frac = ns % NS_PER_SECOND;
-  return `${secondsToDateTime(Number(seconds))}.${frac.toString().padStart(9, '0')}`;
+  const seconds = Number(ns / NS_PER_SECOND);
+  const frac = Number(ns % NS_PER_SECOND); // below 10^9: exact, and a number prints faster than a bigint
+  if (seconds !== last.seconds) {
+    last.seconds = seconds;
+    last.text = secondsToDateTime(seconds);
+  }
+  return `${last.text}.${String(frac).padStart(9, '0')}`;
 }
+
+/**
+ * The last second formatted: the sink formats two times a span, and a trace's times mostly
+ * fall in the same second, so most calls reuse it (a memo of a pure function, no state
+ * anyone can observe).
+ */
+const last = { seconds: NaN, text: '' };
 
 export function dateTime64ToNs(text: string): bigint {
   const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/.exec(text);

@@ -9,6 +9,7 @@
  */
 import type { SampledTrace } from '../model/sampled-trace.ts';
 import type { AnyValue, Attributes, InstrumentationScope, KeyValue, Resource, Span, SpanEvent, SpanLink } from '../model/span.ts';
+import { sameAttributes } from '../model/same-attributes.ts';
 import { MAX_VALUE_DEPTH } from '../model/invariants.ts';
 import { RecordReader, RecordWriter } from './record-buffer.ts';
 import { SerdeError } from './errors.ts';
@@ -44,7 +45,8 @@ export function encodeTraceRecord(trace: SampledTrace, w: RecordWriter = new Rec
   const scopes = new Index<InstrumentationScope>(sameScope);
   const position = new Map<string, number>();
   trace.spans.forEach((s, i) => position.set(s.spanId, i + 1));
-  const refs = trace.spans.map((s) => [resources.of(s.resource), scopes.of(s.scope)] as const);
+  const resourceOf = trace.spans.map((s) => resources.of(s.resource));
+  const scopeOf = trace.spans.map((s) => scopes.of(s.scope));
   w.uint(resources.list.length);
   for (const r of resources.list) {
     attrs(w, r.attributes);
@@ -100,9 +102,8 @@ export function encodeTraceRecord(trace: SampledTrace, w: RecordWriter = new Rec
       w.uint(l.droppedAttributesCount);
     }
     w.uint(s.droppedLinksCount);
-    const [resource, scope] = refs[i] as readonly [number, number];
-    w.uint(resource);
-    w.uint(scope);
+    w.uint(resourceOf[i] as number);
+    w.uint(scopeOf[i] as number);
   });
   return w.bytes();
 }
@@ -178,15 +179,11 @@ class Index<T> {
   }
 }
 
-const HEX16 = /^[0-9a-f]{16}$/;
-const HEX32 = /^[0-9a-f]{32}$/;
-
-/** Canonical 8- or 16-byte ids as bytes, anything else ('' included) as a string. */
+/** Canonical 8- or 16-byte ids (lowercase hex) as bytes, anything else ('' included) as a string. */
 function id(w: RecordWriter, s: string): void {
-  const n = s.length === 16 && HEX16.test(s) ? 8 : s.length === 32 && HEX32.test(s) ? 16 : 0;
-  w.byte(n);
-  if (n === 0) w.str(s);
-  else w.hex(s);
+  if ((s.length === 16 || s.length === 32) && w.hexBytes(s)) return;
+  w.byte(0);
+  w.str(s);
 }
 
 function readId(r: RecordReader): string {
@@ -239,30 +236,9 @@ function readValue(r: RecordReader, depth: number): AnyValue {
 }
 
 function sameResource(a: Resource, b: Resource): boolean {
-  return a.droppedAttributesCount === b.droppedAttributesCount && a.schemaUrl === b.schemaUrl && sameAttrs(a.attributes, b.attributes);
+  return a.droppedAttributesCount === b.droppedAttributesCount && a.schemaUrl === b.schemaUrl && sameAttributes(a.attributes, b.attributes);
 }
 
 function sameScope(a: InstrumentationScope, b: InstrumentationScope): boolean {
-  return a.name === b.name && a.version === b.version && a.droppedAttributesCount === b.droppedAttributesCount && a.schemaUrl === b.schemaUrl && sameAttrs(a.attributes, b.attributes);
-}
-
-function sameAttrs(a: Attributes, b: Attributes): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as KeyValue;
-    const y = b[i] as KeyValue;
-    if (x.key !== y.key || !sameValue(x.value, y.value)) return false;
-  }
-  return true;
-}
-
-/** Equal as written: -0 and 0 differ, NaN equals NaN (Object.is), bytes compare by content. */
-function sameValue(a: AnyValue, b: AnyValue): boolean {
-  switch (a.type) {
-    case 'string': case 'bool': case 'int': case 'double': return a.type === b.type && Object.is(a.value, b.value);
-    case 'bytes': return b.type === 'bytes' && Buffer.compare(a.value, b.value) === 0;
-    case 'array': return b.type === 'array' && a.values.length === b.values.length && a.values.every((v, i) => sameValue(v, b.values[i] as AnyValue));
-    case 'kvlist': return b.type === 'kvlist' && sameAttrs(a.values, b.values);
-    case 'empty': return b.type === 'empty';
-  }
+  return a.name === b.name && a.version === b.version && a.droppedAttributesCount === b.droppedAttributesCount && a.schemaUrl === b.schemaUrl && sameAttributes(a.attributes, b.attributes);
 }

@@ -4,6 +4,7 @@ import type { SampledTrace } from '../model/sampled-trace.ts';
 import { StatusCode } from '../model/span.ts';
 import type { SinkTopics } from '../model/topics.ts';
 import { edgeToRow, metricsToRow, samplingStatsToRow, spanToRow, type SpanRow } from '../clickhouse/rows.ts';
+import { ResourceMaps } from '../clickhouse/resource-maps.ts';
 import { TRACE_BLOBS_TABLE, traceBlobRows } from './trace-blobs.ts';
 
 /** The sink's input topics (co-partitioned: one task per partition reads all three). */
@@ -77,7 +78,10 @@ export function spanRows(traces: readonly SampledTrace[]): SpanRow[] {
   const out: SpanRow[] = [];
   for (const t of traces) {
     const { policy, sampleRate, late } = t.decision;
-    for (const s of t.spans) out.push(spanToRow(s, { policy, sampleRate, late, traceError: errorTraces.has(s.traceId) }));
+    const ok = { policy, sampleRate, late, traceError: false };
+    const error = { ...ok, traceError: true };
+    const resources = new ResourceMaps();
+    for (const s of t.spans) out.push(spanToRow(s, errorTraces.has(s.traceId) ? error : ok, resources.of(s.resource.attributes)));
   }
   return out;
 }

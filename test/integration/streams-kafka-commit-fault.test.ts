@@ -11,11 +11,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KafkaJSConnectionError, type Consumer, type ConsumerRunConfig, type Kafka, type Producer, type Transaction } from 'kafkajs';
+import { KafkaJSConnectionError, type Consumer, type ConsumerRunConfig, type Kafka } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { produceKeyed } from '../fixtures/kafka.ts';
 import { countedInTask0, eventCountTopics, finalCounts, frozenExactlyOnceRuntime } from '../fixtures/event-count-app.ts';
 import { until } from '../fixtures/poll.ts';
+import { throughTransactionCommit } from '../fixtures/transaction-commit.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -29,7 +30,12 @@ interface Faults {
 
 /** `kafka` whose group `groupId` consumer and transactional producers fail once where `faults` says. */
 function faultyKafka(kafka: Kafka, groupId: string, faults: Faults): Kafka {
-  const wrapped = Object.create(kafka) as Kafka;
+  const wrapped = throughTransactionCommit(kafka, async (txn) => {
+    if (!faults.commit) return txn.commit();
+    faults.commit = false;
+    await txn.abort();
+    throw new Error('injected: transaction commit failed');
+  });
   wrapped.consumer = (config) => {
     const consumer: Consumer = kafka.consumer(config);
     if (config.groupId !== groupId) return consumer;
@@ -51,23 +57,6 @@ function faultyKafka(kafka: Kafka, groupId: string, faults: Faults): Kafka {
       });
     };
     return consumer;
-  };
-  wrapped.producer = (config) => {
-    const producer: Producer = kafka.producer(config);
-    const transaction = producer.transaction.bind(producer);
-    producer.transaction = async (): Promise<Transaction> => {
-      const txn = await transaction();
-      return {
-        ...txn,
-        commit: async () => {
-          if (!faults.commit) return txn.commit();
-          faults.commit = false;
-          await txn.abort();
-          throw new Error('injected: transaction commit failed');
-        },
-      };
-    };
-    return producer;
   };
   return wrapped;
 }

@@ -9,12 +9,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kafka, Producer, Transaction } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MockClock } from '../../src/streams/clock.ts';
 import { countedInTask0, eventCountTopics, finalCounts, frozenExactlyOnceRuntime } from '../fixtures/event-count-app.ts';
 import { produceKeyed } from '../fixtures/kafka.ts';
 import { until } from '../fixtures/poll.ts';
+import { throughTransactionCommit } from '../fixtures/transaction-commit.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -27,27 +28,14 @@ interface Gate {
 
 /** `kafka` whose next transaction commit, once `gate` is armed, waits for `gate.release` and then fails. */
 function heldCommitKafka(kafka: Kafka, gate: Gate): Kafka {
-  const wrapped = Object.create(kafka) as Kafka;
-  wrapped.producer = (config) => {
-    const producer: Producer = kafka.producer(config);
-    const transaction = producer.transaction.bind(producer);
-    producer.transaction = async (): Promise<Transaction> => {
-      const txn = await transaction();
-      return {
-        ...txn,
-        commit: async () => {
-          if (!gate.armed) return txn.commit();
-          gate.armed = false;
-          gate.held = true;
-          await new Promise<void>((resolve) => (gate.release = resolve));
-          await txn.abort();
-          throw new Error('injected: transaction commit failed after being held');
-        },
-      };
-    };
-    return producer;
-  };
-  return wrapped;
+  return throughTransactionCommit(kafka, async (txn) => {
+    if (!gate.armed) return txn.commit();
+    gate.armed = false;
+    gate.held = true;
+    await new Promise<void>((resolve) => (gate.release = resolve));
+    await txn.abort();
+    throw new Error('injected: transaction commit failed after being held');
+  });
 }
 
 describe('KafkaRuntime exactly-once: processing goes on while a commit is sent', () => {

@@ -38,7 +38,7 @@ const EMPTY: Record<string, never> = Object.freeze({});
 const TWO_53 = 2n ** 53n;
 
 /** Decimal text of an Int64; below 2^53 through a number, which prints the same digits faster. */
-function intText(n: bigint): string {
+export function intText(n: bigint): string {
   return n > -TWO_53 && n < TWO_53 ? String(Number(n)) : n.toString();
 }
 

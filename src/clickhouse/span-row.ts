@@ -1,6 +1,6 @@
 import type { Span, SpanKind, StatusCode } from '../model/span.ts';
 import { durationNanos, serviceName, StatusCode as Status } from '../model/span.ts';
-import { attributesFromJson, attributesToJson, joinAttributes, splitAttributes, type TypedAttributeMaps } from './attributes.ts';
+import { attributesFromJson, attributesToJson, intText, joinAttributes, splitAttributes, type TypedAttributeMaps } from './attributes.ts';
 import { dateTime64ToNs, nsToDateTime64 } from './time.ts';
 
 /** Why a span is stored: the decision that kept its trace (architecture: "decisions carry reasons"). */
@@ -62,7 +62,7 @@ export function spanToRow(span: Span, decision: SinkDecision, resource?: TypedAt
     trace_id: span.traceId, span_id: span.spanId, parent_span_id: span.parentSpanId, trace_state: span.traceState,
     flags: span.flags, name: span.name, kind: KIND_NAMES[span.kind],
     start_time: nsToDateTime64(span.startTimeUnixNano), end_time: nsToDateTime64(span.endTimeUnixNano),
-    duration_ns: d <= 0n ? '0' : d < TWO_53 ? String(Number(d)) : d.toString(),
+    duration_ns: d <= 0n ? '0' : intText(d),
     status_code: STATUS_NAMES[span.status.code], status_message: span.status.message, service_name: serviceName(span),
     attributes_string: a.string, attributes_int: a.int, attributes_double: a.double, attributes_bool: a.bool,
     attributes_json: a.json, dropped_attributes_count: span.droppedAttributesCount,
@@ -80,9 +80,6 @@ export function spanToRow(span: Span, decision: SinkDecision, resource?: TypedAt
     has_error: hasError, trace_error: decision.traceError ?? hasError,
   };
 }
-
-/** Durations below it print as numbers (same digits, faster than a bigint's toString). */
-const TWO_53 = 2n ** 53n;
 
 // Most spans have no events or links: one shared set of empty columns spares ten arrays a
 // span (rows are only serialized, never mutated).

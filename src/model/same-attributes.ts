@@ -17,7 +17,7 @@ export function sameAttributes(a: Attributes, b: Attributes): boolean {
 }
 
 /** Equal as written: -0 and 0 differ, NaN equals NaN (Object.is), bytes compare by content. */
-export function sameValue(a: AnyValue, b: AnyValue): boolean {
+function sameValue(a: AnyValue, b: AnyValue): boolean {
   switch (a.type) {
     case 'string': case 'bool': case 'int': case 'double': return a.type === b.type && Object.is(a.value, b.value);
     case 'bytes': return b.type === 'bytes' && Buffer.compare(a.value, b.value) === 0;

@@ -198,7 +198,6 @@ export class KafkaRuntime {
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    if (this.inFlight.hasEnded) await this.settleCommit();
     await this.reconcile(heartbeat);
     this.logger.debug('batch', { topic: batch.topic, partition: batch.partition, records: batch.messages.length });
     const slot = this.slots.get(batch.partition);
@@ -259,7 +258,6 @@ export class KafkaRuntime {
 
   private async onTick(): Promise<void> {
     if (this.stopped || this.failure) return;
-    if (this.inFlight.hasEnded) await this.settleCommit();
     await this.reconcile();
     const now = this.clock.now();
     for (const { task } of this.slots.values()) await task.punctuateWallClock(now);
@@ -332,6 +330,8 @@ export class KafkaRuntime {
    * retried with backoff instead of stopping the runtime; the partitions wait meanwhile.
    */
   private async reconcile(heartbeat?: () => Promise<void>): Promise<void> {
+    // A commit that failed meanwhile reopens the tasks here, before anything is processed.
+    if (this.inFlight.hasEnded) await this.settleCommit();
     if (!this.assignmentChanged || !this.assigned || this.clock.now() < this.retryTasksAt) return;
     await this.settleCommit(); // the tasks are closed below: nothing of theirs may still be sent
     this.assignmentChanged = false;

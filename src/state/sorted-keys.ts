@@ -29,6 +29,18 @@ export class SortedKeys {
     if (chunk.length > CHUNK) this.chunks.splice(ci, 1, chunk.slice(0, CHUNK / 2), chunk.slice(CHUNK / 2));
   }
 
+  /** Removes `key` if present. */
+  delete(key: string): void {
+    if (this.chunks.length === 0) return;
+    const ci = this.chunkFor(key);
+    const chunk = this.chunks[ci] as string[];
+    const i = lowerBound(chunk, key);
+    if (chunk[i] !== key) return;
+    chunk.splice(i, 1);
+    this.count--;
+    if (chunk.length === 0) this.chunks.splice(ci, 1);
+  }
+
   clear(): void {
     this.chunks = [];
     this.count = 0;

@@ -56,13 +56,18 @@ export interface StoreSpec<K = unknown, V = unknown> {
   readonly changelog?: boolean;
   /** Dirty entries held before a commit is requested (bounds the write cache). */
   readonly maxCacheEntries?: number;
+  /**
+   * For an unlogged store its task rebuilds on open (the topology replays its sources):
+   * committed entries up to this many bytes stay in memory instead of RocksDB.
+   */
+  readonly residentBytes?: number;
 }
 
 export function storeSpec<K, V>(
   name: string,
   keySerde: Serde<K>,
   valueSerde: Serde<V>,
-  opts: { changelog?: boolean; maxCacheEntries?: number } = {},
+  opts: { changelog?: boolean; maxCacheEntries?: number; residentBytes?: number } = {},
 ): StoreSpec<K, V> {
   return { name, keySerde, valueSerde, ...opts };
 }

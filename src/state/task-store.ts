@@ -1,4 +1,5 @@
 import type { Serde } from '../serde/serde.ts';
+import type { ResidentEntries } from './resident-entries.ts';
 import type { RocksBytesStore } from './rocksdb-bytes-store.ts';
 import { SortedKeys } from './sorted-keys.ts';
 import type { KeyValue, KeyValueStore, StoreSpec } from './store.ts';
@@ -25,7 +26,8 @@ const DEFAULT_MAX_CACHE_ENTRIES = 50_000;
  * once the changelog (and, under exactly-once, the transaction) is acknowledged. So RocksDB
  * never holds state the changelog lacks, and a rebalance rolls back by dropping the cache.
  * Keys are kept in the cache as latin1 strings: one char per byte, so string order is
- * byte order and scans can merge cache and RocksDB.
+ * byte order and scans can merge cache and RocksDB. A store its task rebuilds on open may
+ * keep its committed entries in memory instead (`ResidentEntries`), up to a byte budget.
  */
 export class TaskStore<K, V> implements KeyValueStore<K, V> {
   readonly name: string;
@@ -54,6 +56,8 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
     spec: StoreSpec,
     private readonly inner: RocksBytesStore,
     private readonly hooks: StoreHooks,
+    /** Committed entries held in memory: only for a store that starts empty when its task opens. */
+    private readonly resident?: ResidentEntries,
   ) {
     this.name = spec.name;
     this.keySerde = spec.keySerde as Serde<K>;
@@ -66,6 +70,7 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
     const k = this.keySerde.serialize(key);
     const cached = this.lookupCache(k.toString('latin1'));
     if (cached !== undefined) return cached === null ? undefined : this.valueSerde.deserialize(cached);
+    if (this.resident && !this.resident.mayBeInRocks) return undefined;
     const stored = await this.inner.get(k);
     return stored === undefined ? undefined : this.valueSerde.deserialize(stored);
   }
@@ -84,7 +89,7 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
         out[i] = this.valueSerde.deserialize(cached);
       }
     });
-    if (misses.length > 0) {
+    if (misses.length > 0 && (!this.resident || this.resident.mayBeInRocks)) {
       const stored = await this.inner.getMany(misses);
       stored.forEach((v, j) => {
         if (v !== undefined) out[missAt[j] as number] = this.valueSerde.deserialize(v);
@@ -130,12 +135,17 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
   }
 
   async approximateNumEntries(): Promise<number> {
-    return (await this.inner.approximateNumEntries()) + this.dirty.size;
+    return (await this.inner.approximateNumEntries()) + this.dirty.size + (this.resident?.size ?? 0);
   }
 
   /** Entries waiting for the next commit (a bounded buffer: see maxCacheEntries). */
   cacheSize(): number {
     return this.dirty.size + this.committing.size;
+  }
+
+  /** Bytes of committed entries held in memory (0 unless the store is rebuilt on open). */
+  residentBytes(): number {
+    return this.resident?.byteSize ?? 0;
   }
 
   /** Commit phase 1: moves the dirty changes aside and returns them for the changelog. */
@@ -162,12 +172,24 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
 
   /** Commit phase 2 (after the changelog is acknowledged): writes the taken changes to RocksDB. */
   async applyChanges(): Promise<void> {
-    if (this.committing.size > 0) {
+    if (this.resident) {
+      await this.applyToResident(this.resident);
+    } else if (this.committing.size > 0) {
       await this.inner.write([...this.committing].map(([k, v]) => [Buffer.from(k, 'latin1'), v] as const));
       this.committing = new Map();
       this.committingKeys = new SortedKeys();
     }
     if (this.compactionWaiters.length > 0) this.startCompaction();
+  }
+
+  /** The taken changes go to memory; RocksDB gets only a spill past the budget (and deletes after one). */
+  private async applyToResident(resident: ResidentEntries): Promise<void> {
+    if (this.committing.size === 0) return;
+    const { writes, spill } = resident.apply(this.committing);
+    this.committing = new Map();
+    this.committingKeys = new SortedKeys();
+    if (writes.length > 0) await this.inner.write(writes.map(([k, v]) => [Buffer.from(k, 'latin1'), v] as const));
+    if (spill) resident.spilled();
   }
 
   compactAfterCommit(): Promise<void> {
@@ -223,60 +245,105 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
     }
   }
 
+  /** The newest value `k` has in memory (null: deleted); undefined when only RocksDB can tell. */
   private lookupCache(k: string): Buffer | null | undefined {
     const d = this.dirty.get(k);
-    return d !== undefined ? d : this.committing.get(k);
+    if (d !== undefined) return d;
+    const c = this.committing.get(k);
+    return c !== undefined ? c : this.resident?.get(k);
   }
 
-  /** Merges the cache (newest wins) with a RocksDB range iterator, in key order. */
+  /**
+   * Merges the memory layers (newest wins) with a RocksDB range iterator, in key order. The
+   * layers are read at the start, before any await: a commit or a delete made while the
+   * caller iterates cannot move what this scan returns. A scan with a limit reads them only
+   * as far as its limit can reach.
+   */
   private async *scan(from: Buffer, to: Buffer | undefined, limit: number, reverse: boolean): AsyncGenerator<KeyValue<K, V>> {
     const lo = from.toString('latin1');
     const hi = to?.toString('latin1');
-    const cached = new Map<string, Buffer | null>();
-    for (const k of this.committingKeys.range(lo, hi)) {
-      const v = this.committing.get(k);
-      if (v !== undefined) cached.set(k, v);
-    }
-    const fromCommitting = cached.size > 0;
-    for (const k of this.dirtyKeys.range(lo, hi)) cached.set(k, this.dirty.get(k) as Buffer | null);
-    const cacheKeys = fromCommitting ? [...cached.keys()].sort() : [...cached.keys()];
-    if (reverse) cacheKeys.reverse();
-    const before = (a: string, b: string): boolean => (reverse ? a > b : a < b);
-    let ci = 0;
-    let emitted = 0;
+    const layers: Array<Iterator<Entry>> = [layer(this.dirtyKeys.range(lo, hi), this.dirty), layer(this.committingKeys.range(lo, hi), this.committing)];
+    if (this.resident) layers.push(this.resident.range(lo, hi));
+    const memory = reverse ? [...newestFirst(layers)].reverse() : takeLive(newestFirst(layers), limit);
     const emit = (k: string, v: Buffer): KeyValue<K, V> => ({
       key: this.keySerde.deserialize(Buffer.from(k, 'latin1')),
       value: this.valueSerde.deserialize(v),
     });
-    for await (const { key, value } of this.inner.iterate(from, to, reverse)) {
-      const dk = key.toString('latin1');
-      while (ci < cacheKeys.length && before(cacheKeys[ci] as string, dk)) {
-        const ck = cacheKeys[ci++] as string;
-        const cv = cached.get(ck);
-        if (cv) {
-          yield emit(ck, cv);
-          if (++emitted >= limit) return;
+    const before = (a: string, b: string): boolean => (reverse ? a > b : a < b);
+    let mi = 0;
+    let emitted = 0;
+    const inRocks = !this.resident || this.resident.mayBeInRocks;
+    if (inRocks) {
+      for await (const { key, value } of this.inner.iterate(from, to, reverse)) {
+        const dk = key.toString('latin1');
+        for (; mi < memory.length && before((memory[mi] as Entry)[0], dk); mi++) {
+          const [mk, mv] = memory[mi] as Entry;
+          if (mv) {
+            yield emit(mk, mv);
+            if (++emitted >= limit) return;
+          }
         }
+        if (mi < memory.length && (memory[mi] as Entry)[0] === dk) {
+          const mv = (memory[mi++] as Entry)[1];
+          if (!mv) continue; // deleted in memory
+          yield emit(dk, mv);
+        } else {
+          yield emit(dk, value);
+        }
+        if (++emitted >= limit) return;
       }
-      if (ci < cacheKeys.length && cacheKeys[ci] === dk) {
-        ci++;
-        const cv = cached.get(dk);
-        if (!cv) continue; // deleted in the cache
-        yield emit(dk, cv);
-      } else {
-        yield emit(dk, value);
-      }
-      if (++emitted >= limit) return;
     }
-    for (; ci < cacheKeys.length; ci++) {
-      const ck = cacheKeys[ci] as string;
-      const cv = cached.get(ck);
-      if (cv) {
-        yield emit(ck, cv);
+    for (; mi < memory.length; mi++) {
+      const [mk, mv] = memory[mi] as Entry;
+      if (mv) {
+        yield emit(mk, mv);
         if (++emitted >= limit) return;
       }
     }
   }
+}
+
+/** A key (latin1) and its value bytes, or null for a delete. */
+type Entry = readonly [string, Buffer | null];
+
+/** A cache layer's entries in key order: its sorted keys that still hold a change. */
+function* layer(keys: Iterable<string>, changes: ReadonlyMap<string, Buffer | null>): Generator<Entry> {
+  for (const k of keys) {
+    const v = changes.get(k);
+    if (v !== undefined) yield [k, v];
+  }
+}
+
+/** Layers in key order, newest first: each key once, from the newest layer that has it. */
+function* newestFirst(layers: Array<Iterator<Entry>>): Generator<Entry> {
+  const heads = layers.map((l) => l.next());
+  for (;;) {
+    let min: string | undefined;
+    for (const h of heads) if (!h.done && (min === undefined || h.value[0] < min)) min = h.value[0];
+    if (min === undefined) return;
+    let newest: Entry | undefined;
+    for (let i = 0; i < heads.length; i++) {
+      const h = heads[i] as IteratorResult<Entry>;
+      if (h.done || h.value[0] !== min) continue;
+      newest ??= h.value;
+      heads[i] = (layers[i] as Iterator<Entry>).next();
+    }
+    yield newest as Entry;
+  }
+}
+
+/**
+ * The entries up to the `limit`-th that holds a value (deletes in between kept, as they hide
+ * RocksDB entries): a scan limited so returns nothing past the last of them.
+ */
+function takeLive(entries: Iterable<Entry>, limit: number): Entry[] {
+  const out: Entry[] = [];
+  let live = 0;
+  for (const e of entries) {
+    out.push(e);
+    if (e[1] !== null && ++live >= limit) break;
+  }
+  return out;
 }
 
 /** Smallest key greater than every key starting with `prefix`; undefined if none (all 0xff). */

@@ -15,6 +15,7 @@ export interface StreamsMetrics {
   readonly restoreRemaining: Gauge;
   readonly storeEntries: Gauge;
   readonly storeCacheEntries: Gauge;
+  readonly storeResidentBytes: Gauge;
   readonly tasks: Gauge;
   readonly rebalances: Counter;
   /** Batches dropped because they were fetched from past where their task reads (before a seek). */
@@ -34,6 +35,7 @@ export function streamsMetrics(registry: MetricsRegistry): StreamsMetrics {
     restoreRemaining: registry.gauge('tailstream_streams_restore_remaining_records', 'Changelog records left to restore'),
     storeEntries: registry.gauge('tailstream_streams_store_entries', 'Approximate entries per store and task'),
     storeCacheEntries: registry.gauge('tailstream_streams_store_cache_entries', 'Uncommitted entries in the store write cache'),
+    storeResidentBytes: registry.gauge('tailstream_streams_store_resident_bytes', 'Committed entries a store rebuilt on open holds in memory instead of RocksDB (bounded by its budget)'),
     tasks: registry.gauge('tailstream_streams_tasks', 'Tasks owned by this instance'),
     rebalances: registry.counter('tailstream_streams_rebalances_total', 'Partition assignments received'),
     staleBatches: registry.counter('tailstream_streams_stale_batches_total', 'Fetched batches dropped because they start past where their task reads (fetched before a seek)'),

@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../util/log.ts';
+import { ResidentEntries } from '../state/resident-entries.ts';
 import { RocksBytesStore } from '../state/rocksdb-bytes-store.ts';
 import { changelogTopic, type KeyValueStore } from '../state/store.ts';
 import { TaskStore, type ChangelogEntry } from '../state/task-store.ts';
@@ -118,12 +119,14 @@ export class StreamTask {
     for (const spec of this.opts.topology.stores()) {
       // An unlogged store of such a topology is rebuilt by replaying the sources: what the
       // local copy holds may be from before or after the last commit, so it starts empty.
-      if (rebuilt && spec.changelog === false) rmSync(join(this.dir, spec.name), { recursive: true, force: true });
+      const startsEmpty = rebuilt && spec.changelog === false;
+      if (startsEmpty) rmSync(join(this.dir, spec.name), { recursive: true, force: true });
       const inner = await RocksBytesStore.open(join(this.dir, spec.name));
+      const resident = startsEmpty && spec.residentBytes !== undefined ? new ResidentEntries(spec.residentBytes) : undefined;
       const store = new TaskStore(spec, inner, {
         onCacheFull: () => (this.commitRequested = true),
         onCompactionFailed: (name, err) => this.opts.logger.warn('RocksDB compaction failed; deleted entries keep their disk space until the next one', { app: this.opts.applicationId, task: this.id, store: name }, err),
-      });
+      }, resident);
       this.stores.set(spec.name, store);
     }
     this.checkpointOffsets = this.checkpoint.read();

@@ -19,11 +19,17 @@ export const STORE_SPECS = {
   sources: storeSpec('trace-sources', stringSerde, plainJsonSerde<TraceSource>()),
 } as const;
 
-/** The buffer's stores when the input topics are their changelog: rebuilt by replay, never logged. */
+const MiB = 1024 * 1024;
+
+/**
+ * The buffer's stores when the input topics are their changelog: rebuilt by replay, never
+ * logged. A trace usually leaves within seconds, so its entries stay in memory (per task, up
+ * to these budgets) rather than being written to RocksDB, read back and deleted there.
+ */
 const REPLAYED_SPECS = {
-  entries: storeSpec('trace-entries', stringSerde, bufferSerde, { changelog: false }),
-  meta: storeSpec('trace-meta', stringSerde, plainJsonSerde<TraceMeta>(), { changelog: false }),
-  deadlines: storeSpec('trace-deadlines', stringSerde, stringSerde, { changelog: false }),
+  entries: storeSpec('trace-entries', stringSerde, bufferSerde, { changelog: false, residentBytes: 32 * MiB }),
+  meta: storeSpec('trace-meta', stringSerde, plainJsonSerde<TraceMeta>(), { changelog: false, residentBytes: 8 * MiB }),
+  deadlines: storeSpec('trace-deadlines', stringSerde, stringSerde, { changelog: false, residentBytes: 4 * MiB }),
 } as const;
 
 const BUFFER_STORES: Record<BufferChangelog, readonly StoreSpec[]> = {

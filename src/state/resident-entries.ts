@@ -1,7 +1,18 @@
 import { SortedKeys } from './sorted-keys.ts';
 
-/** What an entry costs beyond its key and value bytes: map slot, key string, Buffer object (roughly). */
-const ENTRY_OVERHEAD = 96;
+/** What an entry costs beyond its key and value bytes: map slot, key string, Buffer and its backing store (measured roughly). */
+const ENTRY_OVERHEAD = 256;
+
+/**
+ * `b`, or a copy of it when it is a view into a larger allocation: small Buffers share Node's
+ * 8 KB pool, and an entry kept for long would keep its whole slab alive.
+ */
+export function ownBytes(b: Buffer): Buffer {
+  if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength) return b;
+  const own = Buffer.allocUnsafeSlow(b.length);
+  b.copy(own);
+  return own;
+}
 
 /** Changes to apply: latin1 key → value bytes, or null for a delete. */
 export type Changes = ReadonlyMap<string, Buffer | null>;
@@ -59,7 +70,7 @@ export class ResidentEntries {
         continue;
       }
       if (prev === undefined) this.keys.add(k);
-      this.values.set(k, v);
+      this.values.set(k, ownBytes(v));
       this.bytes += ENTRY_OVERHEAD + k.length + v.length;
     }
     if (this.bytes <= this.budgetBytes) return { writes, spill: false };

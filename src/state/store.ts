@@ -57,8 +57,10 @@ export interface StoreSpec<K = unknown, V = unknown> {
   /** Dirty entries held before a commit is requested (bounds the write cache). */
   readonly maxCacheEntries?: number;
   /**
-   * For an unlogged store its task rebuilds on open (the topology replays its sources):
-   * committed entries up to this many bytes stay in memory instead of RocksDB.
+   * Committed entries up to this many bytes stay in memory instead of RocksDB; past it they
+   * all spill to RocksDB. Only for a store that starts empty when its task opens: an unlogged
+   * one its topology rebuilds by replaying the sources, or a change-logged one, which is then
+   * restored from the start of its changelog (Kafka Streams' in-memory store).
    */
   readonly residentBytes?: number;
 }

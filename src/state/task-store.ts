@@ -1,4 +1,5 @@
 import type { Serde } from '../serde/serde.ts';
+import { RecentlyWritten } from './recently-written.ts';
 import type { ResidentEntries } from './resident-entries.ts';
 import type { RocksBytesStore } from './rocksdb-bytes-store.ts';
 import { SortedKeys } from './sorted-keys.ts';
@@ -18,6 +19,8 @@ export interface StoreHooks {
 }
 
 const DEFAULT_MAX_CACHE_ENTRIES = 50_000;
+/** Bytes of the values the last commits wrote that a store keeps for reads (RecentlyWritten). */
+const RECENTLY_WRITTEN_BYTES = 1024 * 1024;
 
 /**
  * The store a processor gets: serdes outside, a write cache of uncommitted changes in the
@@ -51,6 +54,7 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
   /** Callers of compactAfterCommit waiting for the next commit. */
   private compactionWaiters: Array<() => void> = [];
   private compaction: Promise<void> | undefined;
+  private readonly recent = new RecentlyWritten(RECENTLY_WRITTEN_BYTES);
 
   constructor(
     spec: StoreSpec,
@@ -143,9 +147,9 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
     return this.dirty.size + this.committing.size;
   }
 
-  /** Bytes of committed entries held in memory (0 unless the store is rebuilt on open). */
-  residentBytes(): number {
-    return this.resident?.byteSize ?? 0;
+  /** Bytes of committed entries held in memory: resident ones, or the values the last commits wrote. */
+  memoryBytes(): number {
+    return this.resident?.byteSize ?? this.recent.byteSize;
   }
 
   /** Commit phase 1: moves the dirty changes aside and returns them for the changelog. */
@@ -176,6 +180,7 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
       await this.applyToResident(this.resident);
     } else if (this.committing.size > 0) {
       await this.inner.write([...this.committing].map(([k, v]) => [Buffer.from(k, 'latin1'), v] as const));
+      this.recent.note(this.committing);
       this.committing = new Map();
       this.committingKeys = new SortedKeys();
     }
@@ -185,9 +190,14 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
   /** The taken changes go to memory; RocksDB gets only a spill past the budget (and deletes after one). */
   private async applyToResident(resident: ResidentEntries): Promise<void> {
     if (this.committing.size === 0) return;
-    const { writes, spill } = resident.apply(this.committing);
+    const changes = this.committing;
     this.committing = new Map();
     this.committingKeys = new SortedKeys();
+    await this.toResident(resident, changes);
+  }
+
+  private async toResident(resident: ResidentEntries, changes: ReadonlyMap<string, Buffer | null>): Promise<void> {
+    const { writes, spill } = resident.apply(changes);
     if (writes.length > 0) await this.inner.write(writes.map(([k, v]) => [Buffer.from(k, 'latin1'), v] as const));
     if (spill) resident.spilled();
   }
@@ -222,6 +232,8 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
 
   /** Restore: writes changelog records straight to RocksDB (they are committed state). */
   async restoreBatch(entries: readonly ChangelogEntry[]): Promise<void> {
+    if (this.resident) return this.toResident(this.resident, new Map(entries.map((e) => [e.key.toString('latin1'), e.value])));
+    this.recent.clear();
     await this.inner.write(entries.map((e) => [e.key, e.value] as const));
   }
 
@@ -250,7 +262,8 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
     const d = this.dirty.get(k);
     if (d !== undefined) return d;
     const c = this.committing.get(k);
-    return c !== undefined ? c : this.resident?.get(k);
+    if (c !== undefined) return c;
+    return this.resident ? this.resident.get(k) : this.recent.get(k);
   }
 
   /**

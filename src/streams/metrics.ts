@@ -15,7 +15,7 @@ export interface StreamsMetrics {
   readonly restoreRemaining: Gauge;
   readonly storeEntries: Gauge;
   readonly storeCacheEntries: Gauge;
-  readonly storeResidentBytes: Gauge;
+  readonly storeMemoryBytes: Gauge;
   readonly tasks: Gauge;
   readonly rebalances: Counter;
   /** Batches dropped because they were fetched from past where their task reads (before a seek). */
@@ -35,7 +35,7 @@ export function streamsMetrics(registry: MetricsRegistry): StreamsMetrics {
     restoreRemaining: registry.gauge('tailstream_streams_restore_remaining_records', 'Changelog records left to restore'),
     storeEntries: registry.gauge('tailstream_streams_store_entries', 'Approximate entries per store and task'),
     storeCacheEntries: registry.gauge('tailstream_streams_store_cache_entries', 'Uncommitted entries in the store write cache'),
-    storeResidentBytes: registry.gauge('tailstream_streams_store_resident_bytes', 'Committed entries a store rebuilt on open holds in memory instead of RocksDB (bounded by its budget)'),
+    storeMemoryBytes: registry.gauge('tailstream_streams_store_memory_bytes', 'Committed entries a store holds in memory: a store rebuilt on open its resident entries (instead of RocksDB), any other the values its last commits wrote (read back without RocksDB); each bounded'),
     tasks: registry.gauge('tailstream_streams_tasks', 'Tasks owned by this instance'),
     rebalances: registry.counter('tailstream_streams_rebalances_total', 'Partition assignments received'),
     staleBatches: registry.counter('tailstream_streams_stale_batches_total', 'Fetched batches dropped because they start past where their task reads (fetched before a seek)'),

@@ -6,11 +6,11 @@ const ENTRIES_INTERVAL_MS = 10_000;
 
 interface SizedStore {
   cacheSize(): number;
-  residentBytes(): number;
+  memoryBytes(): number;
   approximateNumEntries(): Promise<number>;
 }
 
-/** A task's store-size gauges (`tailstream_streams_store_entries`, `_store_cache_entries`, `_store_resident_bytes`), labelled app, task, store. */
+/** A task's store-size gauges (`tailstream_streams_store_entries`, `_store_cache_entries`, `_store_memory_bytes`), labelled app, task, store. */
 export class StoreGauges {
   private entriesAt = Number.NEGATIVE_INFINITY;
 
@@ -25,7 +25,7 @@ export class StoreGauges {
   cache(stores: ReadonlyMap<string, SizedStore>): void {
     for (const [store, s] of stores) {
       this.metrics.storeCacheEntries.set(s.cacheSize(), this.labels(store));
-      this.metrics.storeResidentBytes.set(s.residentBytes(), this.labels(store));
+      this.metrics.storeMemoryBytes.set(s.memoryBytes(), this.labels(store));
     }
   }
 
@@ -42,7 +42,7 @@ export class StoreGauges {
     for (const store of stores) {
       this.metrics.storeEntries.remove(this.labels(store));
       this.metrics.storeCacheEntries.remove(this.labels(store));
-      this.metrics.storeResidentBytes.remove(this.labels(store));
+      this.metrics.storeMemoryBytes.remove(this.labels(store));
     }
   }
 

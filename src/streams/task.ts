@@ -116,10 +116,14 @@ export class StreamTask {
   async open(): Promise<RestorePlan[]> {
     mkdirSync(this.dir, { recursive: true });
     const rebuilt = this.opts.topology.tracksSourcePositions();
+    const fromStart = new Set<string>();
     for (const spec of this.opts.topology.stores()) {
       // An unlogged store of such a topology is rebuilt by replaying the sources: what the
       // local copy holds may be from before or after the last commit, so it starts empty.
-      const startsEmpty = rebuilt && spec.changelog === false;
+      // So does a logged one held in memory: its whole changelog is read back.
+      const inMemory = spec.residentBytes !== undefined && spec.changelog !== false && this.opts.changelogs !== false;
+      if (inMemory) fromStart.add(spec.name);
+      const startsEmpty = (rebuilt && spec.changelog === false) || inMemory;
       if (startsEmpty) rmSync(join(this.dir, spec.name), { recursive: true, force: true });
       const inner = await RocksBytesStore.open(join(this.dir, spec.name));
       const resident = startsEmpty && spec.residentBytes !== undefined ? new ResidentEntries(spec.residentBytes) : undefined;
@@ -137,7 +141,7 @@ export class StreamTask {
         store: s.name,
         topic: changelogTopic(this.opts.applicationId, s.name),
         partition: this.id,
-        fromOffset: (this.checkpointOffsets.get(s.name) ?? -1n) + 1n,
+        fromOffset: fromStart.has(s.name) ? 0n : (this.checkpointOffsets.get(s.name) ?? -1n) + 1n,
       }));
   }
 

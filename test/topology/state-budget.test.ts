@@ -49,11 +49,11 @@ const evictions = (registry: MetricsRegistry, kind: string) => Number(registry.e
 
 describe('RocksDB state disk budget', () => {
   it('decides the oldest in-flight traces early when the state is over its budget, logs and counts them, and goes on sampling', async () => {
-    // ~67 MB of spans on disk beside RocksDB's own files: ~85 MB once compacted, more before
+    // ~70 MB of spans on disk beside RocksDB's own files: ~85 MB once compacted, more before
     // (each written store's preallocated write-ahead log, every store's manifest).
     const { h, budget, registry, lines, stateDir } = await setup(130 * MB);
-    // Fewer than 1 000 (one budget check a second). The entries store holds up to 32 MiB in
-    // memory and spills all of it past that: ~67 MB of these ~79 MB end up on disk.
+    // Fewer than 1 000 (one budget check a second). The entries store holds up to 8 MiB in
+    // memory and spills all of it past that: most of these ~79 MB end up on disk.
     const N = 990;
     for (let n = 1; n <= N; n++) {
       await sendTrace(h, n);

@@ -27,9 +27,9 @@ const MiB = 1024 * 1024;
  * to these budgets) rather than being written to RocksDB, read back and deleted there.
  */
 const REPLAYED_SPECS = {
-  entries: storeSpec('trace-entries', stringSerde, bufferSerde, { changelog: false, residentBytes: 32 * MiB }),
-  meta: storeSpec('trace-meta', stringSerde, plainJsonSerde<TraceMeta>(), { changelog: false, residentBytes: 8 * MiB }),
-  deadlines: storeSpec('trace-deadlines', stringSerde, stringSerde, { changelog: false, residentBytes: 4 * MiB }),
+  entries: storeSpec('trace-entries', stringSerde, bufferSerde, { changelog: false, residentBytes: 8 * MiB }),
+  meta: storeSpec('trace-meta', stringSerde, plainJsonSerde<TraceMeta>(), { changelog: false, residentBytes: 4 * MiB }),
+  deadlines: storeSpec('trace-deadlines', stringSerde, stringSerde, { changelog: false, residentBytes: 2 * MiB }),
 } as const;
 
 const BUFFER_STORES: Record<BufferChangelog, readonly StoreSpec[]> = {

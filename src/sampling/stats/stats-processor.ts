@@ -30,7 +30,9 @@ export interface SamplingStatsOptions {
  */
 export function samplingStats(opts: SamplingStatsOptions): ProcessorSupplier<string, DecisionStat, string, SamplingStatsRow> {
   return {
-    stores: [storeSpec(STATS_STORE, stringSerde, plainJsonSerde<SamplingStatsRow>())],
+    // In memory, restored from its changelog on open: each decision reads its row, and a read
+    // of a row not written lately (a new window's) would wait on RocksDB's thread pool.
+    stores: [storeSpec(STATS_STORE, stringSerde, plainJsonSerde<SamplingStatsRow>(), { residentBytes: 8 * 1024 * 1024 })],
     get: () => new SamplingStatsProcessor(opts, policyTargets(opts.policies)),
   };
 }

@@ -55,7 +55,7 @@ describe('a store its task rebuilds on open, with committed entries resident in 
     expect(await store.get('t1|0')).toBeUndefined();
     expect(await store.getMany(['t1|1', 't2|0', 'nope'])).toEqual(['v:t1|1', 'new', undefined]);
     expect(await scan(store.prefixScan('t'))).toEqual(['t1|1=v:t1|1', 't2|0=new']);
-    expect(store.residentBytes()).toBeGreaterThan(0);
+    expect(store.memoryBytes()).toBeGreaterThan(0);
   });
 
   it('past its budget everything spills to RocksDB, and deletes after that reach RocksDB too', async () => {
@@ -63,7 +63,7 @@ describe('a store its task rebuilds on open, with committed entries resident in 
     for (let i = 0; i < 8; i++) await store.put(`k${i}`, 'x'.repeat(100));
     await commit(store); // 8 × (96 + 2 + 100) bytes > 1000: all spill
     expect(await inRocks(rocks)).toEqual(['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7']);
-    expect(store.residentBytes()).toBe(0);
+    expect(store.memoryBytes()).toBe(0);
     await store.delete('k3');
     await store.put('k9', 'y');
     await commit(store);
@@ -139,6 +139,36 @@ describe('a store its task rebuilds on open, with committed entries resident in 
       expect(await store.get(k)).toBe(current.get(k));
     }
     expect(await scan(store.all())).toEqual(sorted(current));
+  });
+});
+
+describe('a store whose RocksDB holds its committed state', () => {
+  it('reads back what the last commits wrote without RocksDB, and older values from RocksDB', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recent-store-'));
+    dirs.push(dir);
+    const rocks = await RocksBytesStore.open(dir);
+    let rocksReads = 0;
+    const counted = Object.assign(Object.create(rocks) as RocksBytesStore, {
+      get: (k: Buffer) => (rocksReads++, rocks.get(k)),
+      getMany: (ks: readonly Buffer[]) => ((rocksReads += ks.length), rocks.getMany(ks)),
+    });
+    const store = new TaskStore<string, string>(storeSpec('s', stringSerde, stringSerde), counted, { onCacheFull: () => undefined });
+    stores.push(store);
+    const big = 'x'.repeat(200 * 1024);
+    for (let i = 0; i < 8; i++) await store.put(`old${i}`, big); // 1.6 MB: more than the 1 MiB kept
+    await commit(store);
+    await store.put('row', 'a');
+    await store.delete('old7');
+    await commit(store);
+    expect(await store.get('row')).toBe('a');
+    expect(await store.get('old7')).toBeUndefined();
+    expect(await store.getMany(['row', 'old6'])).toEqual(['a', big]);
+    expect(rocksReads).toBe(0);
+    expect(await store.get('old0')).toBe(big); // pushed out of memory: read from RocksDB
+    expect(rocksReads).toBe(1);
+    expect(store.memoryBytes()).toBeLessThanOrEqual(1024 * 1024);
+    await store.restoreBatch([{ key: Buffer.from('row'), value: Buffer.from('restored') }]);
+    expect(await store.get('row')).toBe('restored');
   });
 });
 

@@ -45,7 +45,11 @@ async function firstHalfBuffered(seed: string, nodes: { nodes: number; heapMb: n
   await a.waitFor((s) => s.partitions.length === PARTITIONS, 'a owns every partition');
   const half = Math.floor(run.traces.length / 2);
   await run.produce(run.traces.slice(0, half));
-  await a.waitFor((s: SamplingStatus) => s.commits > 0 && (s.inFlight ?? 0) > 0, 'a buffering traces and committing');
+  // A commit counted before the records were processed (ticks ask for commits too, the
+  // group join commits nothing) holds none of them: wait for one made while they are buffered.
+  await a.waitFor((s: SamplingStatus) => s.in > 100 && (s.inFlight ?? 0) > 0, 'a buffering traces');
+  const commitsBuffering = a.last.commits;
+  await a.waitFor((s: SamplingStatus) => s.commits > commitsBuffering && (s.inFlight ?? 0) > 0, 'a committing buffered traces');
   return { run, a, rest: run.traces.slice(half) };
 }
 

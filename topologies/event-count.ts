@@ -16,11 +16,13 @@ export const COUNTS_STORE = 'counts';
 export interface EventCountConfig {
   readonly inputTopic: string;
   readonly outputTopic: string;
+  /** Hold the counts in memory, restored from their changelog on open (StoreSpec.residentBytes). */
+  readonly countsResidentBytes?: number;
 }
 
 export function build(config: EventCountConfig): Topology {
   return new Topology()
     .addSource(SOURCE, config.inputTopic, stringSerde, bufferSerde)
-    .addProcessor(COUNTER, countByKey(COUNTS_STORE), SOURCE)
+    .addProcessor(COUNTER, countByKey(COUNTS_STORE, config.countsResidentBytes === undefined ? {} : { residentBytes: config.countsResidentBytes }), SOURCE)
     .addSink(SINK, config.outputTopic, stringSerde, int64Serde, COUNTER);
 }

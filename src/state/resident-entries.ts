@@ -18,10 +18,11 @@ export function ownBytes(b: Buffer): Buffer {
 export type Changes = ReadonlyMap<string, Buffer | null>;
 
 /**
- * The committed entries of a store that starts empty whenever its task opens (unlogged, in
- * a topology that rebuilds it by replaying its sources), held in memory up to a byte budget.
- * Such a store's RocksDB copy is never read after a restart, so below the budget it is only
- * a place entries are written to, read back from and deleted in: memory does that for less.
+ * The committed entries of a store that starts empty whenever its task opens (unlogged and
+ * rebuilt by replaying the sources, or restored from the start of its changelog), held in
+ * memory up to a byte budget. Such a store's RocksDB copy is never read after a restart, so
+ * below the budget it is only a place entries are written to, read back from and deleted in:
+ * memory does that for less.
  * Past the budget everything spills to RocksDB, and from then on deletes reach RocksDB too.
  */
 export class ResidentEntries {

@@ -17,10 +17,10 @@ const tempDir = () => {
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function runtime(kafka: ReturnType<typeof testKafka>, appId: string, input: string, output: string, stateDir: string, guarantee: ProcessingGuarantee = 'at_least_once') {
+function runtime(kafka: ReturnType<typeof testKafka>, appId: string, input: string, output: string, stateDir: string, guarantee: ProcessingGuarantee = 'at_least_once', countsResidentBytes?: number) {
   return new KafkaRuntime({
     applicationId: appId,
-    topology: build({ inputTopic: input, outputTopic: output }),
+    topology: build({ inputTopic: input, outputTopic: output, ...(countsResidentBytes === undefined ? {} : { countsResidentBytes }) }),
     kafka,
     topicAdmin: testTopicAdmin(kafka),
     stateDir,
@@ -110,6 +110,30 @@ describe('KafkaRuntime on the broker', () => {
       const store1 = restarted.task(1)?.store(COUNTS_STORE);
       const k0 = (await store?.get('k0')) ?? (await store1?.get('k0'));
       expect(k0).toBe(22n);
+    } finally {
+      await restarted.stop();
+    }
+  });
+
+  it('a store held in memory is restored from the start of its changelog on every open, and counts on exactly', async () => {
+    const { kafka, input, output, appId } = await eventCountTopics(2);
+    const state = tempDir();
+    await produceKeyed(kafka, input, 0, 3000, 100);
+    const a = runtime(kafka, appId, input, output, state, 'at_least_once', 1024 * 1024);
+    await a.start();
+    await finalCounts(kafka, output, expectedCounts(3000, 100));
+    await a.stop();
+    const admin = kafka.admin();
+    await admin.connect();
+    const changelogTotal = (await admin.fetchTopicOffsets(changelogTopic(appId, COUNTS_STORE))).reduce((n, o) => n + Number(o.high), 0);
+    await admin.disconnect();
+    // Same disk, checkpoint and all: a store on RocksDB would restore nothing here.
+    await produceKeyed(kafka, input, 3000, 300, 100);
+    const restarted = runtime(kafka, appId, input, output, state, 'at_least_once', 1024 * 1024);
+    await restarted.start();
+    try {
+      await finalCounts(kafka, output, expectedCounts(3300, 100));
+      expect(restarted.metrics.restoredRecords.total()).toBe(changelogTotal);
     } finally {
       await restarted.stop();
     }

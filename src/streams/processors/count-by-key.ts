@@ -7,8 +7,8 @@ import type { StreamRecord } from '../record.ts';
  * Counts records per key in a store and forwards the new count (a KTable-style running
  * aggregate). Keyless records are counted under ''.
  */
-export function countByKey(storeName: string): ProcessorSupplier<string, unknown, string, bigint> {
-  const spec = storeSpec(storeName, stringSerde, int64Serde);
+export function countByKey(storeName: string, opts: { residentBytes?: number } = {}): ProcessorSupplier<string, unknown, string, bigint> {
+  const spec = storeSpec(storeName, stringSerde, int64Serde, opts);
   return {
     stores: [spec],
     get: (): Processor<string, unknown, string, bigint> => {

@@ -1,9 +1,4 @@
-import { ownBytes } from './resident-entries.ts';
-
-/** What an entry costs beyond its key and value bytes (as in resident-entries.ts). */
-const ENTRY_OVERHEAD = 256;
-
-const sizeOf = (k: string, v: Buffer | null): number => ENTRY_OVERHEAD + k.length + (v?.length ?? 0);
+import { entrySize, ownBytes } from './resident-entries.ts';
 
 /**
  * The values the last commits wrote to RocksDB (null: deleted), the newest kept up to a
@@ -30,16 +25,16 @@ export class RecentlyWritten {
     for (const [k, v] of changes) {
       const prev = this.values.get(k);
       if (prev !== undefined) {
-        this.bytes -= sizeOf(k, prev);
+        this.bytes -= entrySize(k, prev);
         this.values.delete(k);
       }
       this.values.set(k, v === null ? null : ownBytes(v));
-      this.bytes += sizeOf(k, v);
+      this.bytes += entrySize(k, v);
     }
     for (const [k, v] of this.values) {
       if (this.bytes <= this.budgetBytes) break;
       this.values.delete(k);
-      this.bytes -= sizeOf(k, v);
+      this.bytes -= entrySize(k, v);
     }
   }
 

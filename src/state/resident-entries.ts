@@ -3,6 +3,9 @@ import { SortedKeys } from './sorted-keys.ts';
 /** What an entry costs beyond its key and value bytes: map slot, key string, Buffer and its backing store (measured roughly). */
 const ENTRY_OVERHEAD = 256;
 
+/** Bytes an entry held in memory is counted as (null: a delete kept as such). */
+export const entrySize = (k: string, v: Buffer | null): number => ENTRY_OVERHEAD + k.length + (v?.length ?? 0);
+
 /**
  * `b`, or a copy of it when it is a view into a larger allocation: small Buffers share Node's
  * 8 KB pool, and an entry kept for long would keep its whole slab alive.
@@ -61,7 +64,7 @@ export class ResidentEntries {
     const writes: Array<readonly [string, Buffer | null]> = [];
     for (const [k, v] of changes) {
       const prev = this.values.get(k);
-      if (prev !== undefined) this.bytes -= ENTRY_OVERHEAD + k.length + prev.length;
+      if (prev !== undefined) this.bytes -= entrySize(k, prev);
       if (v === null) {
         if (prev !== undefined) {
           this.values.delete(k);
@@ -72,7 +75,7 @@ export class ResidentEntries {
       }
       if (prev === undefined) this.keys.add(k);
       this.values.set(k, ownBytes(v));
-      this.bytes += ENTRY_OVERHEAD + k.length + v.length;
+      this.bytes += entrySize(k, v);
     }
     if (this.bytes <= this.budgetBytes) return { writes, spill: false };
     for (const kv of this.values) writes.push(kv);

@@ -1,6 +1,6 @@
 import type { Serde } from '../serde/serde.ts';
 import { RecentlyWritten } from './recently-written.ts';
-import type { ResidentEntries } from './resident-entries.ts';
+import type { Changes, ResidentEntries } from './resident-entries.ts';
 import type { RocksBytesStore } from './rocksdb-bytes-store.ts';
 import { SortedKeys } from './sorted-keys.ts';
 import type { KeyValue, KeyValueStore, StoreSpec } from './store.ts';
@@ -74,7 +74,7 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
     const k = this.keySerde.serialize(key);
     const cached = this.lookupCache(k.toString('latin1'));
     if (cached !== undefined) return cached === null ? undefined : this.valueSerde.deserialize(cached);
-    if (this.resident && !this.resident.mayBeInRocks) return undefined;
+    if (!this.rocksMayHold) return undefined;
     const stored = await this.inner.get(k);
     return stored === undefined ? undefined : this.valueSerde.deserialize(stored);
   }
@@ -93,7 +93,7 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
         out[i] = this.valueSerde.deserialize(cached);
       }
     });
-    if (misses.length > 0 && (!this.resident || this.resident.mayBeInRocks)) {
+    if (misses.length > 0 && this.rocksMayHold) {
       const stored = await this.inner.getMany(misses);
       stored.forEach((v, j) => {
         if (v !== undefined) out[missAt[j] as number] = this.valueSerde.deserialize(v);
@@ -179,12 +179,22 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
     if (this.resident) {
       await this.applyToResident(this.resident);
     } else if (this.committing.size > 0) {
-      await this.inner.write([...this.committing].map(([k, v]) => [Buffer.from(k, 'latin1'), v] as const));
+      await this.writeRocks(this.committing);
       this.recent.note(this.committing);
       this.committing = new Map();
       this.committingKeys = new SortedKeys();
     }
     if (this.compactionWaiters.length > 0) this.startCompaction();
+  }
+
+  /** Whether RocksDB may hold entries: always, unless a resident store has not spilled since it opened empty. */
+  private get rocksMayHold(): boolean {
+    return this.resident?.mayBeInRocks ?? true;
+  }
+
+  /** Writes changes keyed by latin1 strings (the cache's form) to RocksDB in one batch. */
+  private writeRocks(changes: Iterable<readonly [string, Buffer | null]>): Promise<void> {
+    return this.inner.write(Array.from(changes, ([k, v]) => [Buffer.from(k, 'latin1'), v] as const));
   }
 
   /** The taken changes go to memory; RocksDB gets only a spill past the budget (and deletes after one). */
@@ -196,9 +206,9 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
     await this.toResident(resident, changes);
   }
 
-  private async toResident(resident: ResidentEntries, changes: ReadonlyMap<string, Buffer | null>): Promise<void> {
+  private async toResident(resident: ResidentEntries, changes: Changes): Promise<void> {
     const { writes, spill } = resident.apply(changes);
-    if (writes.length > 0) await this.inner.write(writes.map(([k, v]) => [Buffer.from(k, 'latin1'), v] as const));
+    if (writes.length > 0) await this.writeRocks(writes);
     if (spill) resident.spilled();
   }
 
@@ -285,8 +295,7 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
     const before = (a: string, b: string): boolean => (reverse ? a > b : a < b);
     let mi = 0;
     let emitted = 0;
-    const inRocks = !this.resident || this.resident.mayBeInRocks;
-    if (inRocks) {
+    if (this.rocksMayHold) {
       for await (const { key, value } of this.inner.iterate(from, to, reverse)) {
         const dk = key.toString('latin1');
         for (; mi < memory.length && before((memory[mi] as Entry)[0], dk); mi++) {

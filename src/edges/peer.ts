@@ -21,9 +21,22 @@ function firstString(span: Span, keys: readonly string[]): string | undefined {
   return undefined;
 }
 
+const ADDRESS_KEYS = ['server.address', 'net.peer.name', 'http.host'] as const;
+const DB_NAME_KEYS = ['db.name', 'db.namespace'] as const;
+const DESTINATION_KEYS = ['messaging.destination.name', 'messaging.destination'] as const;
+
+/**
+ * What the edges read of a span's attributes, for readers that build only that
+ * (serde/span-skeleton.ts): the values of these keys, and whether any key starts with one
+ * of `EDGE_PRESENCE_PREFIXES` (one such attribute is enough). Of an INTERNAL (or unset)
+ * span nothing: it is never one end of a call.
+ */
+export const EDGE_VALUE_KEYS: readonly string[] = ['db.system', 'messaging.system', 'rpc.system', 'peer.service', ...ADDRESS_KEYS, ...DB_NAME_KEYS, ...DESTINATION_KEYS];
+export const EDGE_PRESENCE_PREFIXES: readonly string[] = ['http.', 'url.'];
+export const edgesReadAttributes = (kind: Span['kind']): boolean => kind !== SpanKind.INTERNAL && kind !== SpanKind.UNSPECIFIED;
+
 const isMessagingKind = (s: Span): boolean => s.kind === SpanKind.PRODUCER || s.kind === SpanKind.CONSUMER;
-const hasHttpAttributes = (s: Span): boolean =>
-  s.attributes.some((kv) => kv.key.startsWith('http.') || kv.key.startsWith('url.'));
+const hasHttpAttributes = (s: Span): boolean => s.attributes.some((kv) => EDGE_PRESENCE_PREFIXES.some((p) => kv.key.startsWith(p)));
 
 /**
  * Connection type of a call from the spans that record it (caller and callee sides). The
@@ -39,9 +52,6 @@ export function connectionTypeOf(spans: readonly Span[]): ConnectionType {
   return 'other';
 }
 
-const ADDRESS_KEYS = ['server.address', 'net.peer.name', 'http.host'] as const;
-const DB_NAME_KEYS = ['db.name', 'db.namespace'] as const;
-const DESTINATION_KEYS = ['messaging.destination.name', 'messaging.destination'] as const;
 
 /**
  * Name of the uninstrumented peer a CLIENT span called: `peer.service` (what the caller

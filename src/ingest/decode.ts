@@ -9,7 +9,7 @@ import type { RawRecord } from '../streams/record.ts';
 import type { Type } from 'avsc';
 import { avroReader, spanBatchObjectsMapping, wireSchemaId, type AvroReader } from '../serde/avro-serde.ts';
 import { spanFromAvro } from '../serde/avro-span.ts';
-import { readArrivalSpan } from '../serde/span-arrival.ts';
+import { ArrivalSpan, readArrivalSpan } from '../serde/span-arrival.ts';
 import { skeletonsFit } from '../serde/span-codec.ts';
 import type { Cursor } from '../serde/avro-cursor.ts';
 import { fullSpan, isSkeleton, readArrayItems, rememberEncoding } from '../serde/span-encodings.ts';
@@ -71,7 +71,7 @@ export class RawSpansDecoder {
   private readonly spanType: Type;
   /** Per writer schema id: was it written with the local SpanBatch schema? */
   private readonly ownSchema = new Map<number, boolean>();
-  private readonly skeleton: ((c: Cursor) => Span | undefined) | undefined;
+  private readonly skeleton: ((c: Cursor) => ArrivalSpan | undefined) | undefined;
 
   constructor(opts: RawSpansDecoderOptions = {}) {
     this.limits = opts.limits ?? defaultSpanLimits;

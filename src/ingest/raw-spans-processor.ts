@@ -29,6 +29,25 @@ function describeRejections(rejected: readonly Rejection[]): string {
   return `${rejected.length} invalid span(s) rejected, the rest accepted: ${shown.join('; ')}${rejected.length > 5 ? '; …' : ''}`;
 }
 
+interface DeadLetterRoute {
+  readonly ctx: ProcessorContext<string, unknown>;
+  readonly routing: RawSpansRouting;
+  readonly decoder: RawSpansDecoder;
+  readonly metrics: DecodeMetrics;
+}
+
+/** Sends a record (or the reason `n` of its spans were refused) to the dead-letter topic. */
+function deadLetter(to: DeadLetterRoute, record: StreamRecord<string | null, Buffer | null>, where: string, reason: string, n: number): Promise<void> {
+  to.metrics.rejectedSpans.inc({ kind: n === 0 ? 'record' : 'span' }, Math.max(1, n));
+  // Bytes redaction has not seen (a Collector's record) stay out of the dead-letter
+  // topic: it keeps the reason, masked too, since parsers quote their input.
+  const withhold = to.decoder.redacts(record);
+  const why = withhold && to.decoder.redactor ? to.decoder.redactor.redactText(reason) : reason;
+  const headers = deadLetterHeaders(record.headers, why, where);
+  const value = withhold ? null : record.value;
+  return to.ctx.forward(new StreamRecord(record.key ?? '', value, record.timestamp, withhold ? { ...headers, [WITHHELD_HEADER]: Buffer.from(String(record.value?.length ?? 0)) } : headers), to.routing.deadLetter);
+}
+
 /**
  * Decodes raw-spans records in any supported format. A record that cannot be read goes to
  * the dead-letter topic whole, with the reason; invalid spans inside a readable record are
@@ -53,21 +72,11 @@ export function rawSpansDecoder(routing: RawSpansRouting, decoder: RawSpansDecod
           const replay = meta?.replay === true;
           if (replay && meta && routing.replayUnneeded && (await routing.replayUnneeded(ctx, record.key, meta))) return;
           const result = await decoder.decodeAsync(raw);
-          // Bytes redaction has not seen (a Collector's record) stay out of the dead-letter
-          // topic: it keeps the reason, masked too, since parsers quote their input.
-          const withhold = decoder.redacts(raw);
-          const toDlq = (reason: string, n: number) => {
-            metrics.rejectedSpans.inc({ kind: n === 0 ? 'record' : 'span' }, Math.max(1, n));
-            const why = withhold && decoder.redactor ? decoder.redactor.redactText(reason) : reason;
-            const headers = deadLetterHeaders(record.headers, why, where);
-            const value = withhold ? null : record.value;
-            return ctx.forward(new StreamRecord(record.key ?? '', value, record.timestamp, withhold ? { ...headers, [WITHHELD_HEADER]: Buffer.from(String(record.value?.length ?? 0)) } : headers), routing.deadLetter);
-          };
           if (!result.ok) {
-            if (!replay) await toDlq(result.error, 0);
+            if (!replay) await deadLetter({ ctx, routing, decoder, metrics }, record, where, result.error, 0);
             return;
           }
-          if (result.rejected.length > 0 && !replay) await toDlq(describeRejections(result.rejected), result.rejected.length);
+          if (result.rejected.length > 0 && !replay) await deadLetter({ ctx, routing, decoder, metrics }, record, where, describeRejections(result.rejected), result.rejected.length);
           const groups = groupByTrace(result.spans);
           const direct = groups.size === 1 && groups.has(record.key ?? '');
           if (replay && !direct) return;

@@ -4,9 +4,20 @@
  */
 export type Labels = Readonly<Record<string, string | number>>;
 
+const ESCAPED = /["\\\n]/;
+
+function labelValue(v: string | number | undefined): string {
+  const s = String(v);
+  return ESCAPED.test(s) ? s.replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`)) : s;
+}
+
+/** `k="v",…` in key order: the series' identity. Called per update, so no array is built for it. */
 function labelKey(labels: Labels): string {
-  const keys = Object.keys(labels).sort();
-  return keys.map((k) => `${k}="${String(labels[k]).replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`).join(',');
+  const keys = Object.keys(labels);
+  if (keys.length > 1) keys.sort();
+  let out = '';
+  for (const k of keys) out += `${out === '' ? '' : ','}${k}="${labelValue(labels[k])}"`;
+  return out;
 }
 
 interface Family {

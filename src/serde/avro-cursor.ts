@@ -7,6 +7,9 @@
 const utf8Slice = (Buffer.prototype as { utf8Slice?: (this: Buffer, start: number, end: number) => string }).utf8Slice;
 const latin1Slice = (Buffer.prototype as { latin1Slice?: (this: Buffer, start: number, end: number) => string }).latin1Slice;
 
+/** Scratch space where a long's two halves meet before its one bigint is made. */
+const WORDS = new DataView(new ArrayBuffer(8));
+
 export class Cursor {
   constructor(
     private readonly buf: Buffer,
@@ -21,29 +24,48 @@ export class Cursor {
 
   /** A zigzag varint long as the signed 64-bit bigint avsc's long type gives. */
   long(): bigint {
+    this.long64();
+    return WORDS.getBigInt64(0, true);
+  }
+
+  /** A long as the unsigned 64 bits it holds (`BigInt.asUintN(64, long())`): span times. */
+  ulong(): bigint {
+    this.long64();
+    return WORDS.getBigUint64(0, true);
+  }
+
+  /**
+   * Decodes a zigzag varint into WORDS (two little-endian 32-bit halves), so the bigint is
+   * made once. Past 64 bits what avsc keeps of it: the low 64.
+   */
+  private long64(): void {
     let lo = 0;
     let hi = 0;
-    let b = 0x80;
-    let shift = 0;
-    for (; shift < 28 && b & 0x80; shift += 7) {
+    let b = this.byte();
+    lo = b & 0x7f;
+    for (let shift = 7; shift < 28 && b & 0x80; shift += 7) {
       b = this.byte();
       lo |= (b & 0x7f) << shift;
     }
-    for (let hiShift = 0; b & 0x80; hiShift += 7) {
-      if (hiShift > 35) throw new RangeError('Avro long longer than 10 bytes');
+    if (b & 0x80) {
       b = this.byte();
-      hi += (b & 0x7f) * 2 ** hiShift;
+      lo |= (b & 0x0f) << 28;
+      hi = (b & 0x7f) >>> 4;
+      for (let shift = 3; b & 0x80; shift += 7) {
+        if (shift > 31) throw new RangeError('Avro long longer than 10 bytes');
+        b = this.byte();
+        hi |= (b & 0x7f) << shift;
+      }
     }
-    if (hi >= 2 ** 36) {
-      // Past 64 bits: what avsc keeps of it, the low 64.
-      const u = (BigInt(hi) << 28n) | BigInt(lo >>> 0);
-      return BigInt.asIntN(64, (u >> 1n) ^ -(u & 1n));
+    // Zigzag: the magnitude is the value shifted right by one, the low bit its sign.
+    let mLo = ((lo >>> 1) | (hi << 31)) >>> 0;
+    let mHi = hi >>> 1;
+    if (lo & 1) {
+      mLo = ~mLo >>> 0;
+      mHi = ~mHi >>> 0;
     }
-    // Zigzag on the two halves, so only the result is a bigint.
-    const magLo = (lo >>> 1) | ((hi % 2) << 27);
-    const magHi = Math.floor(hi / 2);
-    const mag = magHi === 0 ? BigInt(magLo) : (BigInt(magHi) << 28n) + BigInt(magLo);
-    return (lo & 1) === 0 ? mag : -mag - 1n;
+    WORDS.setUint32(0, mLo, true);
+    WORDS.setUint32(4, mHi, true);
   }
 
   /** An int or long as a number (as `Number(long)`): counts, lengths, indexes. */
@@ -70,6 +92,28 @@ export class Cursor {
     for (let i = 0; same && i < len; i++) same = this.buf[this.pos + i] === s.charCodeAt(i);
     this.pos = end;
     return same;
+  }
+
+  /** Whether bytes [start, start + s.length) are the ASCII string `s` (the caller checked they exist). */
+  asciiAt(start: number, s: string): boolean {
+    for (let i = 0; i < s.length; i++) if (this.buf[start + i] !== s.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** Whether the bytes at the cursor begin with `bytes` (the cursor does not move). */
+  startsWith(bytes: Buffer): boolean {
+    const end = this.pos + bytes.length;
+    return end <= this.buf.length && this.buf.compare(bytes, 0, bytes.length, this.pos, end) === 0;
+  }
+
+  /** Bytes [start, end) read so far, as a view (no copy). */
+  slice(start: number, end: number): Buffer {
+    return this.buf.subarray(start, end);
+  }
+
+  /** A copy of bytes [start, end) read so far. */
+  copy(start: number, end: number): Buffer {
+    return Buffer.from(this.buf.subarray(start, end));
   }
 
   bool(): boolean {

@@ -35,7 +35,7 @@ const uint32 = (n: number): number => {
 };
 
 function time(c: Cursor): bigint {
-  const t = BigInt.asUintN(64, c.long());
+  const t = c.ulong();
   sure(t < TIME_NANOS_LIMIT);
   return t;
 }
@@ -111,11 +111,32 @@ function resourceAttributes(c: Cursor, limits: SpanLimits): KeyValue[] {
   return out;
 }
 
+/** The last resource read, with its bytes and the limits it was checked against. */
+let lastResource: { readonly bytes: Buffer; readonly limits: SpanLimits; readonly resource: Span['resource'] } | undefined;
+
+/**
+ * The resource (its `service.name` only), shared with the span read before when its bytes
+ * are the same: Avro is self-delimiting, so equal bytes read as the same value, checked the
+ * same. Throws UNSURE where resourceAttributes does.
+ */
+function readResource(c: Cursor, limits: SpanLimits): Span['resource'] {
+  if (lastResource && lastResource.limits === limits && c.startsWith(lastResource.bytes)) {
+    c.pos += lastResource.bytes.length;
+    return lastResource.resource;
+  }
+  const start = c.pos;
+  const resource = { attributes: resourceAttributes(c, limits), droppedAttributesCount: 0, schemaUrl: '' };
+  c.skipLong();
+  c.skipBytes(); // resource.schemaUrl
+  lastResource = { bytes: c.copy(start, c.pos), limits, resource };
+  return resource;
+}
+
 /**
  * Reads one span at the cursor (see the file comment); the cursor is left after it. Returns
  * undefined, the cursor anywhere, when the span must be decoded fully.
  */
-export function readArrivalSpan(c: Cursor, limits: SpanLimits): Span | undefined {
+export function readArrivalSpan(c: Cursor, limits: SpanLimits): ArrivalSpan | undefined {
   const start = c.pos;
   try {
     const traceId = id(c, 16);
@@ -152,21 +173,54 @@ export function readArrivalSpan(c: Cursor, limits: SpanLimits): Span | undefined
       c.skipLong();
     });
     const droppedLinksCount = uint32(c.int());
-    const resource = { attributes: resourceAttributes(c, limits), droppedAttributesCount: 0, schemaUrl: '' };
-    c.skipLong();
-    c.skipBytes(); // resource.schemaUrl
+    const resource = readResource(c, limits);
     c.skipBytes(); // scope.name
     c.skipBytes(); // scope.version
     walkAttributes(c, limits);
     c.skipLong();
     c.skipBytes(); // scope.schemaUrl
     sure(ESTIMATE_BASE + ESTIMATE_PER_BYTE * (c.pos - start) <= limits.maxSpanBytes);
-    return {
-      traceId, spanId, parentSpanId, traceState: '', flags, name, kind: kind as Span['kind'], startTimeUnixNano, endTimeUnixNano,
-      status: { code: code as Span['status']['code'], message: '' }, attributes: [], droppedAttributesCount, events: [], droppedEventsCount,
-      links: [], droppedLinksCount, resource, scope: EMPTY_SCOPE,
-    };
+    const status = { code: code as Span['status']['code'], message: '' };
+    return new ArrivalSpan(traceId, spanId, parentSpanId, flags, name, kind as Span['kind'], startTimeUnixNano, endTimeUnixNano, status, droppedAttributesCount, droppedEventsCount, droppedLinksCount, resource, c.slice(start, c.pos));
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * A span as arrival reads it (the file comment): the fields the buffer reads, the rest
+ * empty, and the Avro bytes it was read from. The bytes are a private field, not a
+ * WeakMap entry: one per span made the weak tables' upkeep a visible part of each batch.
+ */
+export class ArrivalSpan implements Span {
+  readonly traceState = '';
+  readonly attributes: KeyValue[] = [];
+  readonly events: Span['events'] = [];
+  readonly links: Span['links'] = [];
+  readonly scope: Span['scope'] = EMPTY_SCOPE;
+  readonly #bytes: Buffer;
+
+  constructor(
+    readonly traceId: string,
+    readonly spanId: string,
+    readonly parentSpanId: string,
+    readonly flags: number,
+    readonly name: string,
+    readonly kind: Span['kind'],
+    readonly startTimeUnixNano: bigint,
+    readonly endTimeUnixNano: bigint,
+    readonly status: Span['status'],
+    readonly droppedAttributesCount: number,
+    readonly droppedEventsCount: number,
+    readonly droppedLinksCount: number,
+    readonly resource: Span['resource'],
+    bytes: Buffer,
+  ) {
+    this.#bytes = bytes;
+  }
+
+  /** The Avro bytes the span was read from (a view into the record). */
+  static bytesOf(span: ArrivalSpan): Buffer {
+    return span.#bytes;
   }
 }

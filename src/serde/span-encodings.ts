@@ -2,26 +2,27 @@
  * The Avro bytes a span arrived as, when it arrived as an item of a SpanBatch written with
  * the local Span schema: the trace buffer stores those bytes instead of encoding the span
  * again. Such a span may be an arrival skeleton (span-arrival.ts): only what the buffer
- * reads, the rest still in its bytes (`fullSpan`). Weak: an entry lives only as long as its
- * span object.
+ * reads, the rest still in its bytes (`fullSpan`); it carries them itself. Other spans'
+ * bytes are kept weakly: an entry lives only as long as its span object.
  */
 import avro from 'avsc';
 import type { Type } from 'avsc';
 import type { Span } from '../model/span.ts';
 import { Cursor } from './avro-cursor.ts';
+import { ArrivalSpan } from './span-arrival.ts';
 
+/** Bytes of spans that are not arrival skeletons (those carry their own). */
 const encodings = new WeakMap<Span, Buffer>();
-const skeletons = new WeakSet<object>();
 
 /** Whether an item `readArrayItems` gave is an arrival skeleton (a checked Span), not avsc's object. */
-export function isSkeleton(item: unknown): item is Span {
-  return typeof item === 'object' && item !== null && skeletons.has(item);
+export function isSkeleton(item: unknown): item is ArrivalSpan {
+  return item instanceof ArrivalSpan;
 }
 
 /** The span with all its fields: decoded from its bytes if it is an arrival skeleton. */
 export function fullSpan(span: Span, decode: (bytes: Buffer) => Span): Span {
-  const bytes = skeletons.has(span) ? encodings.get(span) : undefined;
-  if (!bytes) return span;
+  if (!(span instanceof ArrivalSpan)) return span;
+  const bytes = ArrivalSpan.bytesOf(span);
   const full = decode(bytes);
   encodings.set(full, bytes);
   return full;
@@ -32,7 +33,7 @@ export function rememberEncoding(span: Span, bytes: Buffer): void {
 }
 
 export function encodingOf(span: Span): Buffer | undefined {
-  return encodings.get(span);
+  return span instanceof ArrivalSpan ? ArrivalSpan.bytesOf(span) : encodings.get(span);
 }
 
 const count = avro.Type.forSchema('long');
@@ -40,14 +41,14 @@ const count = avro.Type.forSchema('long');
 /**
  * The items of an Avro array body starting at `pos`, each with the bytes it was read from.
  * `itemType` must be the type the bytes were written with. With `skeleton`, an item is
- * read by it first (an `isSkeleton` Span with its bytes remembered), by avsc where it gives
+ * read by it first (an `isSkeleton` Span, which knows its bytes), by avsc where it gives
  * undefined.
  */
 export function readArrayItems(
   bytes: Buffer,
   pos: number,
   itemType: Type,
-  skeleton?: (c: Cursor) => Span | undefined,
+  skeleton?: (c: Cursor) => ArrivalSpan | undefined,
 ): { items: unknown[]; raw: Buffer[]; end: number } {
   const cursor = skeleton ? new Cursor(bytes) : undefined;
   const items: unknown[] = [];
@@ -66,11 +67,8 @@ export function readArrayItems(
         cursor.pos = pos;
         const span = skeleton(cursor);
         if (span) {
-          const read = bytes.subarray(pos, cursor.pos);
-          encodings.set(span, read);
-          skeletons.add(span);
           items.push(span);
-          raw.push(read);
+          raw.push(ArrivalSpan.bytesOf(span));
           pos = cursor.pos;
           continue;
         }

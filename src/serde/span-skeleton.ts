@@ -1,7 +1,9 @@
 /**
  * A partial read of a span's Avro bytes (`schemas/Span.avsc`) for the sampling decision:
  * what the policies that read no attributes, the dependency edges and the decision stats
- * use, without building the parts they never read. Resource attributes other than the
+ * use, without building the parts they never read. Of the span's attributes only those
+ * the edges read are built (edges/peer.ts: none of an INTERNAL span; of the others the peer
+ * and system keys and the first `http.*` / `url.*` one); resource attributes other than the
  * first `service.name`, events, link attributes and the scope are skipped over, not built
  * (the returned span has them empty); everything else is read exactly as `spanFromAvro`
  * reads it. The bytes are still checked to the end, so what the full decode refuses (a
@@ -11,6 +13,7 @@
 import { FieldError } from '../model/field-error.ts';
 import { MAX_VALUE_DEPTH, tooDeep } from '../model/invariants.ts';
 import type { AnyValue, KeyValue, Span, SpanLink } from '../model/span.ts';
+import { EDGE_PRESENCE_PREFIXES, EDGE_VALUE_KEYS, edgesReadAttributes } from '../edges/peer.ts';
 import { Cursor } from './avro-cursor.ts';
 
 const SERVICE_NAME = 'service.name';
@@ -96,6 +99,38 @@ function skipKeyValue(c: Cursor, field: string, at: number): void {
   }
 }
 
+/** The edge key the bytes [start, start + len) spell, or undefined: compared as bytes, decoded only when it is one. */
+function edgeValueKey(c: Cursor, start: number, len: number): string | undefined {
+  for (const k of EDGE_VALUE_KEYS) if (k.length === len && c.asciiAt(start, k)) return k;
+  return undefined;
+}
+
+const presenceKey = (c: Cursor, start: number, len: number): boolean => EDGE_PRESENCE_PREFIXES.some((p) => p.length <= len && c.asciiAt(start, p));
+
+/** Span attributes: those the edges read of a span of this kind (see the file comment); the others are skipped over. */
+function readEdgeAttributes(c: Cursor, kind: Span['kind']): KeyValue[] {
+  const out: KeyValue[] = [];
+  if (!edgesReadAttributes(kind)) {
+    skipAttributes(c, 'attributes');
+    return out;
+  }
+  let presenceSeen = false;
+  c.array(() => {
+    const at = c.pos;
+    const len = c.skipBytes();
+    const start = c.pos - len;
+    let key = edgeValueKey(c, start, len);
+    if (key === undefined && !presenceSeen && presenceKey(c, start, len)) {
+      presenceSeen = true;
+      c.pos = at;
+      key = c.string();
+    }
+    if (key !== undefined) out.push({ key, value: readValue(c, 1, 'attributes', key) });
+    else skipKeyValue(c, 'attributes', at);
+  });
+  return out;
+}
+
 /** Resource attributes: only the first `service.name` is built (serviceName reads the first). */
 function readServiceName(c: Cursor): KeyValue[] {
   const out: KeyValue[] = [];
@@ -107,7 +142,24 @@ function readServiceName(c: Cursor): KeyValue[] {
   return out;
 }
 
-const timeIn = (x: bigint): bigint => BigInt.asUintN(64, x);
+/** The last resource read, with its bytes: the spans of one service share theirs. */
+let lastResource: { readonly bytes: Buffer; readonly resource: Span['resource'] } | undefined;
+
+/**
+ * The resource, shared with the span read before when its bytes are the same (Avro is
+ * self-delimiting: equal bytes from here read as the same value and end at the same place).
+ * Spans are not changed after reading, so sharing it is safe.
+ */
+function readResource(c: Cursor): Span['resource'] {
+  if (lastResource && c.startsWith(lastResource.bytes)) {
+    c.pos += lastResource.bytes.length;
+    return lastResource.resource;
+  }
+  const start = c.pos;
+  const resource = { attributes: readServiceName(c), droppedAttributesCount: c.int(), schemaUrl: c.string() };
+  lastResource = { bytes: c.copy(start, c.pos), resource };
+  return resource;
+}
 
 /** The span's skeleton (see the file comment); throws where `spanFromAvro(type.fromBuffer)` would. */
 export function readSpanSkeleton(bytes: Buffer): Span {
@@ -119,10 +171,10 @@ export function readSpanSkeleton(bytes: Buffer): Span {
   const flags = c.int();
   const name = c.string();
   const kind = c.int() as Span['kind'];
-  const startTimeUnixNano = timeIn(c.long());
-  const endTimeUnixNano = timeIn(c.long());
+  const startTimeUnixNano = c.ulong();
+  const endTimeUnixNano = c.ulong();
   const status = { code: c.int() as Span['status']['code'], message: c.string() };
-  const attributes = readAttributes(c, 'attributes');
+  const attributes = readEdgeAttributes(c, kind);
   const droppedAttributesCount = c.int();
   c.array((i) => {
     c.skipLong();
@@ -138,8 +190,7 @@ export function readSpanSkeleton(bytes: Buffer): Span {
     links.push({ ...link, attributes: [], droppedAttributesCount: c.int() });
   });
   const droppedLinksCount = c.int();
-  const resourceAttributes = readServiceName(c);
-  const resource = { attributes: resourceAttributes, droppedAttributesCount: c.int(), schemaUrl: c.string() };
+  const resource = readResource(c);
   c.skipBytes(); // scope.name
   c.skipBytes(); // scope.version
   skipAttributes(c, 'scope.attributes');

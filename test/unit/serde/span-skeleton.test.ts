@@ -1,6 +1,7 @@
 import avro, { type Schema } from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { deriveEdges, deriveSpanMetrics } from '../../../src/edges/index.ts';
+import { EDGE_PRESENCE_PREFIXES, EDGE_VALUE_KEYS, edgesReadAttributes } from '../../../src/edges/peer.ts';
 import { FieldError } from '../../../src/model/field-error.ts';
 import { serviceName, type AnyValue, type Span } from '../../../src/model/span.ts';
 import { spanFromAvro, spanToAvro } from '../../../src/serde/avro-span.ts';
@@ -20,11 +21,20 @@ const type = registry.readerType('Span');
 const long = avro.Type.forSchema('long');
 const full = (b: Buffer): Span => spanFromAvro(type.fromBuffer(b));
 
-/** What the skeleton keeps: everything but events, link attributes, scope and resource attributes past service.name. */
+/** The span attributes the skeleton keeps: what the edges read of a span of that kind. */
+function edgeAttributes(s: Span): Span['attributes'] {
+  if (!edgesReadAttributes(s.kind)) return [];
+  const presence = (key: string) => EDGE_PRESENCE_PREFIXES.some((p) => key.startsWith(p));
+  const firstPresent = s.attributes.find((kv) => !EDGE_VALUE_KEYS.includes(kv.key) && presence(kv.key));
+  return s.attributes.filter((kv) => EDGE_VALUE_KEYS.includes(kv.key) || kv === firstPresent);
+}
+
+/** What the skeleton keeps: everything but events, link attributes, scope, resource attributes past service.name and span attributes the edges do not read. */
 function skeletonOf(s: Span): Span {
   const svc = s.resource.attributes.find((kv) => kv.key === 'service.name');
   return {
     ...s,
+    attributes: edgeAttributes(s),
     events: [],
     links: s.links.map((l) => ({ ...l, attributes: [] })),
     resource: { ...s.resource, attributes: svc ? [svc] : [] },
@@ -67,7 +77,7 @@ describe('readSpanSkeleton', () => {
     expect(spans).toBeGreaterThan(5_000);
   });
 
-  it('reads every value type, links and far-out longs as the full decode does, and skips events, scope and other resource attributes', () => {
+  it('reads every value type, links and far-out longs as the full decode does, and skips events, scope, other resource attributes and span attributes the edges do not read', () => {
     const values: AnyValue[] = [
       { type: 'empty' },
       { type: 'string', value: 'ünï' },
@@ -81,13 +91,15 @@ describe('readSpanSkeleton', () => {
       { type: 'kvlist', values: [{ key: 'k', value: { type: 'kvlist', values: [{ key: 'j', value: { type: 'bool', value: false } }] } }] },
     ];
     const attrs = values.map((value, i) => ({ key: `a${i}`, value }));
+    // Keys the edges read, so the skeleton builds their values too.
+    const edgeAttrs = values.map((value, i) => ({ key: i === 0 ? 'http.route' : i === 1 ? 'peer.service' : 'db.system', value }));
     const base = span({ id: 7, parent: 3, service: 'svc', kind: 'consumer' });
     const s: Span = {
       ...base,
       flags: 2 ** 31 + 5,
       startTimeUnixNano: 2n ** 64n - 1n,
       endTimeUnixNano: 0n,
-      attributes: attrs,
+      attributes: [...attrs, ...edgeAttrs],
       droppedAttributesCount: 2 ** 40,
       events: [{ timeUnixNano: 5n, name: 'e', attributes: attrs, droppedAttributesCount: 1 }],
       droppedEventsCount: 2 ** 60,
@@ -99,6 +111,29 @@ describe('readSpanSkeleton', () => {
     const bytes = type.toBuffer(spanToAvro(s));
     expect(readSpanSkeleton(bytes)).toEqual(skeletonOf(full(bytes)));
     expect(serviceName(readSpanSkeleton(bytes))).toBe('svc');
+  });
+
+  it('keeps the attributes the edges read, so calls come out as from the full decode', () => {
+    const http = { 'http.request.method': 'GET', 'http.route': '/a', 'url.full': 'http://b/a', 'user_agent.original': 'x' };
+    const spans = [
+      span({ id: 1, service: 'a', kind: 'server', attrs: { 'app.tenant': 't', ...http } }),
+      span({ id: 2, parent: 1, service: 'a', kind: 'internal', attrs: { 'db.system': 'postgresql', 'peer.service': 'nowhere' } }),
+      span({ id: 3, parent: 2, service: 'a', kind: 'client', attrs: { 'app.x': '1', 'db.system': 'postgresql', 'db.namespace': 'orders', 'server.address': 'pg' } }),
+      span({ id: 4, parent: 2, service: 'a', kind: 'client', attrs: { 'app.y': '2', 'rpc.system': 'grpc', ...http } }),
+      span({ id: 5, parent: 4, service: 'b', kind: 'server', attrs: { 'rpc.system': 'grpc', 'app.z': '3' } }),
+      span({ id: 6, parent: 5, service: 'b', kind: 'producer', attrs: { 'messaging.system': 'kafka', 'messaging.destination.name': 'orders', 'app.w': '4' } }),
+      span({ id: 7, parent: 5, service: 'b', kind: 'client', attrs: { 'app.only': 'x', 'http.request.method': 'POST', 'server.address': 'api.example.com' } }),
+    ];
+    const bytes = spans.map((s) => type.toBuffer(spanToAvro(s)));
+    const f = bytes.map(full);
+    const k = bytes.map(readSpanSkeleton);
+    expect(k).toEqual(f.map(skeletonOf));
+    expect(k[1]?.attributes).toEqual([]);
+    expect(k[0]?.attributes.map((kv) => kv.key)).toEqual(['http.request.method']);
+    expect(k[2]?.attributes.map((kv) => kv.key)).toEqual(['db.system', 'db.namespace', 'server.address']);
+    const edges = deriveEdges(f);
+    expect(edges.map((e) => `${e.parent}>${e.child}:${e.connectionType}`).sort()).toEqual(['a>b:rpc', 'a>postgresql:orders:database', 'b>api.example.com:http', 'b>orders:messaging']);
+    expect(deriveEdges(k)).toEqual(edges);
   });
 
   it('reads arrays written in blocks with a byte size, as other Avro writers do', () => {

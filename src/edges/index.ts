@@ -2,7 +2,8 @@
 export { deriveEdges } from './derive-edges.ts';
 export { deriveSpanMetrics } from './derive-span-metrics.ts';
 export { EdgeAggregate, MetricAggregate, WindowedFold } from './aggregate.ts';
-export { edgeFromObservation, foldEdges, foldMetrics, mergeEdges, mergeMetrics, metricFromObservation } from './merge.ts';
+export { foldEdges, foldMetrics } from './fold.ts';
+export { edgeFromObservation, mergeEdges, mergeMetrics, metricFromObservation } from './merge.ts';
 export {
   EDGE_KEY_PREFIX,
   METRIC_KEY_PREFIX,

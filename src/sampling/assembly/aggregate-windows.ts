@@ -1,4 +1,4 @@
-import { foldEdges, foldMetrics } from '../../edges/merge.ts';
+import { foldEdges, foldMetrics } from '../../edges/fold.ts';
 import type { DependencyEdge, EdgeObservation, SpanMetrics, SpanObservation } from '../../edges/types.ts';
 import type { Processor, ProcessorContext, ProcessorSupplier } from '../../streams/processor.ts';
 import { isFatal } from '../../streams/processing-errors.ts';

@@ -152,7 +152,7 @@ class BufferTraces implements Processor<string, Span[], string, unknown> {
   private async store(traceId: string, meta: TraceMeta, spans: readonly Span[], isNew: boolean, now: number, observe: boolean): Promise<number> {
     const { buffer } = this.ready();
     const s = this.opts.sampling;
-    const filter = new SpanFilter(meta.spanFilter);
+    const filter = new SpanFilter(meta.spanFilter); // updates the summary's filter in place
     const fresh: Span[] = [];
     const freshBytes: Buffer[] = [];
     const freshPrints = new Set<string>();
@@ -183,7 +183,6 @@ class BufferTraces implements Processor<string, Span[], string, unknown> {
       addSpan(meta, span, encoded.length, now);
       bytes += encoded.length;
     }
-    meta.spanFilter = filter.encode();
     if (fresh.length > 0) {
       await buffer.append(traceId, meta, freshBytes, bytes);
       this.metrics.spansBuffered.add(fresh.length);

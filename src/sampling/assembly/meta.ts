@@ -1,5 +1,5 @@
 import { durationNanos, isRoot, StatusCode, type Span } from '../../model/span.ts';
-import { EMPTY_SPAN_FILTER } from './span-filter.ts';
+import { emptySpanFilter } from './span-filter.ts';
 
 /**
  * Per-trace summary while a trace is in flight, updated as records arrive (the spans
@@ -13,20 +13,31 @@ export interface TraceMeta {
   bytes: number;
   rootAt: number | null;
   error: boolean;
-  /** Max span duration seen (ns, as string: JSON has no bigint). */
-  maxDurationNs: string;
+  /** Max span duration seen (ns): at most 2^64 - 1, span times being unsigned 64-bit. */
+  maxDurationNs: bigint;
   /** When the trace is due for a decision (ms). */
   deadline: number;
   /** Where its deadline-index entry sits; the index is moved lazily (see DeadlineIndex). */
   indexedAt: number;
-  /** Bloom filter of the stored spans' fingerprints (span-filter.ts, span-entries.ts). */
-  spanFilter: string;
-  /** Buffer entries (input records) stored so far: the next entry's number. */
-  entries: number;
+  /**
+   * Bloom filter of the stored spans' fingerprints (span-filter.ts, span-entries.ts),
+   * updated in place: copy the summary with `copyMeta`, not a spread.
+   */
+  spanFilter: Uint8Array;
+  /**
+   * Buffer entries (input records) stored so far: the next entry's number. Undefined in a
+   * summary written before entries were counted (its entries are found by a prefix scan).
+   */
+  entries: number | undefined;
 }
 
 export function newMeta(now: number): TraceMeta {
-  return { first: now, last: now, spans: 0, bytes: 0, rootAt: null, error: false, maxDurationNs: '0', deadline: now, indexedAt: now, spanFilter: EMPTY_SPAN_FILTER, entries: 0 };
+  return { first: now, last: now, spans: 0, bytes: 0, rootAt: null, error: false, maxDurationNs: 0n, deadline: now, indexedAt: now, spanFilter: emptySpanFilter(), entries: 0 };
+}
+
+/** A copy that shares nothing mutable with `meta` (`new Uint8Array` copies; a Buffer's `slice` would not). */
+export function copyMeta(meta: TraceMeta): TraceMeta {
+  return { ...meta, spanFilter: new Uint8Array(meta.spanFilter) };
 }
 
 export function addSpan(meta: TraceMeta, span: Span, bytes: number, now: number): void {
@@ -36,7 +47,7 @@ export function addSpan(meta: TraceMeta, span: Span, bytes: number, now: number)
   if (meta.rootAt === null && isRoot(span)) meta.rootAt = now;
   if (span.status.code === StatusCode.ERROR) meta.error = true;
   const d = durationNanos(span);
-  if (d > BigInt(meta.maxDurationNs)) meta.maxDurationNs = d.toString();
+  if (d > meta.maxDurationNs) meta.maxDurationNs = d;
 }
 
 export interface CompletionTimes {

@@ -3,12 +3,37 @@
  * record of an in-flight trace reads RocksDB only for keys that may be duplicates instead
  * of for every span (a read is a trip to the thread pool). Three probes: ~1 % false
  * positives at 23 spans, saturating (every key read, still exact) on huge traces.
- * Encoded as 64 hex chars so the JSON metadata stays plain.
+ * Held as 32 bytes (bit p in byte p >> 3), the form the summary is stored in, so a record
+ * updates it in place with no decoding.
  */
 const BITS = 256;
 const PROBES = 3;
 
-export const EMPTY_SPAN_FILTER = '0'.repeat(BITS / 4);
+export const SPAN_FILTER_BYTES = BITS / 8;
+
+/** A filter holding nothing: each new trace gets its own (they are updated in place). */
+export function emptySpanFilter(): Uint8Array {
+  return new Uint8Array(SPAN_FILTER_BYTES);
+}
+
+/** A filter holding every key: for summaries written before filters existed. */
+export function saturatedSpanFilter(): Uint8Array {
+  return new Uint8Array(SPAN_FILTER_BYTES).fill(0xff);
+}
+
+/**
+ * The filter as earlier versions stored it (64 hex chars, eight 32-bit words, word w
+ * holding bits 32w to 32w + 31); undefined when `hex` is not in that form.
+ */
+export function spanFilterFromHex(hex: string): Uint8Array | undefined {
+  if (!/^[0-9a-f]{64}$/i.test(hex)) return undefined;
+  const bits = new Uint8Array(SPAN_FILTER_BYTES);
+  for (let w = 0; w < BITS / 32; w++) {
+    const word = Number.parseInt(hex.slice(w * 8, w * 8 + 8), 16);
+    for (let k = 0; k < 4; k++) bits[w * 4 + k] = (word >>> (8 * k)) & 0xff;
+  }
+  return bits;
+}
 
 /** FNV-1a over the key's UTF-16 code units; two seeds give the double-hashing pair. */
 function hash(key: string, seed: number): number {
@@ -28,28 +53,17 @@ function positions(key: string): number[] {
   return out;
 }
 
-/** Mutable view of a filter while a record is processed. */
+/** Reads and sets the bits of a summary's filter in place. */
 export class SpanFilter {
-  private readonly words: Uint32Array;
-
-  /** `encoded` undefined (metadata written before filters existed): every key may be present. */
-  constructor(encoded: string | undefined) {
-    this.words = new Uint32Array(BITS / 32);
-    if (encoded === undefined) this.words.fill(0xffffffff);
-    else for (let w = 0; w < this.words.length; w++) this.words[w] = Number.parseInt(encoded.slice(w * 8, w * 8 + 8), 16) >>> 0;
+  constructor(private readonly bits: Uint8Array) {
+    if (bits.length !== SPAN_FILTER_BYTES) throw new RangeError(`span filter of ${bits.length} bytes, expected ${SPAN_FILTER_BYTES}`);
   }
 
   mayContain(key: string): boolean {
-    return positions(key).every((p) => ((this.words[p >>> 5] as number) >>> (p & 31)) & 1);
+    return positions(key).every((p) => ((this.bits[p >>> 3] as number) >>> (p & 7)) & 1);
   }
 
   add(key: string): void {
-    for (const p of positions(key)) this.words[p >>> 5] = ((this.words[p >>> 5] as number) | (1 << (p & 31))) >>> 0;
-  }
-
-  encode(): string {
-    let s = '';
-    for (const w of this.words) s += w.toString(16).padStart(8, '0');
-    return s;
+    for (const p of positions(key)) this.bits[p >>> 3] = (this.bits[p >>> 3] as number) | (1 << (p & 7));
   }
 }

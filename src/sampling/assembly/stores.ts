@@ -4,14 +4,14 @@ import type { ProcessorContext } from '../../streams/processor.ts';
 import type { CachedDecision } from './decision-cache.ts';
 import type { BufferChangelog } from './options.ts';
 import type { TraceSource } from './trace-sources.ts';
-import type { TraceMeta } from './meta.ts';
+import { traceMetaSerde } from './meta-serde.ts';
 import { windowRowSerde } from './window-store.ts';
 
 /** The stores of trace assembly, declared once: the processors that share one pass the same spec. */
 export const STORE_SPECS = {
   /** `traceId|<entry no>` → the spans one input record added to the trace (span-entries.ts). */
   entries: storeSpec('trace-entries', stringSerde, bufferSerde),
-  meta: storeSpec('trace-meta', stringSerde, plainJsonSerde<TraceMeta>()),
+  meta: storeSpec('trace-meta', stringSerde, traceMetaSerde),
   deadlines: storeSpec('trace-deadlines', stringSerde, stringSerde),
   decisions: storeSpec('trace-decisions', stringSerde, plainJsonSerde<CachedDecision>()),
   windows: storeSpec('edge-metric-windows', stringSerde, windowRowSerde),
@@ -28,7 +28,7 @@ const MiB = 1024 * 1024;
  */
 const REPLAYED_SPECS = {
   entries: storeSpec('trace-entries', stringSerde, bufferSerde, { changelog: false, residentBytes: 8 * MiB }),
-  meta: storeSpec('trace-meta', stringSerde, plainJsonSerde<TraceMeta>(), { changelog: false, residentBytes: 4 * MiB }),
+  meta: storeSpec('trace-meta', stringSerde, traceMetaSerde, { changelog: false, residentBytes: 4 * MiB }),
   deadlines: storeSpec('trace-deadlines', stringSerde, stringSerde, { changelog: false, residentBytes: 2 * MiB }),
 } as const;
 

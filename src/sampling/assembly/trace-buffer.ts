@@ -3,7 +3,7 @@ import type { ProcessorContext } from '../../streams/processor.ts';
 import { DeadlineIndex } from './deadline-index.ts';
 import { DecisionCache } from './decision-cache.ts';
 import { entryKey, entryPrefix } from './keys.ts';
-import type { TraceMeta } from './meta.ts';
+import { copyMeta, type TraceMeta } from './meta.ts';
 import { encodeEntry, entrySpans } from './span-entries.ts';
 import { bufferChangelogOf, type AssemblyOptions } from './options.ts';
 import { openStore, STORE_SPECS } from './stores.ts';
@@ -85,13 +85,13 @@ export class TraceBuffer {
     if (!this.inFlight.has(traceId)) return undefined;
     const recent = this.recent.get(traceId);
     // A copy: a record that fails half-way must not leave its changes in the cache.
-    return recent ? { ...recent } : this.metas.get(traceId);
+    return recent ? copyMeta(recent) : this.metas.get(traceId);
   }
 
   async metasOf(traceIds: readonly string[]): Promise<Array<TraceMeta | undefined>> {
     const out = traceIds.map((id) => {
       const recent = this.recent.get(id);
-      return recent ? { ...recent } : undefined;
+      return recent ? copyMeta(recent) : undefined;
     });
     const misses = traceIds.filter((_, i) => out[i] === undefined);
     if (misses.length === 0) return out;
@@ -110,7 +110,7 @@ export class TraceBuffer {
 
   /** Stores one input record's new spans as one entry. */
   async append(traceId: string, meta: TraceMeta, spans: readonly Buffer[], bytes: number): Promise<void> {
-    const n = Number.isInteger(meta.entries) ? meta.entries : 0; // absent in an older version's summaries
+    const n = meta.entries ?? 0; // undefined in an older version's summaries
     meta.entries = n + 1;
     await this.entries.put(entryKey(traceId, n), encodeEntry(spans));
     this.bytesInFlight += bytes;
@@ -118,7 +118,7 @@ export class TraceBuffer {
 
   /** The trace's entries by key, read in one batch (a RocksDB iterator costs more to open). */
   async spansOf(traceId: string, meta: TraceMeta): Promise<BufferedSpans> {
-    if (!Number.isInteger(meta.entries)) return this.spansOfLenient(traceId);
+    if (meta.entries === undefined) return this.spansOfLenient(traceId);
     const keys = Array.from({ length: meta.entries }, (_, i) => entryKey(traceId, i));
     const spans: Buffer[] = [];
     for (const value of await this.entries.getMany(keys)) if (value !== undefined) entrySpans(value, spans);

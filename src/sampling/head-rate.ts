@@ -21,6 +21,9 @@ function fromProbability(p: number, source: string): HeadRate | undefined {
   return Number.isFinite(p) && p > 0 && p <= 1 ? { rate: 1 / p, source } : undefined;
 }
 
+/** The span attributes this module reads (serde/span-skeleton.ts keeps them). */
+export const HEAD_RATE_KEYS: readonly string[] = ['sampler.type', 'sampler.param'];
+
 function jaegerTags(span: Span): HeadRate | undefined {
   const type = findAttribute(span.attributes, 'sampler.type');
   if (type?.type !== 'string' || type.value !== 'probabilistic') return undefined;

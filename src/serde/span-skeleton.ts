@@ -2,8 +2,9 @@
  * A partial read of a span's Avro bytes (`schemas/Span.avsc`) for the sampling decision:
  * what the policies that read no attributes, the dependency edges and the decision stats
  * use, without building the parts they never read. Of the span's attributes only those
- * the edges read are built (edges/peer.ts: none of an INTERNAL span; of the others the peer
- * and system keys and the first `http.*` / `url.*` one); resource attributes other than the
+ * the decision reads are built: the head rate's (sampling/head-rate.ts) of every span, and of
+ * a span that is one end of a call the edges' (edges/peer.ts: the peer and system keys and
+ * the first `http.*` / `url.*` one); resource attributes other than the
  * first `service.name`, events, link attributes and the scope are skipped over, not built
  * (the returned span has them empty); everything else is read exactly as `spanFromAvro`
  * reads it. The bytes are still checked to the end, so what the full decode refuses (a
@@ -14,6 +15,7 @@ import { FieldError } from '../model/field-error.ts';
 import { MAX_VALUE_DEPTH, tooDeep } from '../model/invariants.ts';
 import type { AnyValue, KeyValue, Span, SpanLink } from '../model/span.ts';
 import { EDGE_PRESENCE_PREFIXES, EDGE_VALUE_KEYS, edgesReadAttributes } from '../edges/peer.ts';
+import { HEAD_RATE_KEYS } from '../sampling/head-rate.ts';
 import { Cursor } from './avro-cursor.ts';
 
 const SERVICE_NAME = 'service.name';
@@ -99,27 +101,32 @@ function skipKeyValue(c: Cursor, field: string, at: number): void {
   }
 }
 
-/** The edge key the bytes [start, start + len) spell, or undefined: compared as bytes, decoded only when it is one. */
-function edgeValueKey(c: Cursor, start: number, len: number): string | undefined {
-  for (const k of EDGE_VALUE_KEYS) if (k.length === len && c.asciiAt(start, k)) return k;
+/** Keys whose values the decision reads of a span that is one end of a call, and of any other span. */
+const CALL_KEYS: readonly string[] = [...EDGE_VALUE_KEYS, ...HEAD_RATE_KEYS];
+const OTHER_KEYS: readonly string[] = HEAD_RATE_KEYS;
+
+/** The key of `keys` the bytes [start, start + len) spell, or undefined: compared as bytes, decoded only when it is one. */
+function keyAt(c: Cursor, start: number, len: number, keys: readonly string[]): string | undefined {
+  for (const k of keys) if (k.length === len && c.asciiAt(start, k)) return k;
   return undefined;
 }
 
 const presenceKey = (c: Cursor, start: number, len: number): boolean => EDGE_PRESENCE_PREFIXES.some((p) => p.length <= len && c.asciiAt(start, p));
 
-/** Span attributes: those the edges read of a span of this kind (see the file comment); the others are skipped over. */
-function readEdgeAttributes(c: Cursor, kind: Span['kind']): KeyValue[] {
+/**
+ * Span attributes: those the decision reads (see the file comment) — the head rate's of
+ * every span, the edges' of a span that is one end of a call; the others are skipped over.
+ */
+function readDecisionAttributes(c: Cursor, kind: Span['kind']): KeyValue[] {
   const out: KeyValue[] = [];
-  if (!edgesReadAttributes(kind)) {
-    skipAttributes(c, 'attributes');
-    return out;
-  }
-  let presenceSeen = false;
+  const call = edgesReadAttributes(kind);
+  const keys = call ? CALL_KEYS : OTHER_KEYS;
+  let presenceSeen = !call;
   c.array(() => {
     const at = c.pos;
     const len = c.skipBytes();
     const start = c.pos - len;
-    let key = edgeValueKey(c, start, len);
+    let key = keyAt(c, start, len, keys);
     if (key === undefined && !presenceSeen && presenceKey(c, start, len)) {
       presenceSeen = true;
       c.pos = at;
@@ -174,7 +181,7 @@ export function readSpanSkeleton(bytes: Buffer): Span {
   const startTimeUnixNano = c.ulong();
   const endTimeUnixNano = c.ulong();
   const status = { code: c.int() as Span['status']['code'], message: c.string() };
-  const attributes = readEdgeAttributes(c, kind);
+  const attributes = readDecisionAttributes(c, kind);
   const droppedAttributesCount = c.int();
   c.array((i) => {
     c.skipLong();

@@ -12,7 +12,7 @@ import { readSpanSkeleton } from '../../../src/serde/span-skeleton.ts';
 import { rootSpan } from '../../../src/sampling/adaptive.ts';
 import { createSampler } from '../../../src/sampling/decision.ts';
 import { parseSamplingConfigText } from '../../../src/sampling/config.ts';
-import { headSampleRate } from '../../../src/sampling/head-rate.ts';
+import { HEAD_RATE_KEYS, headSampleRate } from '../../../src/sampling/head-rate.ts';
 import { generateWorkload } from '../../../src/workload/generator.ts';
 import { span } from '../edges/span-factory.ts';
 
@@ -21,12 +21,13 @@ const type = registry.readerType('Span');
 const long = avro.Type.forSchema('long');
 const full = (b: Buffer): Span => spanFromAvro(type.fromBuffer(b));
 
-/** The span attributes the skeleton keeps: what the edges read of a span of that kind. */
-function edgeAttributes(s: Span): Span['attributes'] {
-  if (!edgesReadAttributes(s.kind)) return [];
-  const presence = (key: string) => EDGE_PRESENCE_PREFIXES.some((p) => key.startsWith(p));
-  const firstPresent = s.attributes.find((kv) => !EDGE_VALUE_KEYS.includes(kv.key) && presence(kv.key));
-  return s.attributes.filter((kv) => EDGE_VALUE_KEYS.includes(kv.key) || kv === firstPresent);
+/** The span attributes the skeleton keeps: the head rate's, and what the edges read of a span of that kind. */
+function decisionAttributes(s: Span): Span['attributes'] {
+  const call = edgesReadAttributes(s.kind);
+  const valued = (key: string) => HEAD_RATE_KEYS.includes(key) || (call && EDGE_VALUE_KEYS.includes(key));
+  const presence = (key: string) => call && EDGE_PRESENCE_PREFIXES.some((p) => key.startsWith(p));
+  const firstPresent = s.attributes.find((kv) => !valued(kv.key) && presence(kv.key));
+  return s.attributes.filter((kv) => valued(kv.key) || kv === firstPresent);
 }
 
 /** What the skeleton keeps: everything but events, link attributes, scope, resource attributes past service.name and span attributes the edges do not read. */
@@ -34,7 +35,7 @@ function skeletonOf(s: Span): Span {
   const svc = s.resource.attributes.find((kv) => kv.key === 'service.name');
   return {
     ...s,
-    attributes: edgeAttributes(s),
+    attributes: decisionAttributes(s),
     events: [],
     links: s.links.map((l) => ({ ...l, attributes: [] })),
     resource: { ...s.resource, attributes: svc ? [svc] : [] },
@@ -113,11 +114,11 @@ describe('readSpanSkeleton', () => {
     expect(serviceName(readSpanSkeleton(bytes))).toBe('svc');
   });
 
-  it('keeps the attributes the edges read, so calls come out as from the full decode', () => {
+  it('keeps the attributes the edges and the head rate read, so calls and rates come out as from the full decode', () => {
     const http = { 'http.request.method': 'GET', 'http.route': '/a', 'url.full': 'http://b/a', 'user_agent.original': 'x' };
     const spans = [
       span({ id: 1, service: 'a', kind: 'server', attrs: { 'app.tenant': 't', ...http } }),
-      span({ id: 2, parent: 1, service: 'a', kind: 'internal', attrs: { 'db.system': 'postgresql', 'peer.service': 'nowhere' } }),
+      span({ id: 2, parent: 1, service: 'a', kind: 'internal', attrs: { 'db.system': 'postgresql', 'sampler.type': 'probabilistic', 'peer.service': 'nowhere', 'sampler.param': '0.25' } }),
       span({ id: 3, parent: 2, service: 'a', kind: 'client', attrs: { 'app.x': '1', 'db.system': 'postgresql', 'db.namespace': 'orders', 'server.address': 'pg' } }),
       span({ id: 4, parent: 2, service: 'a', kind: 'client', attrs: { 'app.y': '2', 'rpc.system': 'grpc', ...http } }),
       span({ id: 5, parent: 4, service: 'b', kind: 'server', attrs: { 'rpc.system': 'grpc', 'app.z': '3' } }),
@@ -128,7 +129,9 @@ describe('readSpanSkeleton', () => {
     const f = bytes.map(full);
     const k = bytes.map(readSpanSkeleton);
     expect(k).toEqual(f.map(skeletonOf));
-    expect(k[1]?.attributes).toEqual([]);
+    expect(k[1]?.attributes.map((kv) => kv.key)).toEqual(['sampler.type', 'sampler.param']);
+    expect(headSampleRate(k)).toEqual(headSampleRate(f));
+    expect(headSampleRate(k)?.rate).toBe(4);
     expect(k[0]?.attributes.map((kv) => kv.key)).toEqual(['http.request.method']);
     expect(k[2]?.attributes.map((kv) => kv.key)).toEqual(['db.system', 'db.namespace', 'server.address']);
     const edges = deriveEdges(f);

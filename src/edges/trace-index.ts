@@ -23,15 +23,12 @@ export class TraceIndex {
   private readonly serviceOf = new Map<Span, string>();
 
   constructor(spans: readonly Span[]) {
-    const seen = new Set<string>();
     const distinct: Span[] = [];
     for (const span of spans) {
-      const identity = `${span.spanId}|${span.kind}`;
-      if (seen.has(identity)) continue;
-      seen.add(identity);
+      const sameId = this.byId.get(span.spanId);
+      if (sameId?.some((s) => s.kind === span.kind)) continue;
       distinct.push(span);
       this.serviceOf.set(span, serviceName(span));
-      const sameId = this.byId.get(span.spanId);
       if (sameId) sameId.push(span);
       else this.byId.set(span.spanId, [span]);
     }

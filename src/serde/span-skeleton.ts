@@ -101,13 +101,23 @@ function skipKeyValue(c: Cursor, field: string, at: number): void {
   }
 }
 
+/** Keys by their length (all ASCII), so a key is compared with the few of its own length only. */
+type KeysByLength = readonly (readonly string[] | undefined)[];
+
+function byLength(keys: readonly string[]): KeysByLength {
+  const out: string[][] = [];
+  for (const k of keys) (out[k.length] ??= []).push(k);
+  return out;
+}
+
 /** Keys whose values the decision reads of a span that is one end of a call, and of any other span. */
-const CALL_KEYS: readonly string[] = [...EDGE_VALUE_KEYS, ...HEAD_RATE_KEYS];
-const OTHER_KEYS: readonly string[] = HEAD_RATE_KEYS;
+const CALL_KEYS = byLength([...EDGE_VALUE_KEYS, ...HEAD_RATE_KEYS]);
+const OTHER_KEYS = byLength(HEAD_RATE_KEYS);
 
 /** The key of `keys` the bytes [start, start + len) spell, or undefined: compared as bytes, decoded only when it is one. */
-function keyAt(c: Cursor, start: number, len: number, keys: readonly string[]): string | undefined {
-  for (const k of keys) if (k.length === len && c.asciiAt(start, k)) return k;
+function keyAt(c: Cursor, start: number, len: number, keys: KeysByLength): string | undefined {
+  const same = keys[len];
+  if (same) for (const k of same) if (c.asciiAt(start, k)) return k;
   return undefined;
 }
 

@@ -3,7 +3,9 @@
  *
  * 1. Throughput: spans/s through the tail-sampling topology on a broker (KafkaRuntime,
  *    exactly-once, default policies, decision_wait 1 s) against a bare kafkajs
- *    consume→produce pipe over the same records, in the same run.
+ *    consume→produce pipe over the same records, in the same run. Beside the wall-clock
+ *    ratio, the CPU this process spent per span in each (`cpu_ratio`): the broker shares
+ *    the machine, so wall time moves with it from run to run more than CPU time does.
  * 2. Memory: peak RSS of this process with N spans in flight (decision_wait 1 h, so nothing
  *    is decided), on the LocalRuntime over on-disk topics (a FileBroker, as embedded mode) so
  *    no broker RAM is counted: with the input topics as the buffer's changelog, raw-spans is
@@ -86,6 +88,12 @@ async function fill(kafka: Kafka, topic: string, serdes: PipelineSerdes, traces:
   return { records, spans };
 }
 
+/** CPU this process used since `since` (every thread: RocksDB's and the GC's too), in µs. */
+function cpuMicros(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return d.user + d.system;
+}
+
 async function sampledRun(kafka: Kafka, admin: Awaited<ReturnType<typeof benchBroker>>['admin'], topics: TailSamplingTopics, serdes: PipelineSerdes, records: number, compression: KafkaCompression, commitIntervalMs: number | undefined) {
   const stateDir = mkdtempSync(join(tmpdir(), 'bench-sampling-'));
   const metrics = samplingMetrics(new MetricsRegistry());
@@ -94,13 +102,18 @@ async function sampledRun(kafka: Kafka, admin: Awaited<ReturnType<typeof benchBr
   const rt = new KafkaRuntime({ applicationId, topology: topology(applicationId, topics, yaml, serdes, metrics), kafka, topicAdmin: admin, stateDir, logger, processingGuarantee: 'exactly_once', compression, commitIntervalMs: commitIntervalMs ?? SAMPLING_COMMIT_INTERVAL_MS });
   const inFlight = () => rt.ownedPartitions().reduce((n, task) => n + metrics.tracesInFlight.get({ task }), 0);
   const started = Date.now();
+  const cpu = process.cpuUsage();
   await rt.start();
   let consumedAt = 0;
+  let consumedCpuUs = 0;
   for (let last = -1; ; ) {
     const err = rt.error();
     if (err) throw err;
     const n = rt.metrics.recordsIn.total();
-    if (n >= records && consumedAt === 0) consumedAt = Date.now();
+    if (n >= records && consumedAt === 0) {
+      consumedAt = Date.now();
+      consumedCpuUs = cpuMicros(cpu);
+    }
     if (consumedAt > 0 && inFlight() === 0) break;
     if (n !== last) process.stderr.write(`  topology: ${n}/${records} records in, ${inFlight()} traces in flight\r`);
     last = n;
@@ -111,7 +124,7 @@ async function sampledRun(kafka: Kafka, admin: Awaited<ReturnType<typeof benchBr
   const decisions = metrics.decisions.total();
   await rt.stop();
   rmSync(stateDir, { recursive: true, force: true });
-  return { consumedSeconds: (consumedAt - started) / 1000, decidedSeconds: (decidedAt - started) / 1000, decisions };
+  return { consumedSeconds: (consumedAt - started) / 1000, consumedCpuUs, decidedSeconds: (decidedAt - started) / 1000, decisions };
 }
 
 async function throughput(serdes: PipelineSerdes, traces: number, compressions: readonly KafkaCompression[], intervals: readonly (number | undefined)[]): Promise<void> {
@@ -130,10 +143,13 @@ async function throughput(serdes: PipelineSerdes, traces: number, compressions: 
     await admin.ensureTopics([...Object.values(topics), bareOut].map((topic) => ({ topic, partitions: PARTITIONS })));
     process.stderr.write(`broker: ${kind}; ${traces} traces, ${PARTITIONS} partitions\n`);
     const { records, spans } = await fill(kafka, topics.rawSpans, serdes, traces);
+    const bareCpu = process.cpuUsage();
     const bare = await barePipe(kafka, topics.rawSpans, bareOut, records);
+    const bareCpuUs = cpuMicros(bareCpu);
     figure('sampling.input_records', records, 'records');
     figure('sampling.input_spans', spans, 'spans');
     figure('sampling.bare_kafkajs', Math.round(spans / bare), 'spans/s');
+    figure('sampling.bare_kafkajs_cpu', bareCpuUs / spans, 'µs/span');
     for (const compression of compressions) for (const interval of intervals) {
       // Each run reads the same input with its own group and writes its own output topics.
       const suffix = `${compression === 'none' ? '' : `.${compression}`}${interval === undefined ? '' : `.commit_${interval}ms`}`;
@@ -142,6 +158,8 @@ async function throughput(serdes: PipelineSerdes, traces: number, compressions: 
       const run = await sampledRun(kafka, admin, out, serdes, records, compression, interval);
       figure(`sampling.topology${suffix}`, Math.round(spans / run.consumedSeconds), 'spans/s');
       figure(`sampling.ratio${suffix}`, bare / run.consumedSeconds);
+      figure(`sampling.topology_cpu${suffix}`, run.consumedCpuUs / spans, 'µs/span');
+      figure(`sampling.cpu_ratio${suffix}`, bareCpuUs / run.consumedCpuUs);
       figure(`sampling.all_decided_after${suffix}`, run.decidedSeconds, 's');
       figure(`sampling.decisions${suffix}`, run.decisions, 'traces');
     }

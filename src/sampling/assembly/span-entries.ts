@@ -6,7 +6,9 @@
 export function encodeEntry(spans: readonly Buffer[]): Buffer {
   let size = 4 + 4 * spans.length;
   for (const s of spans) size += s.length;
-  const out = Buffer.allocUnsafe(size);
+  // Its own allocation, not a slice of Node's pool: an entry held in memory until its
+  // trace is decided is then kept as it is (state/resident-entries.ts `ownBytes`), not copied.
+  const out = Buffer.allocUnsafeSlow(size);
   out.writeUInt32LE(spans.length, 0);
   let at = 4 + 4 * spans.length;
   spans.forEach((s, i) => {

@@ -1,9 +1,11 @@
-import type { Serde } from '../serde/serde.ts';
+import { stringSerde, type Serde } from '../serde/serde.ts';
 import { RecentlyWritten } from './recently-written.ts';
 import type { Changes, ResidentEntries } from './resident-entries.ts';
 import type { RocksBytesStore } from './rocksdb-bytes-store.ts';
 import { SortedKeys } from './sorted-keys.ts';
 import type { KeyValue, KeyValueStore, StoreSpec } from './store.ts';
+
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** One change for the changelog topic: key bytes and value bytes (null = tombstone). */
 export interface ChangelogEntry {
@@ -70,12 +72,27 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
     this.changelogged = spec.changelog ?? true;
   }
 
+  /**
+   * The key's cache form (latin1: one char per byte). A string key in plain ASCII, under the
+   * UTF-8 string serde, is its own: no Buffer is made for it.
+   */
+  private cacheKey(key: K): string {
+    if (this.keySerde === stringSerde && typeof key === 'string' && ASCII.test(key)) return key;
+    return this.keySerde.serialize(key).toString('latin1');
+  }
+
+  /** The key a cache key stands for (cacheKey's inverse). */
+  private keyOf(k: string): K {
+    if (this.keySerde === stringSerde && ASCII.test(k)) return k as K;
+    return this.keySerde.deserialize(Buffer.from(k, 'latin1'));
+  }
+
   async get(key: K): Promise<V | undefined> {
-    const k = this.keySerde.serialize(key);
-    const cached = this.lookupCache(k.toString('latin1'));
+    const k = this.cacheKey(key);
+    const cached = this.lookupCache(k);
     if (cached !== undefined) return cached === null ? undefined : this.valueSerde.deserialize(cached);
     if (!this.rocksMayHold) return undefined;
-    const stored = await this.inner.get(k);
+    const stored = await this.inner.get(Buffer.from(k, 'latin1'));
     return stored === undefined ? undefined : this.valueSerde.deserialize(stored);
   }
 
@@ -84,10 +101,10 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
     const misses: Buffer[] = [];
     const missAt: number[] = [];
     keys.forEach((key, i) => {
-      const k = this.keySerde.serialize(key);
-      const cached = this.lookupCache(k.toString('latin1'));
+      const k = this.cacheKey(key);
+      const cached = this.lookupCache(k);
       if (cached === undefined) {
-        misses.push(k);
+        misses.push(Buffer.from(k, 'latin1'));
         missAt.push(i);
       } else if (cached !== null) {
         out[i] = this.valueSerde.deserialize(cached);
@@ -103,22 +120,22 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
   }
 
   async put(key: K, value: V): Promise<void> {
-    this.record(this.keySerde.serialize(key).toString('latin1'), this.valueSerde.serialize(value));
+    this.record(this.cacheKey(key), this.valueSerde.serialize(value));
   }
 
   async insert(key: K, value: V): Promise<void> {
-    const k = this.keySerde.serialize(key).toString('latin1');
+    const k = this.cacheKey(key);
     this.record(k, this.valueSerde.serialize(value));
     this.inserted.add(k);
   }
 
   async delete(key: K): Promise<void> {
-    this.record(this.keySerde.serialize(key).toString('latin1'), null);
+    this.record(this.cacheKey(key), null);
   }
 
   async writeBatch(entries: Iterable<{ key: K; value: V | undefined }>): Promise<void> {
     for (const e of entries) {
-      const k = this.keySerde.serialize(e.key).toString('latin1');
+      const k = this.cacheKey(e.key);
       this.record(k, e.value === undefined ? null : this.valueSerde.serialize(e.value));
     }
   }
@@ -289,7 +306,7 @@ export class TaskStore<K, V> implements KeyValueStore<K, V> {
     if (this.resident) layers.push(this.resident.range(lo, hi));
     const memory = reverse ? [...newestFirst(layers)].reverse() : takeLive(newestFirst(layers), limit);
     const emit = (k: string, v: Buffer): KeyValue<K, V> => ({
-      key: this.keySerde.deserialize(Buffer.from(k, 'latin1')),
+      key: this.keyOf(k),
       value: this.valueSerde.deserialize(v),
     });
     const before = (a: string, b: string): boolean => (reverse ? a > b : a < b);

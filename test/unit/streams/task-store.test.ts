@@ -183,3 +183,23 @@ describe('SortedKeys', () => {
     expect([...s.range('z')]).toEqual([]);
   });
 });
+
+describe('TaskStore string keys', () => {
+  it('keeps ASCII and non-ASCII keys apart and in UTF-8 byte order, in the cache and in RocksDB', async () => {
+    // 'z' (0x7a) < 'é' (0xc3 0xa9) < '中' (0xe4 0xb8 0xad) as bytes; '\x7f' is the last ASCII char.
+    const all = ['k|é', 'k|z', 'k|中', 'k|a', 'k|\x7f', 'k|éa'];
+    const byteOrder = [...all].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    for (const [i, k] of all.entries()) {
+      await store.put(k, `v${i}`);
+      if (i === 2) await commit(); // some in RocksDB, some in the cache
+    }
+    expect(await keys(store.prefixScan('k|'))).toEqual(byteOrder);
+    for (const [i, k] of all.entries()) expect(await store.get(k)).toBe(`v${i}`);
+    await store.delete('k|é');
+    expect(await store.get('k|é')).toBeUndefined();
+    expect(await store.get('k|éa')).toBe('v5');
+    await commit();
+    expect(await keys(store.prefixScan('k|'))).toEqual(byteOrder.filter((k) => k !== 'k|é'));
+    expect((await store.getMany(['k|中', 'k|z', 'k|nope'])).map((v) => v ?? null)).toEqual(['v2', 'v1', null]);
+  });
+});

@@ -4,17 +4,9 @@ import { bucketIndex, BUCKET_COUNT } from '../../../src/edges/histogram.ts';
 import { edgeFromObservation, mergeEdges, mergeMetrics, metricFromObservation } from '../../../src/edges/merge.ts';
 import type { ConnectionType, DependencyEdge, EdgeObservation, SpanObservation } from '../../../src/edges/types.ts';
 import { windowStart } from '../../../src/edges/window.ts';
+import { lcg, pick } from './seeded-random.ts';
 import { T0_MS } from './span-factory.ts';
 
-/** Deterministic pseudo-random sequence (LCG), so the law checks are reproducible. */
-function lcg(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    return x / 2 ** 32;
-  };
-}
-const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 
 function edgeObservations(n: number, seed: number): EdgeObservation[] {
   const r = lcg(seed);

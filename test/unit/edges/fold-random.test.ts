@@ -11,17 +11,9 @@ import { bucketIndex, DURATION_BOUNDS_MS } from '../../../src/edges/histogram.ts
 import { edgeKey, metricKey } from '../../../src/edges/keys.ts';
 import { edgeFromObservation, mergeEdges, mergeMetrics, metricFromObservation } from '../../../src/edges/merge.ts';
 import { CONNECTION_TYPES, type DependencyEdge, type EdgeObservation, type SpanMetrics, type SpanObservation } from '../../../src/edges/types.ts';
+import { lcg, pick } from './seeded-random.ts';
 import { T0_MS } from './span-factory.ts';
 
-/** Deterministic pseudo-random sequence (LCG), so failures reproduce. */
-function lcg(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    return x / 2 ** 32;
-  };
-}
-const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 
 /** The key formulas as the store has always written them (regex escapes, padded window). */
 const escapeAlways = (s: string): string => s.replace(/%/g, '%25').replace(/\|/g, '%7C');

@@ -3,7 +3,7 @@ import type { Span } from '../model/span.ts';
 import { spanFromAvro, spanToAvro } from './avro-span.ts';
 import { schemaFingerprint } from './avro-types.ts';
 import { encodingOf } from './span-encodings.ts';
-import { readSpanSkeleton } from './span-skeleton.ts';
+import { readSpanSkeleton, type SkeletonKeys } from './span-skeleton.ts';
 import type { AvroRegistry } from './registry.ts';
 
 /** Spans in the buffer store as bare Avro (no wire header): compact, and the byte size is exact. */
@@ -14,7 +14,7 @@ export interface SpanCodec {
    * The span without the parts only attribute policies read (serde/span-skeleton.ts); absent
    * when the registry's Span schema is not the one that reader walks.
    */
-  readonly decodeSkeleton?: (bytes: Buffer) => Span;
+  readonly decodeSkeleton?: (bytes: Buffer, wanted?: SkeletonKeys) => Span;
 }
 
 /** Fingerprint of the `schemas/Span.avsc` whose layout readSpanSkeleton and readArrivalSpan walk. */

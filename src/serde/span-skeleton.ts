@@ -2,9 +2,9 @@
  * A partial read of a span's Avro bytes (`schemas/Span.avsc`) for the sampling decision:
  * what the policies that read no attributes, the dependency edges and the decision stats
  * use, without building the parts they never read. Of the span's attributes only those
- * the decision reads are built: the head rate's (sampling/head-rate.ts) of every span, and of
- * a span that is one end of a call the edges' (edges/peer.ts: the peer and system keys and
- * the first `http.*` / `url.*` one); resource attributes other than the
+ * the decision reads are built: of a span that is one end of a call the edges' (edges/peer.ts:
+ * the peer and system keys and the first `http.*` / `url.*` one), and of every span the keys
+ * the caller names (`skeletonKeys`: the decision, the head rate's); resource attributes other than the
  * first `service.name`, events, link attributes and the scope are skipped over, not built
  * (the returned span has them empty); everything else is read exactly as `spanFromAvro`
  * reads it. The bytes are still checked to the end, so what the full decode refuses (a
@@ -15,7 +15,6 @@ import { FieldError } from '../model/field-error.ts';
 import { MAX_VALUE_DEPTH, tooDeep } from '../model/invariants.ts';
 import type { AnyValue, KeyValue, Span, SpanLink } from '../model/span.ts';
 import { EDGE_PRESENCE_PREFIXES, EDGE_VALUE_KEYS, edgesReadAttributes } from '../edges/peer.ts';
-import { HEAD_RATE_KEYS } from '../sampling/head-rate.ts';
 import { Cursor } from './avro-cursor.ts';
 
 const SERVICE_NAME = 'service.name';
@@ -110,9 +109,18 @@ function byLength(keys: readonly string[]): KeysByLength {
   return out;
 }
 
-/** Keys whose values the decision reads of a span that is one end of a call, and of any other span. */
-const CALL_KEYS = byLength([...EDGE_VALUE_KEYS, ...HEAD_RATE_KEYS]);
-const OTHER_KEYS = byLength(HEAD_RATE_KEYS);
+/** Keys whose values a skeleton builds: of a span that is one end of a call (the edges' too), and of any other span. */
+export interface SkeletonKeys {
+  readonly call: KeysByLength;
+  readonly other: KeysByLength;
+}
+
+/** The edges' keys and, of every span, `ofEverySpan` (what the caller's decision reads besides). */
+export function skeletonKeys(ofEverySpan: readonly string[]): SkeletonKeys {
+  return { call: byLength([...EDGE_VALUE_KEYS, ...ofEverySpan]), other: byLength(ofEverySpan) };
+}
+
+const EDGES_ONLY = skeletonKeys([]);
 
 /** The key of `keys` the bytes [start, start + len) spell, or undefined: compared as bytes, decoded only when it is one. */
 function keyAt(c: Cursor, start: number, len: number, keys: KeysByLength): string | undefined {
@@ -123,14 +131,11 @@ function keyAt(c: Cursor, start: number, len: number, keys: KeysByLength): strin
 
 const presenceKey = (c: Cursor, start: number, len: number): boolean => EDGE_PRESENCE_PREFIXES.some((p) => p.length <= len && c.asciiAt(start, p));
 
-/**
- * Span attributes: those the decision reads (see the file comment) — the head rate's of
- * every span, the edges' of a span that is one end of a call; the others are skipped over.
- */
-function readDecisionAttributes(c: Cursor, kind: Span['kind']): KeyValue[] {
+/** Span attributes: those `wanted` names for a span of this kind (see the file comment); the others are skipped over. */
+function readWantedAttributes(c: Cursor, kind: Span['kind'], wanted: SkeletonKeys): KeyValue[] {
   const out: KeyValue[] = [];
   const call = edgesReadAttributes(kind);
-  const keys = call ? CALL_KEYS : OTHER_KEYS;
+  const keys = call ? wanted.call : wanted.other;
   let presenceSeen = !call;
   c.array(() => {
     const at = c.pos;
@@ -179,7 +184,7 @@ function readResource(c: Cursor): Span['resource'] {
 }
 
 /** The span's skeleton (see the file comment); throws where `spanFromAvro(type.fromBuffer)` would. */
-export function readSpanSkeleton(bytes: Buffer): Span {
+export function readSpanSkeleton(bytes: Buffer, wanted: SkeletonKeys = EDGES_ONLY): Span {
   const c = new Cursor(bytes);
   const traceId = c.string();
   const spanId = c.string();
@@ -191,7 +196,7 @@ export function readSpanSkeleton(bytes: Buffer): Span {
   const startTimeUnixNano = c.ulong();
   const endTimeUnixNano = c.ulong();
   const status = { code: c.int() as Span['status']['code'], message: c.string() };
-  const attributes = readDecisionAttributes(c, kind);
+  const attributes = readWantedAttributes(c, kind, wanted);
   const droppedAttributesCount = c.int();
   c.array((i) => {
     c.skipLong();

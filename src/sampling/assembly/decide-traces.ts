@@ -16,6 +16,8 @@ import type { AssemblyOptions } from './options.ts';
 import type { SampledTraceWriter } from '../../serde/sampled-trace-writer.ts';
 import { forwardKept } from './sampled-output.ts';
 import type { SpanCodec } from './span-codec.ts';
+import { skeletonKeys } from '../../serde/span-skeleton.ts';
+import { HEAD_RATE_KEYS } from '../head-rate.ts';
 import { bufferStores } from './stores.ts';
 import { bufferChangelogOf } from './options.ts';
 import { TraceBuffer, type BufferedSpans } from './trace-buffer.ts';
@@ -58,7 +60,10 @@ class DecideTraces implements Processor<string, DecideNow, string, unknown> {
     private readonly makeSampler: (tasks: number) => Sampler,
   ) {
     const full = opts.sampling.policies.some(readsAttributes);
-    this.readSpan = !full && codec.decodeSkeleton ? codec.decodeSkeleton : (b) => codec.decode(b);
+    const skeleton = codec.decodeSkeleton;
+    // The head rate reads attributes of any span: the skeleton builds those beside the edges'.
+    const wanted = skeletonKeys(HEAD_RATE_KEYS);
+    this.readSpan = !full && skeleton ? (b) => skeleton(b, wanted) : (b) => codec.decode(b);
   }
 
   async init(ctx: ProcessorContext<string, unknown>): Promise<void> {

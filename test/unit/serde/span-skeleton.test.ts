@@ -8,7 +8,7 @@ import { spanFromAvro, spanToAvro } from '../../../src/serde/avro-span.ts';
 import { avroType } from '../../../src/serde/avro-types.ts';
 import { InProcessRegistry } from '../../../src/serde/registry.ts';
 import { spanCodec } from '../../../src/serde/span-codec.ts';
-import { readSpanSkeleton } from '../../../src/serde/span-skeleton.ts';
+import { readSpanSkeleton as readWith, skeletonKeys } from '../../../src/serde/span-skeleton.ts';
 import { rootSpan } from '../../../src/sampling/adaptive.ts';
 import { createSampler } from '../../../src/sampling/decision.ts';
 import { parseSamplingConfigText } from '../../../src/sampling/config.ts';
@@ -20,6 +20,9 @@ const registry = InProcessRegistry.fromDir();
 const type = registry.readerType('Span');
 const long = avro.Type.forSchema('long');
 const full = (b: Buffer): Span => spanFromAvro(type.fromBuffer(b));
+/** As the decision reads spans: the head rate's keys besides the edges'. */
+const DECISION_KEYS = skeletonKeys(HEAD_RATE_KEYS);
+const readSpanSkeleton = (b: Buffer): Span => readWith(b, DECISION_KEYS);
 
 /** The span attributes the skeleton keeps: the head rate's, and what the edges read of a span of that kind. */
 function decisionAttributes(s: Span): Span['attributes'] {
@@ -55,7 +58,7 @@ function tracesOf(seed: string, traces: number): Map<string, Buffer[]> {
 
 describe('readSpanSkeleton', () => {
   it('the registry Span schema is the one it walks, so the codec offers it', () => {
-    expect(spanCodec(registry).decodeSkeleton).toBe(readSpanSkeleton);
+    expect(spanCodec(registry).decodeSkeleton).toBe(readWith);
   });
 
   it('agrees with the full decode on the seeded workload: fields, edges, span metrics, policies', () => {
@@ -130,6 +133,7 @@ describe('readSpanSkeleton', () => {
     const k = bytes.map(readSpanSkeleton);
     expect(k).toEqual(f.map(skeletonOf));
     expect(k[1]?.attributes.map((kv) => kv.key)).toEqual(['sampler.type', 'sampler.param']);
+    expect(readWith(bytes[1] as Buffer).attributes).toEqual([]); // without the decision's keys, only the edges'
     expect(headSampleRate(k)).toEqual(headSampleRate(f));
     expect(headSampleRate(k)?.rate).toBe(4);
     expect(k[0]?.attributes.map((kv) => kv.key)).toEqual(['http.request.method']);

@@ -52,7 +52,6 @@ export function connectionTypeOf(spans: readonly Span[]): ConnectionType {
   return 'other';
 }
 
-
 /**
  * Name of the uninstrumented peer a CLIENT span called: `peer.service` (what the caller
  * says the peer is called), else the database as `system` or `system:name` (so two

@@ -21,13 +21,16 @@ function fromProbability(p: number, source: string): HeadRate | undefined {
   return Number.isFinite(p) && p > 0 && p <= 1 ? { rate: 1 / p, source } : undefined;
 }
 
+const SAMPLER_TYPE = 'sampler.type';
+const SAMPLER_PARAM = 'sampler.param';
+
 /** The span attributes this module reads (serde/span-skeleton.ts keeps them). */
-export const HEAD_RATE_KEYS: readonly string[] = ['sampler.type', 'sampler.param'];
+export const HEAD_RATE_KEYS: readonly string[] = [SAMPLER_TYPE, SAMPLER_PARAM];
 
 function jaegerTags(span: Span): HeadRate | undefined {
-  const type = findAttribute(span.attributes, 'sampler.type');
+  const type = findAttribute(span.attributes, SAMPLER_TYPE);
   if (type?.type !== 'string' || type.value !== 'probabilistic') return undefined;
-  const param = findAttribute(span.attributes, 'sampler.param');
+  const param = findAttribute(span.attributes, SAMPLER_PARAM);
   const p = param?.type === 'double' ? param.value : param?.type === 'int' ? Number(param.value) : param?.type === 'string' ? Number(param.value) : Number.NaN;
   return fromProbability(p, `sampler.param=${p}`);
 }

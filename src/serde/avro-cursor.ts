@@ -203,3 +203,28 @@ export class Cursor {
   }
 }
 
+/**
+ * The last value a reader made, kept with a copy of the bytes it read. Where a cursor's next
+ * bytes are the same again it is returned without reading them: Avro is self-delimiting, so
+ * equal bytes read as the same value, checked the same, and end at the same place. `context`
+ * is what else the read depended on; a value read under another is not reused. The value is
+ * shared by every read that reuses it, so it must not be changed.
+ */
+export class LastRead<T, C> {
+  private bytes: Buffer | undefined;
+  private context: C | undefined;
+  private value: T | undefined;
+
+  read(c: Cursor, context: C, reader: (c: Cursor, context: C) => T): T {
+    if (this.bytes !== undefined && this.context === context && c.startsWith(this.bytes)) {
+      c.pos += this.bytes.length;
+      return this.value as T;
+    }
+    const start = c.pos;
+    const value = reader(c, context);
+    this.bytes = c.copy(start, c.pos);
+    this.context = context;
+    this.value = value;
+    return value;
+  }
+}

@@ -11,7 +11,7 @@
 import { MAX_SPAN_KIND, MAX_STATUS_CODE, MAX_VALUE_DEPTH, TIME_NANOS_LIMIT } from '../model/invariants.ts';
 import type { KeyValue, Span } from '../model/span.ts';
 import type { SpanLimits } from '../model/validate.ts';
-import type { Cursor } from './avro-cursor.ts';
+import { LastRead, type Cursor } from './avro-cursor.ts';
 
 /** Thrown inside the walk when the span may be refused; never leaves this module. */
 const UNSURE = new Error('span left to the full decode');
@@ -111,26 +111,16 @@ function resourceAttributes(c: Cursor, limits: SpanLimits): KeyValue[] {
   return out;
 }
 
-/** The last resource read, with its bytes and the limits it was checked against. */
-let lastResource: { readonly bytes: Buffer; readonly limits: SpanLimits; readonly resource: Span['resource'] } | undefined;
-
-/**
- * The resource (its `service.name` only), shared with the span read before when its bytes
- * are the same: Avro is self-delimiting, so equal bytes read as the same value, checked the
- * same. Throws UNSURE where resourceAttributes does.
- */
+/** The resource (its `service.name` only) and the fields after its attributes. Throws UNSURE where resourceAttributes does. */
 function readResource(c: Cursor, limits: SpanLimits): Span['resource'] {
-  if (lastResource && lastResource.limits === limits && c.startsWith(lastResource.bytes)) {
-    c.pos += lastResource.bytes.length;
-    return lastResource.resource;
-  }
-  const start = c.pos;
   const resource = { attributes: resourceAttributes(c, limits), droppedAttributesCount: 0, schemaUrl: '' };
   c.skipLong();
   c.skipBytes(); // resource.schemaUrl
-  lastResource = { bytes: c.copy(start, c.pos), limits, resource };
   return resource;
 }
+
+/** The spans of one service carry the same resource bytes: they share its reading (checked under the same limits). */
+const lastResource = new LastRead<Span['resource'], SpanLimits>();
 
 /**
  * Reads one span at the cursor (see the file comment); the cursor is left after it. Returns
@@ -173,7 +163,7 @@ export function readArrivalSpan(c: Cursor, limits: SpanLimits): ArrivalSpan | un
       c.skipLong();
     });
     const droppedLinksCount = uint32(c.int());
-    const resource = readResource(c, limits);
+    const resource = lastResource.read(c, limits, readResource);
     c.skipBytes(); // scope.name
     c.skipBytes(); // scope.version
     walkAttributes(c, limits);

@@ -15,7 +15,7 @@ import { FieldError } from '../model/field-error.ts';
 import { MAX_VALUE_DEPTH, tooDeep } from '../model/invariants.ts';
 import type { AnyValue, KeyValue, Span, SpanLink } from '../model/span.ts';
 import { EDGE_PRESENCE_PREFIXES, EDGE_VALUE_KEYS, edgesReadAttributes } from '../edges/peer.ts';
-import { Cursor } from './avro-cursor.ts';
+import { Cursor, LastRead } from './avro-cursor.ts';
 
 const SERVICE_NAME = 'service.name';
 
@@ -164,24 +164,12 @@ function readServiceName(c: Cursor): KeyValue[] {
   return out;
 }
 
-/** The last resource read, with its bytes: the spans of one service share theirs. */
-let lastResource: { readonly bytes: Buffer; readonly resource: Span['resource'] } | undefined;
-
-/**
- * The resource, shared with the span read before when its bytes are the same (Avro is
- * self-delimiting: equal bytes from here read as the same value and end at the same place).
- * Spans are not changed after reading, so sharing it is safe.
- */
 function readResource(c: Cursor): Span['resource'] {
-  if (lastResource && c.startsWith(lastResource.bytes)) {
-    c.pos += lastResource.bytes.length;
-    return lastResource.resource;
-  }
-  const start = c.pos;
-  const resource = { attributes: readServiceName(c), droppedAttributesCount: c.int(), schemaUrl: c.string() };
-  lastResource = { bytes: c.copy(start, c.pos), resource };
-  return resource;
+  return { attributes: readServiceName(c), droppedAttributesCount: c.int(), schemaUrl: c.string() };
 }
+
+/** The spans of one service carry the same resource bytes: they share its reading (spans are not changed after it). */
+const lastResource = new LastRead<Span['resource'], undefined>();
 
 /** The span's skeleton (see the file comment); throws where `spanFromAvro(type.fromBuffer)` would. */
 export function readSpanSkeleton(bytes: Buffer, wanted: SkeletonKeys = EDGES_ONLY): Span {
@@ -212,7 +200,7 @@ export function readSpanSkeleton(bytes: Buffer, wanted: SkeletonKeys = EDGES_ONL
     links.push({ ...link, attributes: [], droppedAttributesCount: c.int() });
   });
   const droppedLinksCount = c.int();
-  const resource = readResource(c);
+  const resource = lastResource.read(c, undefined, readResource);
   c.skipBytes(); // scope.name
   c.skipBytes(); // scope.version
   skipAttributes(c, 'scope.attributes');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Cursor } from '../../../src/serde/avro-cursor.ts';
+import { Cursor, LastRead } from '../../../src/serde/avro-cursor.ts';
 
 
 /** Zigzag varint of a signed 64-bit value, as Avro writes a long. */
@@ -50,5 +50,29 @@ describe('Cursor longs', () => {
     expect(new Cursor(tenHigh).long()).toBe(reference(tenHigh));
     expect(() => new Cursor(Buffer.from([...ten.subarray(0, 9), 0xff, 0x01])).long()).toThrow(/longer than 10 bytes/);
     expect(() => new Cursor(Buffer.from([0xff, 0xff])).long()).toThrow(RangeError);
+  });
+});
+
+describe('LastRead', () => {
+  it('reuses the value only where the same bytes come again under the same context, leaving the cursor after them', () => {
+    // Three Avro strings: 'ab', 'ab', 'abc'.
+    const c = new Cursor(Buffer.from([4, 0x61, 0x62, 4, 0x61, 0x62, 6, 0x61, 0x62, 0x63]));
+    const last = new LastRead<string, string>();
+    let reads = 0;
+    const reader = (x: Cursor, ctx: string): string => {
+      reads++;
+      return `${ctx}:${x.string()}`;
+    };
+    expect(last.read(c, 'k', reader)).toBe('k:ab');
+    expect(c.pos).toBe(3);
+    expect(last.read(c, 'k', reader)).toBe('k:ab');
+    expect(reads).toBe(1);
+    expect(c.pos).toBe(6);
+    c.pos = 3;
+    expect(last.read(c, 'other', reader)).toBe('other:ab');
+    expect(reads).toBe(2);
+    expect(last.read(c, 'other', reader)).toBe('other:abc');
+    expect(reads).toBe(3);
+    expect(c.atEnd).toBe(true);
   });
 });

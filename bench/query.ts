@@ -71,7 +71,7 @@ async function load(client: ClickHouseClient, database: string, target: number, 
   const t0 = performance.now();
   let last = 0;
   const loaded = await loadWorkload(client, {
-    seed, traces, spans: target, startMs, batchSpans: 50_000, metrics: true, records: true, raw: { table: 'spans_raw', every: RAW_EVERY },
+    seed, traces, spans: target, startMs, batchSpans: 50_000, metrics: true, raw: { table: 'spans_raw', every: RAW_EVERY },
     progress: (n) => {
       if (n - last >= 100_000 || n >= target) {
         last = n;

@@ -7,6 +7,7 @@ import { TableBatcher, type Batch } from './batcher.ts';
 import { ClickHouseSinkError } from '../clickhouse/errors.ts';
 import { assertIdentifier } from '../clickhouse/template.ts';
 import type { SinkMetrics } from './sink-metrics.ts';
+import { insertRouteBatch } from './route-insert.ts';
 import { sinkRoutes, type SinkRoute, type SinkTopics } from './sink-routes.ts';
 import { ClickHouseWriter, type WriterOptions } from './writer.ts';
 
@@ -129,25 +130,13 @@ class ClickHouseSinkProcessor implements Processor<unknown, unknown, never, neve
     if (this.punctuation) this.opts.metrics.bufferedRows.remove({ task: this.ctx.taskId });
   }
 
-  /**
-   * Inserts a batch into its table and its companions (same batch, same intent: a replay
-   * re-inserts them with the same tokens). The companions' inserts start first, so
-   * ClickHouse works on them (chdb on its own threads) while this thread maps the main
-   * rows; every insert must land before the batch counts as written.
-   */
+  /** Inserts a batch into its table and its companions (insertRouteBatch), then counts them. */
   private async insert(route: SinkRoute, batch: Batch<unknown>): Promise<void> {
     const started = this.ctx.currentSystemTimeMs();
-    const companions = (route.companions ?? []).map((c) => {
-      const rows = c.rows(batch.items);
-      const token = `${batch.token}|${c.table}`;
-      return { table: c.table, token, rows: rows.length, landed: this.writer.insert(this.table(c.table), rows, token) };
-    });
-    const main = (async () => this.writer.insert(this.table(route.table), route.rows(batch.items), batch.token))(); // a mapping error rejects, after the companions settled
-    const failed = (await Promise.allSettled([main, ...companions.map((c) => c.landed)])).find((r) => r.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
+    const written = await insertRouteBatch(this.writer, route, batch.items, batch.token, this.table);
     const m = this.opts.metrics;
     m.insertLatencyMs.observe(this.ctx.currentSystemTimeMs() - started, { table: route.table });
-    for (const { table, token, rows } of [{ table: route.table, token: batch.token, rows: batch.rows }, ...companions]) {
+    for (const { table, token, rows } of written) {
       m.rowsInserted.inc({ table }, rows);
       m.batches.inc({ table });
       if (batch.replay) m.replayedBatches.inc({ table });

@@ -6,6 +6,8 @@ import type { SinkTopics } from '../model/topics.ts';
 import { edgeToRow, metricsToRow, samplingStatsToRow, spanToRow, type SpanRow } from '../clickhouse/rows.ts';
 import { ResourceMaps } from '../clickhouse/resource-maps.ts';
 import { TRACE_BLOBS_TABLE, traceBlobRows } from './trace-blobs.ts';
+import { insertRouteBatch, type RouteInsert } from './route-insert.ts';
+import type { ClickHouseWriter } from './writer.ts';
 
 /** The sink's input topics (co-partitioned: one task per partition reads all three). */
 export type { SinkTopics } from '../model/topics.ts';
@@ -20,24 +22,18 @@ export interface SinkRoute {
   readonly topic: string;
   accept(value: unknown): { items: readonly unknown[]; rows: number };
   rows(items: readonly unknown[]): object[];
-  /** Tables written from the same batch after `table`, each with the batch token + `|<table>`. */
+  /** Tables written from the same batch as `table`, each with the batch token + `|<table>` (route-insert.ts). */
   readonly companions?: readonly { readonly table: string; rows(items: readonly unknown[]): object[] }[];
 }
 
 /**
- * The routes. `traces` and `trace_id_ts` are materialized views over `spans`, and
- * the edge / metrics rollups over their minute tables; `trace_blobs` is written from the
- * spans batch, one row per record.
+ * The routes. Kept traces go to `spans` and, one row per record, to `trace_blobs`, whose
+ * materialized views fill `traces` and `trace_id_ts` (migration 015); the edge / metrics
+ * rollups are views over their minute tables.
  */
 export function sinkRoutes(topics: SinkTopics): SinkRoute[] {
   return [
-    {
-      table: 'spans',
-      topic: topics.sampledSpans,
-      accept: (v) => ({ items: [v], rows: (v as SampledTrace).spans.length }),
-      rows: (items) => spanRows(items as SampledTrace[]),
-      companions: [{ table: TRACE_BLOBS_TABLE, rows: (items) => traceBlobRows(items as SampledTrace[]) }],
-    },
+    keptTracesRoute(topics.sampledSpans),
     {
       table: 'dependency_edges',
       topic: topics.dependencyEdges,
@@ -61,6 +57,26 @@ export function sinkRoutes(topics: SinkTopics): SinkRoute[] {
           },
         ]),
   ];
+}
+
+/** Kept-trace records (`sampled-spans`) into `spans`, with `trace_blobs` from the same batch. */
+export function keptTracesRoute(topic: string): SinkRoute {
+  return {
+    table: 'spans',
+    topic,
+    accept: (v) => ({ items: [v], rows: (v as SampledTrace).spans.length }),
+    rows: (items) => spanRows(items as SampledTrace[]),
+    companions: [{ table: TRACE_BLOBS_TABLE, rows: (items) => traceBlobRows(items as SampledTrace[]) }],
+  };
+}
+
+/**
+ * Writes kept-trace records as the sink writes one batch of them (both tables, the same
+ * tokens); for loaders outside the sink: benchmarks and test fixtures. `qualify` names a
+ * table in another database.
+ */
+export async function insertKeptTraces(writer: ClickHouseWriter, records: readonly SampledTrace[], token: string, qualify?: (table: string) => string): Promise<RouteInsert[]> {
+  return insertRouteBatch(writer, keptTracesRoute('sampled-spans'), records, token, qualify);
 }
 
 /**

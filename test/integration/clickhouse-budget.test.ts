@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetricsRegistry } from '../../src/metrics/registry.ts';
-import type { Span } from '../../src/model/span.ts';
-import { edgeToRow, traceRows } from '../../src/clickhouse/rows.ts';
+import { edgeToRow } from '../../src/clickhouse/rows.ts';
 import { ClickHouseWriter } from '../../src/sink/writer.ts';
 import { ClickHouseDiskBudget } from '../../src/storage/clickhouse-budget.ts';
 import { createLogger } from '../../src/util/log.ts';
 import { hexId, makeSpan, openTestClickHouse, type TestClickHouse } from '../fixtures/clickhouse.ts';
-import { writeTraceRecords } from '../fixtures/trace-records.ts';
+import { writeKeptSpans } from '../fixtures/trace-records.ts';
 
 const DAY_MS = 86_400_000;
 const today = Math.floor(Date.now() / DAY_MS) * DAY_MS + 3_600_000;
@@ -23,10 +22,7 @@ beforeAll(async () => {
       startTimeUnixNano: BigInt(startMs + i) * 1_000_000n, endTimeUnixNano: BigInt(startMs + i + 5) * 1_000_000n,
     }));
     const decision = { policy: 'keep', sampleRate: 1, late: false };
-    await writer.insert('spans', traceRows(spans, decision), `budget|${d}`);
-    const byTrace = new Map<string, Span[]>();
-    for (const s of spans) byTrace.set(s.traceId, [...(byTrace.get(s.traceId) ?? []), s]);
-    await writeTraceRecords(writer, [...byTrace].map(([traceId, s]) => ({ traceId, spans: s, decision: { ...decision, reason: '', decidedAtMs: 0 } })), `budget|${d}`);
+    await writeKeptSpans(writer, spans, decision, `budget|${d}`);
   }
   const edge = { windowStartMs: today - 2 * DAY_MS, parent: 'a', child: 'b', connectionType: 'http' as const, virtualChild: false, calls: 1, errors: 0, durationSumNanos: 1n, durationBuckets: [1] };
   await writer.insert('dependency_edges', [edgeToRow(edge)], 'budget|edges');

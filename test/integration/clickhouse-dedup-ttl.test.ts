@@ -5,6 +5,7 @@ import { edgeToRow, traceRows } from '../../src/clickhouse/rows.ts';
 import { ClickHouseWriter } from '../../src/sink/writer.ts';
 import { emptyBuckets } from '../../src/edges/histogram.ts';
 import { hexId, makeSpan, openTestClickHouse, type TestClickHouse } from '../fixtures/clickhouse.ts';
+import { writeKeptSpans } from '../fixtures/trace-records.ts';
 
 let ch: TestClickHouse;
 let writer: ClickHouseWriter;
@@ -33,11 +34,12 @@ function trace(n: number, ageNs: bigint, error = false) {
 const count = async (sql: string): Promise<number> => Number((await ch.rows<{ c: string }>(`SELECT ${sql} AS c`))[0]?.c);
 
 describe('insert deduplication', () => {
-  it('the same batch twice with the same token lands once, in spans and in every view', async () => {
-    const rows = [...traceRows(trace(1, 60_000_000_000n), { policy: 'p', sampleRate: 1, late: false }), ...traceRows(trace(2, DAY_NS), { policy: 'p', sampleRate: 1, late: false })];
-    await writer.insert('spans', rows, 'batch-A');
-    await writer.insert('spans', rows, 'batch-A');
+  it('the same batch twice with the same token lands once, in spans, trace_blobs and every view', async () => {
+    const spans = [...trace(1, 60_000_000_000n), ...trace(2, DAY_NS)];
+    await writeKeptSpans(writer, spans, { policy: 'p', sampleRate: 1, late: false }, 'batch-A');
+    await writeKeptSpans(writer, spans, { policy: 'p', sampleRate: 1, late: false }, 'batch-A');
     expect(await count('(SELECT count() FROM spans)')).toBe(6);
+    expect(await count('(SELECT count() FROM trace_blobs)')).toBe(2);
     expect(await count('(SELECT count() FROM traces)')).toBe(2); // one partial row per trace, not two
     expect(await count('(SELECT count() FROM trace_id_ts)')).toBe(2);
   });
@@ -68,17 +70,17 @@ describe('insert deduplication', () => {
 describe('TTL retention', () => {
   const decision = { policy: 'p', sampleRate: 1, late: false };
   const batch = [
-    ...traceRows(trace(10, 2n * DAY_NS), decision), // ok, young: kept
-    ...traceRows(trace(11, 10n * DAY_NS), decision), // ok, older than 7 days: expires
-    ...traceRows(trace(12, 10n * DAY_NS, true), decision), // error trace, 10 days: kept for 30
-    ...traceRows(trace(13, 40n * DAY_NS, true), decision), // error trace, older than 30 days: expires
-    ...traceRows(trace(14, 400n * DAY_NS), decision), // ancient
+    ...trace(10, 2n * DAY_NS), // ok, young: kept
+    ...trace(11, 10n * DAY_NS), // ok, older than 7 days: expires
+    ...trace(12, 10n * DAY_NS, true), // error trace, 10 days: kept for 30
+    ...trace(13, 40n * DAY_NS, true), // error trace, older than 30 days: expires
+    ...trace(14, 400n * DAY_NS), // ancient
   ];
   const kept = async (db: string): Promise<number[]> =>
     (await ch.rows<{ t: string }>(`SELECT DISTINCT trace_id AS t FROM ${db}.spans WHERE trace_id IN (${[10, 11, 12, 13, 14].map((n) => `'${hexId(n, 32)}'`).join(',')}) ORDER BY t`)).map((r) => parseInt(r.t, 16));
 
   it('drops spans past 7 days, error traces past 30, after a TTL merge', async () => {
-    await writer.insert('spans', batch, 'ttl-1');
+    await writeKeptSpans(writer, batch, decision, 'ttl-1');
     await ch.client.command({ query: 'OPTIMIZE TABLE spans FINAL' });
     expect(await kept('tailstream')).toEqual([10, 12]);
     await ch.client.command({ query: 'OPTIMIZE TABLE traces FINAL' });
@@ -87,7 +89,7 @@ describe('TTL retention', () => {
   });
 
   it('TTL 0 keeps everything, however old', async () => {
-    await writer.insert('forever.spans', batch, 'ttl-1');
+    await writeKeptSpans(writer, batch, decision, 'ttl-1', (table) => `forever.${table}`);
     await ch.client.command({ query: 'OPTIMIZE TABLE forever.spans FINAL' });
     expect(await kept('forever')).toEqual([10, 11, 12, 13, 14]);
     expect(await count('(SELECT count() FROM forever.traces FINAL)')).toBe(5);

@@ -3,10 +3,11 @@ import { emptyBuckets } from '../../src/edges/histogram.ts';
 import type { DependencyEdge, SpanMetrics } from '../../src/edges/types.ts';
 import { StatusCode } from '../../src/model/span.ts';
 import { loadQuery } from '../../src/clickhouse/queries.ts';
-import { edgeToRow, metricsToRow, rowToSpan, traceRows, type SpanRow } from '../../src/clickhouse/rows.ts';
+import { edgeToRow, metricsToRow, rowToSpan, type SpanRow } from '../../src/clickhouse/rows.ts';
 import { msToDateTime } from '../../src/clickhouse/time.ts';
 import { ClickHouseWriter } from '../../src/sink/writer.ts';
 import { hexId, makeSpan, openTestClickHouse, str, type TestClickHouse } from '../fixtures/clickhouse.ts';
+import { writeKeptSpans } from '../fixtures/trace-records.ts';
 
 let ch: TestClickHouse;
 let writer: ClickHouseWriter;
@@ -95,15 +96,15 @@ describe('trace queries', () => {
   }
 
   beforeAll(async () => {
-    await writer.insert('spans', traceRows(trace(1, 'web', 'db', 500, 10), decision), 't1');
-    await writer.insert('spans', traceRows(trace(2, 'web', 'cache', 900, 20, true), decision), 't2');
-    await writer.insert('spans', traceRows(trace(3, 'api', 'db', 2000, 30, false, [str('http.route', '/checkout')]), decision), 't3');
-    await writer.insert('spans', traceRows(trace(4, 'web', 'db', 5000, 5 * 60), decision), 't4'); // 5 h ago
-    await writer.insert('spans', traceRows(trace(5, 'api', 'db', 100, 90, true), decision), 't5'); // error, 1.5 h ago
+    await writeKeptSpans(writer, trace(1, 'web', 'db', 500, 10), decision, 't1');
+    await writeKeptSpans(writer, trace(2, 'web', 'cache', 900, 20, true), decision, 't2');
+    await writeKeptSpans(writer, trace(3, 'api', 'db', 2000, 30, false, [str('http.route', '/checkout')]), decision, 't3');
+    await writeKeptSpans(writer, trace(4, 'web', 'db', 5000, 5 * 60), decision, 't4'); // 5 h ago
+    await writeKeptSpans(writer, trace(5, 'api', 'db', 100, 90, true), decision, 't5'); // error, 1.5 h ago
     // a late span of trace 1, in a later batch, from a third service: starts 1 s after the root, lasts 0.7 s
     const lateStart = nowNs - 10n * 60_000_000_000n + 1_000_000_000n;
     const late = makeSpan({ traceId: hexId(1, 32), spanId: hexId(19, 16), parentSpanId: hexId(11, 16), service: 'queue', name: 'late', startTimeUnixNano: lateStart, endTimeUnixNano: lateStart + 700_000_000n });
-    await writer.insert('spans', traceRows([late], { ...decision, late: true }), 't1-late');
+    await writeKeptSpans(writer, [late], { ...decision, late: true }, 't1-late');
   });
 
   it('trace_spans_by_id returns every span of the trace from spans, late ones included, in start order', async () => {
@@ -140,7 +141,7 @@ describe('trace queries', () => {
   it('span and error counts come from spans (traces keeps no span-id sets): a replayed copy counts once', async () => {
     const setColumns = await ch.rows<{ name: string }>("SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'traces' AND type LIKE 'AggregateFunction(uniqExact%'");
     expect(setColumns).toEqual([]);
-    await writer.insert('spans', traceRows(trace(2, 'web', 'cache', 900, 20, true), decision), 't2-replayed-in-another-batch');
+    await writeKeptSpans(writer, trace(2, 'web', 'cache', 900, 20, true), decision, 't2-replayed-in-another-batch');
     const errors = await ch.rows<{ trace_id: string; span_total: string; error_total: string }>(loadQuery('error_traces'), { limit: 10 });
     expect(errors.map((r) => [parseInt(r.trace_id, 16), r.span_total, r.error_total])).toEqual([[2, '2', '1']]);
     const byRoute = await ch.rows<{ span_total: string; error_total: string }>(loadQuery('traces_by_attribute'), { key: 'http.route', value: '/checkout', hours: 24, limit: 10 });

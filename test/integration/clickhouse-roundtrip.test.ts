@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusCode } from '../../src/model/span.ts';
 import { loadMigrations, migrate } from '../../src/clickhouse/migrate.ts';
 import { loadQuery } from '../../src/clickhouse/queries.ts';
-import { rowToSpan, spanToRow, traceRows, type SpanRow } from '../../src/clickhouse/rows.ts';
+import { rowToSpan, type SpanRow } from '../../src/clickhouse/rows.ts';
 import { ClickHouseWriter } from '../../src/sink/writer.ts';
 import { hexId, makeSpan, normalizeSpan, openTestClickHouse, richSpan, str, type TestClickHouse } from '../fixtures/clickhouse.ts';
+import { writeKeptSpans } from '../fixtures/trace-records.ts';
 
 let ch: TestClickHouse;
 let writer: ClickHouseWriter;
@@ -31,7 +32,7 @@ describe('migrate on chdb', () => {
 describe('Span -> row -> ClickHouse -> row -> Span', () => {
   it('keeps every model field: int64 extremes, doubles, NaN/-0, bytes, arrays, kvlists, events, links, 9-digit ns', async () => {
     const span = richSpan(nowNs - 60_000_000_000n);
-    await writer.insert('spans', [spanToRow(span, { policy: 'status-code', sampleRate: 0.25, late: true })], 'roundtrip-1');
+    await writeKeptSpans(writer, [span], { policy: 'status-code', sampleRate: 0.25, late: true }, 'roundtrip-1');
     const rows = await ch.rows<SpanRow>(loadQuery('trace_spans_by_id'), { trace_id: span.traceId });
     expect(rows).toHaveLength(1);
     const row = rows[0] as SpanRow;
@@ -53,15 +54,17 @@ describe('Span -> row -> ClickHouse -> row -> Span', () => {
         attributes: [str('i', String(i)), { key: 'n', value: { type: 'int', value: BigInt(i) * 3_000_000_000_000n } }, { key: 'x', value: { type: 'double', value: i / 3 } }],
       }),
     );
-    await writer.insert('spans', traceRows(spans, { policy: 'probabilistic', sampleRate: 10, late: false }), 'roundtrip-bulk');
+    const before = { ...writer.metrics };
+    await writeKeptSpans(writer, spans, { policy: 'probabilistic', sampleRate: 10, late: false }, 'roundtrip-bulk');
     const rows = await ch.rows<SpanRow>("SELECT * FROM spans WHERE policy = 'probabilistic' ORDER BY span_id");
     expect(rows).toHaveLength(spans.length);
     const bySpan = new Map(rows.map((r) => [r.span_id, rowToSpan(r)]));
     for (const s of spans) expect(normalizeSpan(bySpan.get(s.spanId) ?? makeSpan())).toEqual(normalizeSpan(s));
-    expect(writer.metrics).toMatchObject({ inserts: 2, rows: spans.length + 1, retries: 0, failures: 0 });
+    // spans and trace_blobs: a row per span and one per trace
+    expect(writer.metrics).toMatchObject({ inserts: before.inserts + 2, rows: before.rows + spans.length + 300, retries: 0, failures: 0 });
   });
 
-  it('fills the traces index and trace_id_ts from spans through the materialized views', async () => {
+  it('fills the traces index and trace_id_ts through the materialized views on trace_blobs', async () => {
     const traceId = hexId(1_000, 32);
     const [t] = await ch.rows<{ root: string; services: string[]; lo: string; hi: string }>(
       'SELECT max(root_operation) AS root, arraySort(groupUniqArrayArray(services)) AS services FROM traces WHERE trace_id = {id:String}',
@@ -71,5 +74,24 @@ describe('Span -> row -> ClickHouse -> row -> Span', () => {
     const [b] = await ch.rows<{ lo: string; hi: string }>('SELECT toString(min(start)) AS lo, toString(max(end)) AS hi FROM trace_id_ts WHERE trace_id = {id:String}', { id: traceId });
     const [s] = await ch.rows<{ lo: string; hi: string }>('SELECT toString(min(start_time)) AS lo, toString(max(end_time)) AS hi FROM spans WHERE trace_id = {id:String}', { id: traceId });
     expect(b).toEqual(s);
+  });
+
+  it('indexes every trace as the views over spans did before migration 015, late records and several roots included', async () => {
+    const traceId = hexId(0x15, 32);
+    const at = (i: number) => nowNs - 120_000_000_000n + BigInt(i) * 1_000_000n;
+    const span = (i: number, o: Partial<Parameters<typeof makeSpan>[0]>) => makeSpan({ traceId, spanId: hexId(0x1500 + i, 16), startTimeUnixNano: at(i), endTimeUnixNano: at(i) + 500_000n, ...o });
+    // Two roots, then a late record without a root. ClickHouse orders names by their UTF-8 bytes: '😀' after 'Ａ', unlike JS.
+    await writeKeptSpans(writer, [span(1, { parentSpanId: '', service: 'alpha', name: 'Ａ' }), span(2, { parentSpanId: '', service: 'ómega', name: '😀' }), span(3, { parentSpanId: hexId(0x1501, 16), service: 'gamma' })], { policy: 'p', sampleRate: 4, late: false }, 'index-1');
+    await writeKeptSpans(writer, [span(9, { parentSpanId: hexId(0x1501, 16), service: 'delta', status: { code: StatusCode.ERROR, message: '' } })], { policy: 'p', sampleRate: 4, late: true }, 'index-late');
+    const indexed = (from: string) => `SELECT trace_id, toString(min(start_time)) AS lo, toString(max(end_time)) AS hi, max(root_service) AS rs, max(root_operation) AS ro,
+      arraySort(groupUniqArrayArray(services)) AS svcs, max(policy) AS p, max(sample_rate) AS r, max(trace_error) AS e FROM (${from}) GROUP BY trace_id ORDER BY trace_id`;
+    const before015 = `SELECT trace_id, min(start_time) AS start_time, max(end_time) AS end_time, max(if(parent_span_id = '', service_name, '')) AS root_service,
+      max(if(parent_span_id = '', name, '')) AS root_operation, groupUniqArray(toString(service_name)) AS services, max(policy) AS policy, max(sample_rate) AS sample_rate,
+      max(trace_error) AS trace_error FROM spans GROUP BY trace_id`;
+    const now = await ch.rows(indexed('SELECT * FROM traces'));
+    expect(now).toEqual(await ch.rows(indexed(before015)));
+    expect(now.find((t) => (t as { trace_id: string }).trace_id === traceId)).toMatchObject({ rs: 'ómega', ro: '😀', svcs: ['alpha', 'delta', 'gamma', 'ómega'], e: true });
+    const ranges = (from: string) => `SELECT trace_id, toString(min(start)) AS lo, toString(max(end)) AS hi FROM (${from}) GROUP BY trace_id ORDER BY trace_id`;
+    expect(await ch.rows(ranges('SELECT * FROM trace_id_ts'))).toEqual(await ch.rows(ranges('SELECT trace_id, start_time AS start, end_time AS end FROM spans')));
   });
 });

@@ -12,7 +12,8 @@ import { decodeTraceRecord, isTraceRecord } from '../../src/serde/trace-record.t
 import { TRACE_BLOBS_TABLE } from '../../src/sink/trace-blobs.ts';
 import { ClickHouseWriter } from '../../src/sink/writer.ts';
 import { hexId, makeSpan, normalizeSpan, openTestClickHouse, richSpan, type TestClickHouse } from '../fixtures/clickhouse.ts';
-import { legacyTraceBlobRows, writeTraceRecords } from '../fixtures/trace-records.ts';
+import { legacyTraceBlobRows } from '../fixtures/trace-records.ts';
+import { insertKeptTraces } from '../../src/sink/sink-routes.ts';
 
 /**
  * Migration 014 on a database that ran 001-013 and holds `trace_blobs` rows in the old
@@ -49,12 +50,12 @@ describe('migration 014: trace_blobs records in their own format', () => {
     await writer.insert(TRACE_BLOBS_TABLE, await legacyTraceBlobRows([first]), 'records-old');
 
     const report = await migrate(ch.client, { database: 'tailstream', spansTtlDays: 0, errorTtlDays: 0 });
-    expect(report.applied).toEqual([14]);
+    expect(report.applied).toEqual([14, 15]);
     expect(await setting('min_compress_block_size')).toBe('1048576');
     expect(await setting('max_compress_block_size')).toBe('4194304');
 
     const late = makeSpan({ traceId: root.traceId, spanId: hexId(0x14, 16), parentSpanId: root.spanId, service: 'late-service', startTimeUnixNano: start + 9_000_000_000n, endTimeUnixNano: start + 9_500_000_000n });
-    await writeTraceRecords(writer, [{ traceId: root.traceId, spans: [late], decision: { ...decision, late: true } }], 'records-new');
+    await insertKeptTraces(writer, [{ traceId: root.traceId, spans: [late], decision: { ...decision, late: true } }], 'records-new');
     const stored = await ch.rows<{ record: string }>(loadQuery('trace_by_id'), { trace_id: root.traceId });
     expect(stored.map((r) => isTraceRecord(Buffer.from(r.record, 'base64'))).sort()).toEqual([false, true]);
     const fresh = stored.map((r) => Buffer.from(r.record, 'base64')).find(isTraceRecord);

@@ -7,9 +7,9 @@ import type { Listening } from '../../src/ingest/server.ts';
 import { MetricsRegistry } from '../../src/metrics/registry.ts';
 import { SpanKind, type Span } from '../../src/model/span.ts';
 import type { JaegerTrace } from '../../src/query/jaeger-model.ts';
-import { traceRows } from '../../src/clickhouse/rows.ts';
 import { ClickHouseWriter } from '../../src/sink/writer.ts';
 import { hexId, makeSpan, openTestClickHouse, type TestClickHouse } from '../fixtures/clickhouse.ts';
+import { writeKeptSpans } from '../fixtures/trace-records.ts';
 
 /**
  * The whole query server on :16686's routes (query API, UI, /sql, /metrics, /healthz) over
@@ -37,10 +37,10 @@ beforeAll(async () => {
   // The table as it is between merges (the replacing merge keys on service, start, trace and span id).
   await ch.client.command({ query: 'SYSTEM STOP MERGES spans' });
   const [serverKind, clientKind, child] = twins as [Span, Span, Span];
-  await writer.insert('spans', traceRows([serverKind, child], decision), 'errors-test|1');
-  await writer.insert('spans', traceRows([clientKind], decision), 'errors-test|2');
+  await writeKeptSpans(writer, [serverKind, child], decision, 'errors-test|1');
+  await writeKeptSpans(writer, [clientKind], decision, 'errors-test|2');
   // A replay of the first batch under another dedup token: byte-identical copies must still collapse.
-  await writer.insert('spans', traceRows([serverKind, child], decision), 'errors-test|replay');
+  await writeKeptSpans(writer, [serverKind, child], decision, 'errors-test|replay');
   expect((await ch.rows<{ n: string }>(`SELECT count() AS n FROM spans WHERE trace_id = '${TRACE}'`))[0]?.n).toBe('5');
   const sql = { open: () => openSeparateClickHouse({ dataDir: ch.dir, database: 'tailstream' }), database: 'tailstream', limits: loadConfig({}).sql.limits, cancellable: false, token: undefined, logger: createLogger('sql', 'error') };
   server = await startQueryServer({ clickhouse: ch.client, database: 'tailstream', registry: new MetricsRegistry(), port: 0, host: '127.0.0.1', sql });

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusCode, type Span } from '../../src/model/span.ts';
-import { traceRows } from '../../src/clickhouse/rows.ts';
 import { TraceReader } from '../../src/query/reader.ts';
 import { searchSql } from '../../src/query/search-sql.ts';
 import { SPAN_RANGE_SQL, windowedTraceIds } from '../../src/query/search-windows.ts';
 import type { TraceQuery } from '../../src/query/trace-query.ts';
 import { ClickHouseWriter } from '../../src/sink/writer.ts';
 import { hexId, makeSpan, openTestClickHouse, str, type TestClickHouse } from '../fixtures/clickhouse.ts';
+import { writeKeptSpans } from '../fixtures/trace-records.ts';
 
 /**
  * Searches with a service run in time windows reaching back from the service's newest span
@@ -41,7 +41,7 @@ beforeAll(async () => {
         }));
       }
     }
-    await writer.insert('spans', traceRows(spans, { policy: 'p', sampleRate: 1, late: false }), `windows-${part}`);
+    await writeKeptSpans(writer, spans, { policy: 'p', sampleRate: 1, late: false }, `windows-${part}`);
   }
 });
 afterAll(async () => ch?.close());

@@ -4,10 +4,10 @@ import { SpanCollector } from '../../src/ingest/span-collector.ts';
 import { createQueryApp } from '../../src/query/app.ts';
 import type { JaegerKeyValue, JaegerTrace } from '../../src/query/jaeger-model.ts';
 import type { DependencyLink } from '../../src/query/reader.ts';
-import { traceRows } from '../../src/clickhouse/rows.ts';
 import { ClickHouseWriter } from '../../src/sink/writer.ts';
 import { normalizeSpan, openTestClickHouse, richSpan, type TestClickHouse } from '../fixtures/clickhouse.ts';
 import { ids, loadQueryDataSet, MIN, queryDataSet, serve, type QueryDataSet } from '../fixtures/query.ts';
+import { writeKeptSpans } from '../fixtures/trace-records.ts';
 
 let ch: TestClickHouse;
 let http: { url: string; close(): Promise<void> };
@@ -21,7 +21,7 @@ beforeAll(async () => {
   ch = await openTestClickHouse({ spansTtlDays: 0, errorTtlDays: 0 });
   ds = queryDataSet(Date.now());
   await loadQueryDataSet(ch, ds);
-  await new ClickHouseWriter({ client: ch.client }).insert('spans', traceRows([rich, { ...richest, traceId: 'feed'.repeat(8) }], { policy: 'errors', sampleRate: 1, late: false }), 'rich');
+  await writeKeptSpans(new ClickHouseWriter({ client: ch.client }), [rich, { ...richest, traceId: 'feed'.repeat(8) }], { policy: 'errors', sampleRate: 1, late: false }, 'rich');
   http = await serve(createQueryApp({ client: ch.client, database: 'tailstream', nowNs: () => ds.nowNs }));
 });
 afterAll(async () => {

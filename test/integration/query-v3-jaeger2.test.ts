@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind } from '../../src/model/span.ts';
-import { traceRows } from '../../src/clickhouse/rows.ts';
 import { ClickHouseWriter } from '../../src/sink/writer.ts';
 import { hexId, makeSpan } from '../fixtures/clickhouse.ts';
 import { ids, MIN, startQueryFixture, type QueryDataSet } from '../fixtures/query.ts';
+import { writeKeptSpans } from '../fixtures/trace-records.ts';
 
 /**
  * api_v3 as Jaeger 2.x serves it (cmd/jaeger/internal/extension/jaegerquery/internal/apiv3
@@ -29,7 +29,7 @@ beforeAll(async () => {
     span(0x52, 0x51, 'shard 1', SpanKind.CLIENT, t + 10, 100),
     span(0x53, 0x99, 'late child', SpanKind.INTERNAL, t + 400, 50),
   ];
-  await new ClickHouseWriter({ client: fixture.ch.client }).insert('spans', traceRows(spans, { policy: 'default', sampleRate: 1, late: false }), 'v3-jaeger2|E');
+  await writeKeptSpans(new ClickHouseWriter({ client: fixture.ch.client }), spans, { policy: 'default', sampleRate: 1, late: false }, 'v3-jaeger2|E');
 });
 afterAll(async () => {
   await fixture?.close();

@@ -8,8 +8,8 @@ import { msToDateTime } from './time.ts';
 export { rowToSpan, spanToRow, type SinkDecision, type SpanRow } from './span-row.ts';
 
 /**
- * JSONEachRow rows for the tables the sink writes. A kept trace is its span rows and its
- * `trace_blobs` row (sink/trace-blobs.ts), whose views fill `traces` and `trace_id_ts`.
+ * JSONEachRow rows for the tables the sink writes. A kept trace is its span rows (whose
+ * views fill `traces` and `trace_id_ts`) and its `trace_blobs` row (sink/trace-blobs.ts).
  */
 
 /**

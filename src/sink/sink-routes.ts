@@ -27,9 +27,9 @@ export interface SinkRoute {
 }
 
 /**
- * The routes. Kept traces go to `spans` and, one row per record, to `trace_blobs`, whose
- * materialized views fill `traces` and `trace_id_ts` (migration 015); the edge / metrics
- * rollups are views over their minute tables.
+ * The routes. Kept traces go to `spans` (whose materialized views fill `traces` and
+ * `trace_id_ts`) and, one row per record, to `trace_blobs`; the edge / metrics rollups are
+ * views over their minute tables.
  */
 export function sinkRoutes(topics: SinkTopics): SinkRoute[] {
   return [

@@ -64,7 +64,7 @@ describe('Span -> row -> ClickHouse -> row -> Span', () => {
     expect(writer.metrics).toMatchObject({ inserts: before.inserts + 2, rows: before.rows + spans.length + 300, retries: 0, failures: 0 });
   });
 
-  it('fills the traces index and trace_id_ts through the materialized views on trace_blobs', async () => {
+  it('fills the traces index and trace_id_ts from spans through the materialized views', async () => {
     const traceId = hexId(1_000, 32);
     const [t] = await ch.rows<{ root: string; services: string[]; lo: string; hi: string }>(
       'SELECT max(root_operation) AS root, arraySort(groupUniqArrayArray(services)) AS services FROM traces WHERE trace_id = {id:String}',
@@ -76,22 +76,4 @@ describe('Span -> row -> ClickHouse -> row -> Span', () => {
     expect(b).toEqual(s);
   });
 
-  it('indexes every trace as the views over spans did before migration 015, late records and several roots included', async () => {
-    const traceId = hexId(0x15, 32);
-    const at = (i: number) => nowNs - 120_000_000_000n + BigInt(i) * 1_000_000n;
-    const span = (i: number, o: Partial<Parameters<typeof makeSpan>[0]>) => makeSpan({ traceId, spanId: hexId(0x1500 + i, 16), startTimeUnixNano: at(i), endTimeUnixNano: at(i) + 500_000n, ...o });
-    // Two roots, then a late record without a root. ClickHouse orders names by their UTF-8 bytes: '😀' after 'Ａ', unlike JS.
-    await writeKeptSpans(writer, [span(1, { parentSpanId: '', service: 'alpha', name: 'Ａ' }), span(2, { parentSpanId: '', service: 'ómega', name: '😀' }), span(3, { parentSpanId: hexId(0x1501, 16), service: 'gamma' })], { policy: 'p', sampleRate: 4, late: false }, 'index-1');
-    await writeKeptSpans(writer, [span(9, { parentSpanId: hexId(0x1501, 16), service: 'delta', status: { code: StatusCode.ERROR, message: '' } })], { policy: 'p', sampleRate: 4, late: true }, 'index-late');
-    const indexed = (from: string) => `SELECT trace_id, toString(min(start_time)) AS lo, toString(max(end_time)) AS hi, max(root_service) AS rs, max(root_operation) AS ro,
-      arraySort(groupUniqArrayArray(services)) AS svcs, max(policy) AS p, max(sample_rate) AS r, max(trace_error) AS e FROM (${from}) GROUP BY trace_id ORDER BY trace_id`;
-    const before015 = `SELECT trace_id, min(start_time) AS start_time, max(end_time) AS end_time, max(if(parent_span_id = '', service_name, '')) AS root_service,
-      max(if(parent_span_id = '', name, '')) AS root_operation, groupUniqArray(toString(service_name)) AS services, max(policy) AS policy, max(sample_rate) AS sample_rate,
-      max(trace_error) AS trace_error FROM spans GROUP BY trace_id`;
-    const now = await ch.rows(indexed('SELECT * FROM traces'));
-    expect(now).toEqual(await ch.rows(indexed(before015)));
-    expect(now.find((t) => (t as { trace_id: string }).trace_id === traceId)).toMatchObject({ rs: 'ómega', ro: '😀', svcs: ['alpha', 'delta', 'gamma', 'ómega'], e: true });
-    const ranges = (from: string) => `SELECT trace_id, toString(min(start)) AS lo, toString(max(end)) AS hi FROM (${from}) GROUP BY trace_id ORDER BY trace_id`;
-    expect(await ch.rows(ranges('SELECT * FROM trace_id_ts'))).toEqual(await ch.rows(ranges('SELECT trace_id, start_time AS start, end_time AS end FROM spans')));
-  });
 });

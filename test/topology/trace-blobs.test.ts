@@ -6,7 +6,6 @@ import { normalizeSpan, richSpan } from '../fixtures/clickhouse.ts';
 import { sampled, traceSpans } from '../fixtures/sink.ts';
 import { sinkClickHouse } from '../fixtures/sink-driver.ts';
 import type { SinkClient } from '../../src/sink/sink-processor.ts';
-import { indexSpansAsBefore015 } from '../fixtures/trace-records.ts';
 
 const db = sinkClickHouse('blobs');
 const sink = () => db.driver(db.ch.client);
@@ -82,7 +81,6 @@ describe('trace_blobs: each kept-trace record stored whole beside spans, read by
     await h.trace(withBlob);
     const old = traceSpans(4, 2);
     await new ClickHouseWriter({ client: db.ch.client }).insert('spans', traceRows(old, { policy: 'old', sampleRate: 1, late: false }), 'old-layout');
-    await indexSpansAsBefore015(db.ch.client, [old[0]!.traceId]);
     expect(ids(await blobs().trace(old[0]!.traceId))).toEqual(old.map((s) => s.spanId).sort());
     const both = await blobs().traces([old[0]!.traceId, withBlob.traceId, 'ffffffffffffffffffffffffffffffff']);
     expect(both.map((t) => [t.traceId, t.spans.length])).toEqual([[old[0]!.traceId, 3], [withBlob.traceId, 2]]);

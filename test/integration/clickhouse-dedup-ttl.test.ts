@@ -44,6 +44,17 @@ describe('insert deduplication', () => {
     expect(await count('(SELECT count() FROM trace_id_ts)')).toBe(2);
   });
 
+  it('a batch big enough to go in two inserts lands once when replayed with its token', async () => {
+    const spans = Array.from({ length: 1_400 }, (_, t) => trace(100 + t, 60_000_000_000n)).flat(); // 4 200 spans: two inserts into spans
+    const ids = `(SELECT trace_id FROM spans WHERE trace_id >= '${hexId(100, 32)}' AND trace_id < '${hexId(1_500, 32)}')`;
+    await writeKeptSpans(writer, spans, { policy: 'p', sampleRate: 1, late: false }, 'batch-split');
+    await writeKeptSpans(writer, spans, { policy: 'p', sampleRate: 1, late: false }, 'batch-split');
+    expect(await count(`(SELECT count() FROM spans WHERE trace_id IN ${ids})`)).toBe(4_200);
+    expect(await count(`(SELECT count() FROM trace_blobs WHERE trace_id IN ${ids})`)).toBe(1_400);
+    expect(await count(`(SELECT count() FROM traces WHERE trace_id IN ${ids})`)).toBe(1_400);
+    expect(await count(`(SELECT count() FROM trace_id_ts WHERE trace_id IN ${ids})`)).toBe(1_400);
+  });
+
   it('a different token is a different batch (no content-hash surprises)', async () => {
     const rows = traceRows(trace(3, 60_000_000_000n), { policy: 'p', sampleRate: 1, late: false });
     await writer.insert('spans', rows, 'batch-B');

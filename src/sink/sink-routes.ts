@@ -79,8 +79,8 @@ export function keptTracesRoute(topic: string): SinkRoute {
 
 /**
  * Span rows below this many go in one insert; from it on, in two halves, the second
- * mapped while ClickHouse inserts the first (one batch of 10 k spans took ~12 % less
- * time; more parts gained nothing: README *Benchmarks*).
+ * mapped while ClickHouse inserts the first (measured in docs/ARCHITECTURE.md, Decisions;
+ * more parts cost more than they hid).
  */
 export const SPLIT_SPAN_ROWS = 4_000;
 
